@@ -1,0 +1,148 @@
+"""The corrected reference frame of one view (spec §3).
+
+From a validated :class:`~posture.document.ViewDocument` this works out the
+camera roll (plumb line), the scale (``cm_per_px``), the client's-right sign
+``r`` (frontal views), the anterior sign ``f`` (lateral views), the plumb
+line's anchor and the landmark placement error ``sigma_px``, and collects the
+warnings a therapist should see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import geometry, landmarks
+from .document import DistanceScale, HeightScale, Point, ViewDocument, image_center
+
+#: Landmarks whose midpoint (or self) anchors the postural plumb line, per view.
+PLUMB_LANDMARKS: dict[str, tuple[str, ...]] = {
+    "anterior": ("medial_malleolus_r", "medial_malleolus_l"),
+    "posterior": ("calcaneus_r", "calcaneus_l"),
+    "right_lateral": ("lateral_malleolus",),
+    "left_lateral": ("lateral_malleolus",),
+}
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Everything needed to turn placed landmarks into measurements.
+
+    ``roll_deg`` follows :func:`posture.geometry.roll_deg_from_line`;
+    ``cm_per_px`` is ``None`` without a scale; ``r``/``f`` are ``±1`` (``0``
+    where they do not apply); ``plumb_pinned_px`` is a document-pinned anchor,
+    which wins over ``plumb_landmarks``.
+    """
+
+    view: str
+    roll_deg: float
+    vertical_source: str
+    center_px: Point
+    cm_per_px: float | None
+    r: float
+    f: float
+    sigma_px: float
+    plumb_pinned_px: Point | None
+    plumb_landmarks: tuple[str, ...]
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_XY(self, points_px: np.ndarray) -> np.ndarray:
+        """Image pixels → corrected frame (``(..., 2)``)."""
+        return geometry.to_corrected(points_px, self.roll_deg, self.center_px)
+
+    def to_px(self, points_XY: np.ndarray) -> np.ndarray:
+        """Corrected frame → image pixels (``(..., 2)``)."""
+        return geometry.from_corrected(points_XY, self.roll_deg, self.center_px)
+
+    @property
+    def length_unit(self) -> str:
+        return "cm" if self.cm_per_px is not None else "px"
+
+    def plumb_anchor_px(self, placed: dict[str, Point]) -> Point | None:
+        """The anchor of the postural plumb line in image pixels, or ``None`` when it cannot be placed."""
+        if self.plumb_pinned_px is not None:
+            return self.plumb_pinned_px
+        if all(i in placed for i in self.plumb_landmarks):
+            pts = np.array([placed[i] for i in self.plumb_landmarks], dtype=float)
+            x, y = pts.mean(axis=0)
+            return (float(x), float(y))
+        return None
+
+    def plumb_line_px(self, placed: dict[str, Point], image_height: float | None) -> dict[str, list[float]] | None:
+        """The plumb line from its anchor up to the top edge of the photo, in image pixels."""
+        anchor = self.plumb_anchor_px(placed)
+        if anchor is None:
+            return None
+        ax, ay = anchor
+        t = np.radians(self.roll_deg)
+        length = ay / np.cos(t) if ay > 0 else (image_height or 1000.0)
+        # "up" along the true vertical, in image pixels: (sin roll, -cos roll)
+        top = (ax + length * np.sin(t), ay - length * np.cos(t))
+        return {"p1": [ax, ay], "p2": [float(top[0]), float(top[1])]}
+
+
+def default_sigma_px(image_height: float | None) -> float:
+    """Spec §6: ``max(2.0, 0.002 * image height)``, 2.0 when the height is unknown."""
+    return 2.0 if image_height is None else max(2.0, 0.002 * image_height)
+
+
+def build_frame(doc: ViewDocument) -> Frame:
+    """Work out the corrected frame of ``doc`` (which must be validated)."""
+    cal = doc.calibration
+    center = image_center(doc)
+    warnings: list[str] = []
+    if cal.vertical is not None:
+        roll, vertical_source = geometry.roll_deg_from_line(*cal.vertical), "line"
+    else:
+        roll, vertical_source = 0.0, "image"
+        warnings.append(
+            "No plumb-line calibration: the photo's vertical is taken as true, so any camera roll "
+            "shows up as tilt. Mark two points on the plumb line to correct it."
+        )
+
+    cm_per_px: float | None = None
+    if isinstance(cal.scale, DistanceScale):
+        cm_per_px = cal.scale.distance_cm / float(geometry.distance(cal.scale.p1, cal.scale.p2))
+    elif isinstance(cal.scale, HeightScale):
+        top, floor = geometry.to_corrected([cal.scale.top, cal.scale.floor], roll, center)
+        cm_per_px = cal.scale.height_cm / abs(float(top[1] - floor[1]))
+    else:
+        warnings.append(
+            "No scale: distances are in pixels and are not graded. Add two marks a known distance apart or the client's height."
+        )
+
+    XY = {i: geometry.to_corrected(lm.xy, roll, center) for i, lm in doc.landmarks.items()}
+    r = f = 0.0
+    if doc.view in landmarks.FRONTAL_VIEWS:
+        diffs = [XY[a][0] - XY[b][0] for a, b in landmarks.bilateral_pairs(doc.view) if a in XY and b in XY]
+        mean = float(np.mean(diffs)) if diffs else 0.0
+        if mean != 0.0:
+            r = float(np.sign(mean))
+        else:
+            r = -1.0 if doc.view == "anterior" else 1.0
+    else:
+        f = 1.0 if doc.effective_facing == "right" else -1.0
+        if "eye_canthus" in XY and "tragus" in XY and (XY["eye_canthus"][0] - XY["tragus"][0]) * f < 0:
+            warnings.append(
+                f"The eye canthus lies behind the tragus for a client facing {doc.effective_facing}: check which way the client faces."
+            )
+        if "asis" in XY and "psis" in XY and (XY["asis"][0] - XY["psis"][0]) * f < 0:
+            warnings.append(
+                f"The ASIS lies behind the PSIS for a client facing {doc.effective_facing}: check which way the client faces."
+            )
+
+    sigma = cal.landmark_sigma_px if cal.landmark_sigma_px is not None else default_sigma_px(doc.image_height)
+    return Frame(
+        view=doc.view,
+        roll_deg=roll,
+        vertical_source=vertical_source,
+        center_px=center,
+        cm_per_px=cm_per_px,
+        r=r,
+        f=f,
+        sigma_px=float(sigma),
+        plumb_pinned_px=cal.plumb_anchor,
+        plumb_landmarks=PLUMB_LANDMARKS[doc.view],
+        warnings=tuple(warnings),
+    )

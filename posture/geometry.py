@@ -1,0 +1,151 @@
+"""Plane geometry in pure numpy.
+
+Conventions (written once, used everywhere):
+
+* **Image pixels** ``(x, y)``: x to the right, y *down*, origin top-left, floats.
+* **Corrected frame** ``(X, Y)``: the image rotated so the plumb line is
+  vertical, then ``X = x'``, ``Y = -y'`` (Y *up*). Still in pixels; scale to cm
+  only at the end (``cm_per_px``).
+* Points are arrays of shape ``(..., 2)``; every function broadcasts over the
+  leading axes, so one call evaluates a measurement for a whole batch of
+  perturbed landmark sets (used for the uncertainty).
+* Angles are degrees. Ranges are stated per function.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+Array = NDArray[np.float64]
+
+
+def _xy(p: ArrayLike) -> tuple[Array, Array]:
+    a = np.asarray(p, dtype=float)
+    return a[..., 0], a[..., 1]
+
+
+def roll_deg_from_line(p1_px: ArrayLike, p2_px: ArrayLike) -> float:
+    """Camera roll read from two points on a truly vertical line, in image pixels.
+
+    Returns the angle of the line's *upper* end from the image's up direction,
+    in ``(-90, 90]``: positive when the upper end lies to the image-right of the
+    lower end (the line leans clockwise on screen). Point order does not matter.
+    """
+    (x1, y1), (x2, y2) = np.asarray(p1_px, float), np.asarray(p2_px, float)
+    if y1 > y2 or (y1 == y2 and x1 > x2):
+        (x1, y1), (x2, y2) = (x2, y2), (x1, y1)
+    # (x1, y1) is now the upper end (smaller y).
+    return float(np.degrees(np.arctan2(x1 - x2, y2 - y1)))
+
+
+def rotate_px(points_px: ArrayLike, angle_deg: float, center_px: ArrayLike = (0.0, 0.0)) -> Array:
+    """Rotate image points about ``center_px`` by ``angle_deg`` *clockwise on screen*.
+
+    (With y pointing down, a positive angle turns the picture clockwise as the
+    viewer sees it.) Shape ``(..., 2)`` in, same shape out.
+    """
+    pts = np.asarray(points_px, dtype=float)
+    c = np.asarray(center_px, dtype=float)
+    t = np.radians(angle_deg)
+    cos, sin = np.cos(t), np.sin(t)
+    d = pts - c
+    out = np.empty_like(d)
+    out[..., 0] = d[..., 0] * cos - d[..., 1] * sin
+    out[..., 1] = d[..., 0] * sin + d[..., 1] * cos
+    return out + c
+
+
+def to_corrected(points_px: ArrayLike, roll_deg: float, center_px: ArrayLike = (0.0, 0.0)) -> Array:
+    """Image pixels → corrected frame (roll removed, Y up). Shape ``(..., 2)``."""
+    rotated = rotate_px(points_px, -roll_deg, center_px)
+    rotated[..., 1] *= -1.0
+    return rotated
+
+
+def from_corrected(points_XY: ArrayLike, roll_deg: float, center_px: ArrayLike = (0.0, 0.0)) -> Array:
+    """Corrected frame → image pixels; the inverse of :func:`to_corrected`."""
+    pts = np.array(points_XY, dtype=float)
+    pts[..., 1] *= -1.0
+    return rotate_px(pts, roll_deg, center_px)
+
+
+def midpoint(a: ArrayLike, b: ArrayLike) -> Array:
+    """Midpoint of two points (broadcasts)."""
+    return (np.asarray(a, float) + np.asarray(b, float)) / 2.0
+
+
+def distance(a: ArrayLike, b: ArrayLike) -> Array:
+    """Euclidean distance of two points, same unit as the inputs."""
+    d = np.asarray(a, float) - np.asarray(b, float)
+    return np.hypot(d[..., 0], d[..., 1])
+
+
+# --- the spec's primitives (corrected frame) -------------------------------------
+
+
+def tilt_deg(right: ArrayLike, left: ArrayLike) -> Array:
+    """``atan2(Y_L - Y_R, |X_L - X_R|)`` in ``[-90, 90]``; **positive = right side lower**."""
+    (xr, yr), (xl, yl) = _xy(right), _xy(left)
+    return np.degrees(np.arctan2(yl - yr, np.abs(xl - xr)))
+
+
+def height_diff_px(right: ArrayLike, left: ArrayLike) -> Array:
+    """``Y_L - Y_R`` (pixels); **positive = right side lower**."""
+    return _xy(left)[1] - _xy(right)[1]
+
+
+def shift_px(point: ArrayLike, x0: ArrayLike, r: float) -> Array:
+    """``(X_P - X0) * r``; **positive = toward the client's right** (``r`` = client's-right sign)."""
+    return (_xy(point)[0] - np.asarray(x0, float)) * r
+
+
+def ant_px(point: ArrayLike, x0: ArrayLike, f: float) -> Array:
+    """``(X_P - X0) * f``; **positive = anterior** (``f`` = anterior sign)."""
+    return (_xy(point)[0] - np.asarray(x0, float)) * f
+
+
+def lean_deg(top: ArrayLike, bottom: ArrayLike, f: float) -> Array:
+    """``atan2((X_top - X_bot) * f, Y_top - Y_bot)`` in ``(-180, 180]``; **positive = top anterior**."""
+    (xt, yt), (xb, yb) = _xy(top), _xy(bottom)
+    return np.degrees(np.arctan2((xt - xb) * f, yt - yb))
+
+
+def bend_deg(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> Array:
+    """``180 - interior angle at b``, unsigned, in ``[0, 180]`` (0 = a, b, c in a straight line).
+
+    NaN when b coincides with a or c (the angle is undefined).
+    """
+    (ax, ay), (bx, by), (cx, cy) = _xy(a), _xy(b), _xy(c)
+    ux, uy = bx - ax, by - ay
+    vx, vy = cx - bx, cy - by
+    degenerate = (np.hypot(ux, uy) == 0) | (np.hypot(vx, vy) == 0)
+    ang = np.degrees(np.arctan2(np.abs(ux * vy - uy * vx), ux * vx + uy * vy))
+    return np.where(degenerate, np.nan, ang)
+
+
+def side_of_chord_px(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> Array:
+    """Signed distance of ``b`` from the line through ``a`` and ``c`` (pixels).
+
+    The sign is fixed by the frame, not by the order of ``a`` and ``c``:
+    **positive = b lies on the +X side of the chord** (image-right of it in the
+    corrected frame). For a horizontal chord +X is undefined and the +Y side
+    counts as positive. NaN when ``a == c``.
+    """
+    (ax, ay), (bx, by), (cx, cy) = _xy(a), _xy(b), _xy(c)
+    ux, uy = cx - ax, cy - ay
+    norm = np.hypot(ux, uy)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # normal (uy, -ux) / norm, oriented so that it points to +X (or +Y).
+        nx, ny = uy / norm, -ux / norm
+        flip = np.where((nx < 0) | ((nx == 0) & (ny < 0)), -1.0, 1.0)
+        return ((bx - ax) * nx + (by - ay) * ny) * flip
+
+
+def perpendicular_offset_px(point: ArrayLike, line_bottom: ArrayLike, line_top: ArrayLike) -> Array:
+    """Signed distance of ``point`` from the line ``line_bottom → line_top`` (pixels).
+
+    Positive when the point is to the +X side of the line (see
+    :func:`side_of_chord_px`); used for the spine's lateral deviation.
+    """
+    return side_of_chord_px(line_bottom, point, line_top)

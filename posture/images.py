@@ -1,0 +1,134 @@
+"""Photos in and out: decode safely, orient, downscale for display, encode without metadata.
+
+Images in the core are **RGB** ``uint8`` arrays of shape ``(H, W, 3)``
+(OpenCV's BGR appears only inside the functions that call OpenCV). Client
+photos are health data: everything written here carries no EXIF (so no GPS,
+no camera serial), with the phone's orientation already applied to the pixels.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import ImageError
+
+#: Largest photo accepted, in pixels (a 48 MP phone photo fits; 20000×20000 does not).
+MAX_PIXELS = 60_000_000
+#: Long side of the copy shown in the browser.
+DISPLAY_MAX_SIDE = 1400
+ACCEPTED = "JPEG, PNG, WebP, TIFF or HEIC"
+
+_heif_registered = False
+
+
+def _register_heif() -> None:
+    global _heif_registered
+    if not _heif_registered:
+        try:
+            from pillow_heif import register_heif_opener
+        except ImportError:  # pragma: no cover - optional at run time, pinned in requirements
+            return
+        register_heif_opener()
+        _heif_registered = True
+
+
+def decode_image(data: bytes, name: str = "the file") -> np.ndarray:
+    """Decode an uploaded photo to RGB, with its EXIF orientation applied.
+
+    Raises :class:`ImageError` with one sentence for a non-image, a truncated
+    or corrupt file, or a photo larger than :data:`MAX_PIXELS`. The size is
+    checked from the header, before any pixel is decoded.
+    """
+    _register_heif()
+    if not data:
+        raise ImageError(f"{name} is empty.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+            w, h = img.size
+            if w * h > MAX_PIXELS:
+                raise ImageError(
+                    f"{name} is {w}×{h} pixels ({w * h / 1e6:.0f} MP); the limit is {MAX_PIXELS / 1e6:.0f} MP: "
+                    "export a smaller copy of the photo."
+                )
+            img.load()
+            img = ImageOps.exif_transpose(img)
+            rgb = img.convert("RGB")
+    except ImageError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"{name} is not a photo this app can read ({ACCEPTED}).") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        if "truncated" in str(exc).lower() or isinstance(exc, OSError):
+            raise ImageError(f"{name} is damaged or incomplete (truncated): upload the original photo again.") from None
+        raise ImageError(f"{name} could not be decoded ({exc}).") from None
+    return np.asarray(rgb, dtype=np.uint8).copy()
+
+
+def load_image(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read a photo from disk (see :func:`decode_image`)."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise ImageError(f"Photo not found: {p}.") from None
+    except OSError as exc:
+        raise ImageError(f"Cannot read the photo {p}: {exc.strerror}.") from None
+    return decode_image(data, p.name)
+
+
+def display_copy(image: np.ndarray, max_side: int = DISPLAY_MAX_SIDE) -> tuple[np.ndarray, float]:
+    """A downscaled copy for the screen and the display scale (display px per original px, ≤ 1)."""
+    h, w = image.shape[:2]
+    scale = min(1.0, max_side / max(h, w))
+    if scale >= 1.0:
+        return image.copy(), 1.0
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale
+
+
+def encode_jpeg(image: np.ndarray, quality: int = 90) -> bytes:
+    """JPEG bytes of an RGB image, with no metadata at all."""
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:  # pragma: no cover - OpenCV only fails on invalid arrays
+        raise ImageError("The image could not be encoded as JPEG.")
+    return buf.tobytes()
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    """PNG bytes of an RGB image, with no metadata."""
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    if not ok:  # pragma: no cover
+        raise ImageError("The image could not be encoded as PNG.")
+    return buf.tobytes()
+
+
+def encode_for_path(image: np.ndarray, path: str | os.PathLike[str]) -> bytes:
+    """Encode by the file's extension (``.jpg``/``.jpeg`` or ``.png``)."""
+    ext = Path(path).suffix.lower()
+    if ext in (".jpg", ".jpeg"):
+        return encode_jpeg(image)
+    if ext == ".png":
+        return encode_png(image)
+    raise ImageError(f"Cannot write {Path(path).name}: use a .jpg or .png file name.")
+
+
+def save_image(image: np.ndarray, path: str | os.PathLike[str]) -> None:
+    """Write an RGB image atomically, without metadata (the stored copy of a client photo)."""
+    from .document import atomic_write_bytes
+
+    atomic_write_bytes(path, encode_for_path(image, path))
+
+
+def strip_metadata_copy(data: bytes, name: str = "the file") -> tuple[np.ndarray, bytes]:
+    """Decode an upload and return it with a clean JPEG copy (orientation applied, no EXIF/GPS)."""
+    image = decode_image(data, name)
+    return image, encode_jpeg(image, quality=95)

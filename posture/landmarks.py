@@ -1,0 +1,222 @@
+"""The landmark registry: the four views and every anatomical landmark they use.
+
+Ids are part of the measurement contract (spec §2). The suffix ``_r`` / ``_l``
+is always the *client's* anatomical right / left, never the image side. The
+order of each view's tuple is the order a therapist is guided through it
+(top to bottom, right before left).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+VIEWS: tuple[str, ...] = ("anterior", "posterior", "right_lateral", "left_lateral")
+FRONTAL_VIEWS = frozenset({"anterior", "posterior"})
+LATERAL_VIEWS = frozenset({"right_lateral", "left_lateral"})
+
+VIEW_LABELS = {
+    "anterior": "Anterior (front)",
+    "posterior": "Posterior (back)",
+    "right_lateral": "Right lateral (right side)",
+    "left_lateral": "Left lateral (left side)",
+}
+
+#: Which way the client faces in the image by default (lateral views only).
+DEFAULT_FACING = {"right_lateral": "right", "left_lateral": "left"}
+
+LANDMARK_SOURCES = ("manual", "auto", "auto_edited")
+
+
+@dataclass(frozen=True)
+class Landmark:
+    """One landmark as placed in one or more views.
+
+    ``id`` is the contract id (``"acromion_r"``), ``label`` what the therapist
+    reads (``"Right acromion"``), ``hint`` one line on how to find it.
+    """
+
+    id: str
+    label: str
+    hint: str
+    views: tuple[str, ...]
+
+    @property
+    def side(self) -> str | None:
+        """``"r"``, ``"l"`` or ``None`` for midline / lateral-view landmarks."""
+        if self.id.endswith("_r"):
+            return "r"
+        if self.id.endswith("_l"):
+            return "l"
+        return None
+
+    @property
+    def mirror(self) -> str:
+        """The id of the same landmark on the other side (itself when unpaired)."""
+        return mirror_id(self.id)
+
+
+def mirror_id(landmark_id: str) -> str:
+    """``"acromion_r"`` ↔ ``"acromion_l"``; unpaired ids map to themselves."""
+    if landmark_id.endswith("_r"):
+        return landmark_id[:-2] + "_l"
+    if landmark_id.endswith("_l"):
+        return landmark_id[:-2] + "_r"
+    return landmark_id
+
+
+def _pair(base: str, label: str, hint: str, views: tuple[str, ...]) -> list[Landmark]:
+    return [
+        Landmark(f"{base}_r", f"Right {label}", hint, views),
+        Landmark(f"{base}_l", f"Left {label}", hint, views),
+    ]
+
+
+_A = ("anterior",)
+_P = ("posterior",)
+_AP = ("anterior", "posterior")
+_LAT = ("right_lateral", "left_lateral")
+
+_ALL: list[Landmark] = [
+    # --- anterior ---
+    Landmark("glabella", "Glabella", "Smooth point between the eyebrows, just above the nose.", _A),
+    *_pair("tragus", "tragus", "Small cartilage flap in front of the ear canal.", _AP),
+    *_pair(
+        "acromion",
+        "acromion",
+        "Flat bony tip at the top of the shoulder; follow the spine of the scapula out to its end.",
+        _AP,
+    ),
+    Landmark(
+        "sternal_notch",
+        "Sternal notch",
+        "Dip at the top of the sternum between the inner ends of the clavicles.",
+        _A,
+    ),
+    *_pair(
+        "asis",
+        "ASIS",
+        "Anterior superior iliac spine: follow the iliac crest forward to the bony point at the front of the pelvis.",
+        _A,
+    ),
+    *_pair(
+        "greater_trochanter",
+        "greater trochanter",
+        "Bony prominence on the outside of the upper thigh; rotate the leg slightly to feel it move.",
+        _A,
+    ),
+    *_pair("patella", "patella", "Centre of the kneecap.", _A),
+    *_pair(
+        "knee_lateral",
+        "lateral knee joint line",
+        "Gap between femur and tibia on the outside of the knee.",
+        _A,
+    ),
+    *_pair(
+        "tibial_tuberosity",
+        "tibial tuberosity",
+        "Bump at the top front of the shin where the patellar tendon attaches.",
+        _A,
+    ),
+    *_pair("lateral_malleolus", "lateral malleolus", "Outer ankle bone (fibula), at its most prominent point.", _A),
+    *_pair("medial_malleolus", "medial malleolus", "Inner ankle bone (tibia), at its most prominent point.", _A),
+    # --- posterior ---
+    *_pair(
+        "scapula_inferior_angle",
+        "scapula inferior angle",
+        "Lowest tip of the shoulder blade; follow its medial border down.",
+        _P,
+    ),
+    Landmark(
+        "c7",
+        "C7 spinous process",
+        "Most prominent spinous process at the base of the neck; it stays put when the head extends.",
+        ("posterior", "right_lateral", "left_lateral"),
+    ),
+    Landmark("t3", "T3 spinous process", "Spinous process level with the root of the scapular spine.", _P),
+    Landmark("t7", "T7 spinous process", "Spinous process level with the inferior angles of the scapulae.", _P),
+    Landmark("t12", "T12 spinous process", "Spinous process at the level of the lowest (12th) ribs.", _P),
+    Landmark("l3", "L3 spinous process", "Spinous process about level with the umbilicus, between T12 and the iliac crests.", _P),
+    Landmark("s1", "S1 spinous process", "First sacral spinous process, midway between the two PSIS dimples.", _P),
+    *_pair(
+        "psis",
+        "PSIS",
+        "Posterior superior iliac spine, under the dimple of Venus above the buttock.",
+        _P,
+    ),
+    *_pair("leg_midline", "mid-calf midline", "Middle of the calf, on the leg's long midline.", _P),
+    *_pair("achilles", "Achilles tendon", "Centre of the Achilles tendon at the height of the malleoli.", _P),
+    *_pair("calcaneus", "calcaneus", "Centre of the back of the heel, near the floor.", _P),
+    # --- lateral ---
+    Landmark("tragus", "Tragus", "Small cartilage flap in front of the ear canal.", _LAT),
+    Landmark("eye_canthus", "Lateral eye canthus", "Outer corner of the eye.", _LAT),
+    Landmark(
+        "acromion",
+        "Acromion",
+        "Flat bony tip at the top of the shoulder, at the middle of the shoulder seen from the side.",
+        _LAT,
+    ),
+    Landmark("asis", "ASIS", "Anterior superior iliac spine: the bony point at the front of the pelvis.", _LAT),
+    Landmark("psis", "PSIS", "Posterior superior iliac spine, under the dimple above the buttock.", _LAT),
+    Landmark(
+        "greater_trochanter",
+        "Greater trochanter",
+        "Bony prominence on the outside of the upper thigh.",
+        _LAT,
+    ),
+    Landmark("knee", "Lateral knee joint line", "Gap between femur and tibia on the outside of the knee.", _LAT),
+    Landmark(
+        "lateral_malleolus",
+        "Lateral malleolus",
+        "Outer ankle bone (fibula), at its most prominent point.",
+        _LAT,
+    ),
+]
+
+_GUIDE_ORDER = {
+    "anterior": (
+        "glabella", "tragus_r", "tragus_l", "acromion_r", "acromion_l", "sternal_notch",
+        "asis_r", "asis_l", "greater_trochanter_r", "greater_trochanter_l",
+        "patella_r", "patella_l", "knee_lateral_r", "knee_lateral_l",
+        "tibial_tuberosity_r", "tibial_tuberosity_l",
+        "lateral_malleolus_r", "lateral_malleolus_l", "medial_malleolus_r", "medial_malleolus_l",
+    ),
+    "posterior": (
+        "tragus_r", "tragus_l", "acromion_r", "acromion_l", "c7", "t3",
+        "scapula_inferior_angle_r", "scapula_inferior_angle_l", "t7", "t12", "l3",
+        "psis_r", "psis_l", "s1", "leg_midline_r", "leg_midline_l",
+        "achilles_r", "achilles_l", "calcaneus_r", "calcaneus_l",
+    ),
+    "right_lateral": (
+        "tragus", "eye_canthus", "c7", "acromion", "asis", "psis",
+        "greater_trochanter", "knee", "lateral_malleolus",
+    ),
+}  # fmt: skip
+_GUIDE_ORDER["left_lateral"] = _GUIDE_ORDER["right_lateral"]
+
+#: Every landmark, keyed by ``(view, id)``.
+_BY_VIEW: dict[str, dict[str, Landmark]] = {}
+for _lm in _ALL:
+    for _view in _lm.views:
+        _BY_VIEW.setdefault(_view, {})[_lm.id] = _lm
+
+
+def view_landmarks(view: str) -> tuple[Landmark, ...]:
+    """The landmarks of ``view`` in the order the therapist places them."""
+    table = _BY_VIEW[view]
+    return tuple(table[i] for i in _GUIDE_ORDER[view])
+
+
+def landmark_ids(view: str) -> tuple[str, ...]:
+    """The landmark ids of ``view`` in guide order."""
+    return _GUIDE_ORDER[view]
+
+
+def get(view: str, landmark_id: str) -> Landmark:
+    """The landmark ``landmark_id`` of ``view``; ``KeyError`` when it is not in that view."""
+    return _BY_VIEW[view][landmark_id]
+
+
+def bilateral_pairs(view: str) -> tuple[tuple[str, str], ...]:
+    """Every ``(id_r, id_l)`` pair of ``view``, in guide order."""
+    ids = _GUIDE_ORDER[view]
+    return tuple((i, mirror_id(i)) for i in ids if i.endswith("_r"))

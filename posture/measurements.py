@@ -1,0 +1,378 @@
+"""The measurement registry (spec §4) and its evaluation with uncertainty (spec §6).
+
+Each :class:`MeasurementDef` is data: id, view, plane, unit kind, the
+landmarks it needs, whether it uses the postural plumb line, its body region,
+and a formula written with the primitives of :mod:`posture.geometry`.
+
+Formulas receive an :class:`Env` whose points are *batches* of corrected-frame
+positions, shape ``(B, 2)``: row 0 is the landmarks as placed, the other rows
+perturb one coordinate by ``±h``. One call therefore gives the value and, by
+central differences, its gradient; the uncertainty is
+``sigma_px * sqrt(sum(gradient**2))`` (linear propagation of an isotropic,
+independent placement error; ``r`` and ``f`` stay fixed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from typing import Any
+
+import numpy as np
+
+from . import geometry as g
+from .frame import Frame
+
+Array = np.ndarray
+_H_PX = 1e-3  # finite-difference step, pixels
+
+REGIONS = (
+    "head and neck",
+    "shoulder girdle",
+    "trunk and spine",
+    "pelvis and hips",
+    "knees",
+    "ankles and feet",
+)
+PLANES = ("horizontal", "midsagittal", "coronal")
+
+
+class Env:
+    """What a formula sees: batched corrected points, the plumb X, the signs and the scale."""
+
+    def __init__(self, pts: dict[str, Array], x0: Array | None, r: float, f: float, k: float, extra: dict[str, Any]):
+        self._pts, self.x0, self.r, self.f, self.k, self.extra = pts, x0, r, f, k, extra
+
+    def __getitem__(self, landmark_id: str) -> Array:
+        return self._pts[landmark_id]
+
+
+Formula = Callable[[Env], Array]
+
+
+@dataclass(frozen=True)
+class MeasurementDef:
+    id: str
+    view: str
+    label: str
+    plane: str
+    kind: str  # "angle" (deg) | "length" (cm, px without scale) | "percent" (%)
+    landmarks: tuple[str, ...]
+    formula: Formula = field(repr=False)
+    region: str
+    uses_plumb: bool = False
+    #: optional candidates of which at least one must be present (spine levels)
+    candidates: tuple[str, ...] = ()
+
+    def unit(self, frame: Frame) -> str:
+        return {"angle": "deg", "percent": "%"}.get(self.kind) or frame.length_unit
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One computed measurement before grading. ``value``/``uncertainty`` in ``unit``."""
+
+    definition: MeasurementDef
+    value: float
+    uncertainty: float
+    unit: str
+    landmarks: tuple[str, ...]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- formula helpers ----------------------------------------------------------------
+
+
+def _signed_bend(a: Array, b: Array, c: Array, toward: Array) -> Array:
+    """``bend(a, b, c)`` signed **+ when b lies on the side of the chord a–c that ``toward`` (±1 per +X) names**."""
+    side = g.side_of_chord_px(a, b, c) * toward
+    return g.bend_deg(a, b, c) * np.where(side >= 0, 1.0, -1.0)
+
+
+def _medial(side: str, r: float) -> float:
+    """+X sign of *medial* for the client's ``side`` limb in a frontal view (r = client's-right sign)."""
+    return -r if side == "r" else r
+
+
+def _tilt(a: str, b: str) -> Formula:
+    return lambda e: g.tilt_deg(e[a], e[b])
+
+
+def _height(a: str, b: str) -> Formula:
+    return lambda e: g.height_diff_px(e[a], e[b]) * e.k
+
+
+def _shift(p: str) -> Formula:
+    return lambda e: g.shift_px(e[p], e.x0, e.r) * e.k
+
+
+def _ant_plumb(p: str) -> Formula:
+    return lambda e: g.ant_px(e[p], e.x0, e.f) * e.k
+
+
+def _lean(top: str, bottom: str) -> Formula:
+    return lambda e: g.lean_deg(e[top], e[bottom], e.f)
+
+
+def _unsigned_bend(a: str, b: str, c: str) -> Formula:
+    return lambda e: g.bend_deg(e[a], e[b], e[c])
+
+
+def _limb_bend(a: str, b: str, c: str, side: str) -> Formula:
+    """Frontal-view limb angle, **+ when the middle point lies medial of the chord** (valgus)."""
+    return lambda e: _signed_bend(e[a], e[b], e[c], _medial(side, e.r))
+
+
+def _scapular_asymmetry(e: Env) -> Array:
+    m = np.abs(e["scapula_inferior_angle_r"][..., 0] - e["t3"][..., 0])
+    n = np.abs(e["scapula_inferior_angle_l"][..., 0] - e["t3"][..., 0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(m + n == 0, np.nan, (m - n) / ((m + n) / 2.0) * 100.0)
+
+
+def _spine_deviation(e: Env) -> Array:
+    level = e.extra["level"]
+    return g.perpendicular_offset_px(e[level], e["s1"], e["c7"]) * e.r * e.k
+
+
+SPINE_LEVELS = ("t3", "t7", "t12", "l3")
+
+
+def _frontal(view: str) -> list[MeasurementDef]:
+    """Measurements shared by anterior and posterior, plus each view's own."""
+    M = MeasurementDef
+    defs = [
+        M("head_tilt", view, "Head tilt", "horizontal", "angle", ("tragus_r", "tragus_l"), _tilt("tragus_r", "tragus_l"), "head and neck"),
+        M("shoulder_tilt", view, "Shoulder tilt", "horizontal", "angle", ("acromion_r", "acromion_l"), _tilt("acromion_r", "acromion_l"), "shoulder girdle"),
+        M(
+            "shoulder_height_diff", view, "Shoulder height difference", "horizontal", "length",
+            ("acromion_r", "acromion_l"), _height("acromion_r", "acromion_l"), "shoulder girdle",
+        ),
+    ]  # fmt: skip
+    pelvis = ("asis_r", "asis_l") if view == "anterior" else ("psis_r", "psis_l")
+    defs += [
+        M("pelvic_obliquity", view, "Pelvic obliquity", "horizontal", "angle", pelvis, _tilt(*pelvis), "pelvis and hips"),
+        M(
+            "pelvic_height_diff",
+            view,
+            "Pelvic height difference",
+            "horizontal",
+            "length",
+            pelvis,
+            _height(*pelvis),
+            "pelvis and hips",
+        ),
+    ]
+    if view == "anterior":
+        defs += [
+            M(
+                "tibial_tuberosity_tilt", view, "Tibial tuberosity tilt", "horizontal", "angle",
+                ("tibial_tuberosity_r", "tibial_tuberosity_l"), _tilt("tibial_tuberosity_r", "tibial_tuberosity_l"), "knees",
+            ),
+            M(
+                "shoulder_pelvis_angle", view, "Shoulder–pelvis angle", "horizontal", "angle",
+                ("acromion_r", "acromion_l", "asis_r", "asis_l"),
+                lambda e: g.tilt_deg(e["acromion_r"], e["acromion_l"]) - g.tilt_deg(e["asis_r"], e["asis_l"]),
+                "trunk and spine",
+            ),
+            M("head_shift", view, "Head shift", "midsagittal", "length", ("glabella",), _shift("glabella"), "head and neck", True),
+            M("trunk_shift", view, "Trunk shift", "midsagittal", "length", ("sternal_notch",), _shift("sternal_notch"), "trunk and spine", True),
+            M(
+                "pelvic_shift", view, "Pelvic shift", "midsagittal", "length", ("asis_r", "asis_l"),
+                lambda e: g.shift_px(g.midpoint(e["asis_r"], e["asis_l"]), e.x0, e.r) * e.k, "pelvis and hips", True,
+            ),
+        ]  # fmt: skip
+        for s, side in (("r", "right"), ("l", "left")):
+            defs += [
+                M(
+                    f"q_angle_{s}", view, f"Q angle ({side})", "midsagittal", "angle",
+                    (f"asis_{s}", f"patella_{s}", f"tibial_tuberosity_{s}"),
+                    _unsigned_bend(f"asis_{s}", f"patella_{s}", f"tibial_tuberosity_{s}"),
+                    "knees",
+                ),
+                M(
+                    f"knee_alignment_{s}", view, f"Knee alignment ({side})", "midsagittal", "angle",
+                    (f"greater_trochanter_{s}", f"knee_lateral_{s}", f"lateral_malleolus_{s}"),
+                    _limb_bend(f"greater_trochanter_{s}", f"knee_lateral_{s}", f"lateral_malleolus_{s}", s),
+                    "knees",
+                ),
+            ]  # fmt: skip
+        defs.append(
+            M(
+                "leg_length_diff", view, "Leg length difference", "horizontal", "length",
+                ("asis_r", "medial_malleolus_r", "asis_l", "medial_malleolus_l"),
+                lambda e: (g.distance(e["asis_r"], e["medial_malleolus_r"]) - g.distance(e["asis_l"], e["medial_malleolus_l"])) * e.k,
+                "pelvis and hips",
+            )
+        )  # fmt: skip
+    else:
+        defs += [
+            M(
+                "scapula_tilt", view, "Scapula tilt", "horizontal", "angle",
+                ("scapula_inferior_angle_r", "scapula_inferior_angle_l"),
+                _tilt("scapula_inferior_angle_r", "scapula_inferior_angle_l"), "shoulder girdle",
+            ),
+            M(
+                "scapular_asymmetry", view, "Scapular asymmetry", "midsagittal", "percent",
+                ("scapula_inferior_angle_r", "scapula_inferior_angle_l", "t3"), _scapular_asymmetry, "shoulder girdle",
+            ),
+            M("trunk_shift", view, "Trunk shift", "midsagittal", "length", ("c7",), _shift("c7"), "trunk and spine", True),
+            M(
+                "spine_deviation", view, "Spine deviation", "midsagittal", "length", ("c7", "s1"),
+                _spine_deviation, "trunk and spine", candidates=SPINE_LEVELS,
+            ),
+        ]  # fmt: skip
+        for s, side in (("r", "right"), ("l", "left")):
+            defs.append(
+                M(
+                    f"hindfoot_angle_{s}", view, f"Hindfoot angle ({side})", "midsagittal", "angle",
+                    (f"leg_midline_{s}", f"achilles_{s}", f"calcaneus_{s}"),
+                    _limb_bend(f"leg_midline_{s}", f"achilles_{s}", f"calcaneus_{s}", s),
+                    "ankles and feet",
+                )
+            )  # fmt: skip
+    return defs
+
+
+def _lateral(view: str) -> list[MeasurementDef]:
+    M = MeasurementDef
+
+    def posterior_bend(a: str, b: str, c: str) -> Formula:
+        # + when the middle point lies posterior of the chord (posterior = -f along +X)
+        return lambda e: _signed_bend(e[a], e[b], e[c], -e.f)
+
+    return [
+        M(
+            "cva", view, "Craniovertebral angle (CVA)", "coronal", "angle", ("tragus", "c7"),
+            lambda e: np.degrees(np.arctan2(e["tragus"][..., 1] - e["c7"][..., 1], (e["tragus"][..., 0] - e["c7"][..., 0]) * e.f)),
+            "head and neck",
+        ),
+        M(
+            "head_forward", view, "Forward head (ear to shoulder)", "coronal", "length", ("tragus", "acromion"),
+            lambda e: g.ant_px(e["tragus"], e["acromion"][..., 0], e.f) * e.k, "head and neck",
+        ),
+        M(
+            "head_flexion", view, "Head flexion (sagittal head tilt)", "horizontal", "angle", ("tragus", "eye_canthus"),
+            lambda e: np.degrees(
+                np.arctan2(e["tragus"][..., 1] - e["eye_canthus"][..., 1], (e["eye_canthus"][..., 0] - e["tragus"][..., 0]) * e.f)
+            ),
+            "head and neck",
+        ),
+        M("head_vertical_alignment", view, "Head vertical alignment", "coronal", "angle", ("tragus", "acromion"), _lean("tragus", "acromion"), "head and neck"),
+        M("trunk_lean", view, "Trunk lean", "coronal", "angle", ("acromion", "greater_trochanter"), _lean("acromion", "greater_trochanter"), "trunk and spine"),
+        M("body_lean", view, "Body lean", "coronal", "angle", ("acromion", "lateral_malleolus"), _lean("acromion", "lateral_malleolus"), "trunk and spine"),
+        M(
+            "pelvic_tilt", view, "Pelvic tilt", "horizontal", "angle", ("asis", "psis"),
+            lambda e: np.degrees(np.arctan2(e["psis"][..., 1] - e["asis"][..., 1], (e["asis"][..., 0] - e["psis"][..., 0]) * e.f)),
+            "pelvis and hips",
+        ),
+        M(
+            "hip_angle", view, "Hip angle", "coronal", "angle", ("acromion", "greater_trochanter", "knee"),
+            posterior_bend("acromion", "greater_trochanter", "knee"), "pelvis and hips",
+        ),
+        M(
+            "knee_angle", view, "Knee angle", "coronal", "angle", ("greater_trochanter", "knee", "lateral_malleolus"),
+            posterior_bend("greater_trochanter", "knee", "lateral_malleolus"), "knees",
+        ),
+        M("shank_angle", view, "Shank angle", "coronal", "angle", ("knee", "lateral_malleolus"), _lean("knee", "lateral_malleolus"), "knees"),
+        M("ear_plumb_offset", view, "Ear to plumb line", "coronal", "length", ("tragus",), _ant_plumb("tragus"), "head and neck", True),
+        M("shoulder_plumb_offset", view, "Shoulder to plumb line", "coronal", "length", ("acromion",), _ant_plumb("acromion"), "shoulder girdle", True),
+        M("hip_plumb_offset", view, "Hip to plumb line", "coronal", "length", ("greater_trochanter",), _ant_plumb("greater_trochanter"), "pelvis and hips", True),
+        M("knee_plumb_offset", view, "Knee to plumb line", "coronal", "length", ("knee",), _ant_plumb("knee"), "knees", True),
+    ]  # fmt: skip
+
+
+@cache
+def definitions(view: str) -> tuple[MeasurementDef, ...]:
+    """Every measurement of ``view``, in report order."""
+    if view in ("anterior", "posterior"):
+        return tuple(_frontal(view))
+    return tuple(_lateral(view))
+
+
+@lru_cache(maxsize=1)
+def all_measurement_ids() -> frozenset[str]:
+    from .landmarks import VIEWS
+
+    return frozenset(d.id for v in VIEWS for d in definitions(v))
+
+
+def definition(view: str, measurement_id: str) -> MeasurementDef:
+    for d in definitions(view):
+        if d.id == measurement_id:
+            return d
+    raise KeyError(f"{measurement_id} is not a measurement of the {view} view")
+
+
+# --- evaluation -----------------------------------------------------------------------
+
+
+def _missing_reason(missing: list[str], plumb: bool = False) -> str:
+    noun = "missing landmark" if len(missing) == 1 else "missing landmarks"
+    tail = " (needed for the plumb line; or pin calibration.plumb_anchor)" if plumb else ""
+    return f"{noun}: {', '.join(missing)}{tail}"
+
+
+def _choose_spine_level(XY: dict[str, Array]) -> str | None:
+    present = [lv for lv in SPINE_LEVELS if lv in XY]
+    if not present:
+        return None
+    offsets = [abs(float(g.perpendicular_offset_px(XY[lv], XY["s1"], XY["c7"]))) for lv in present]
+    best = max(offsets)
+    return present[offsets.index(best)]  # ties go to the higher level (first in order)
+
+
+def evaluate(frame: Frame, XY: dict[str, Array], definition: MeasurementDef) -> Measured | str:
+    """Compute one measurement; return a :class:`Measured` or the reason it was not measured.
+
+    ``XY`` maps placed landmark ids to corrected-frame points, shape ``(2,)``.
+    """
+    used = list(definition.landmarks)
+    missing = [i for i in used if i not in XY]
+    if missing:
+        return _missing_reason(missing)
+    extra: dict[str, Any] = {}
+    if definition.candidates:
+        level = _choose_spine_level(XY)
+        if level is None:
+            return f"missing landmarks: {', '.join(definition.candidates)} (at least one is needed)"
+        extra["level"] = level
+        used.append(level)
+
+    involved = list(used)
+    x0_fixed: float | None = None
+    if definition.uses_plumb:
+        if frame.plumb_pinned_px is not None:
+            x0_fixed = float(frame.to_XY(np.asarray(frame.plumb_pinned_px, float))[0])
+        else:
+            missing = [i for i in frame.plumb_landmarks if i not in XY]
+            if missing:
+                return _missing_reason(missing, plumb=True)
+            involved += [i for i in frame.plumb_landmarks if i not in involved]
+
+    n = len(involved)
+    base = np.array([XY[i] for i in involved], dtype=float)  # (n, 2)
+    batch = np.repeat(base[None], 1 + 4 * n, axis=0)  # (B, n, 2)
+    for j in range(n):
+        for axis in range(2):
+            row = 1 + 4 * j + 2 * axis
+            batch[row, j, axis] += _H_PX
+            batch[row + 1, j, axis] -= _H_PX
+    pts = {lm: batch[:, j, :] for j, lm in enumerate(involved)}
+    if x0_fixed is not None:
+        x0: Array | None = np.full(batch.shape[0], x0_fixed)
+    elif definition.uses_plumb:
+        x0 = np.mean([pts[i][:, 0] for i in frame.plumb_landmarks], axis=0)
+    else:
+        x0 = None
+    k = frame.cm_per_px if (definition.kind == "length" and frame.cm_per_px is not None) else 1.0
+    out = np.asarray(definition.formula(Env(pts, x0, frame.r, frame.f, k, extra)), dtype=float)
+    value = float(out[0])
+    if not np.isfinite(value):
+        return f"landmarks coincide: {', '.join(used)} (the value is undefined)"
+    grads = (out[1::2] - out[2::2]) / (2 * _H_PX)
+    grads = np.where(np.isfinite(grads), grads, 0.0)
+    uncertainty = frame.sigma_px * float(np.sqrt(np.sum(grads**2)))
+    landmarks_used = tuple(involved) if definition.uses_plumb and x0_fixed is None else tuple(used)
+    return Measured(definition, value, uncertainty, definition.unit(frame), landmarks_used, extra)
