@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -50,27 +51,32 @@ def decode_image(data: bytes, name: str = "the file") -> np.ndarray:
     if not data:
         raise ImageError(f"{name} is empty.")
     try:
+        img = Image.open(io.BytesIO(data))
+        w, h = img.size
+        if w * h > MAX_PIXELS:
+            raise ImageError(_too_large(name, f"{w}×{h} pixels ({w * h / 1e6:.0f} MP)"))
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
-            w, h = img.size
-            if w * h > MAX_PIXELS:
-                raise ImageError(
-                    f"{name} is {w}×{h} pixels ({w * h / 1e6:.0f} MP); the limit is {MAX_PIXELS / 1e6:.0f} MP: "
-                    "export a smaller copy of the photo."
-                )
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size is checked above
             img.load()
             img = ImageOps.exif_transpose(img)
             rgb = img.convert("RGB")
     except ImageError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError as exc:  # refused by Pillow while reading the header
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(found.group(1)) / 1e6:.0f} MP" if found else "too large"
+        raise ImageError(_too_large(name, size)) from None
+    except UnidentifiedImageError:
         raise ImageError(f"{name} is not a photo this app can read ({ACCEPTED}).") from None
     except (OSError, SyntaxError, ValueError) as exc:
         if "truncated" in str(exc).lower() or isinstance(exc, OSError):
             raise ImageError(f"{name} is damaged or incomplete (truncated): upload the original photo again.") from None
         raise ImageError(f"{name} could not be decoded ({exc}).") from None
     return np.asarray(rgb, dtype=np.uint8).copy()
+
+
+def _too_large(name: str, size: str) -> str:
+    return f"{name} is {size}; the limit is {MAX_PIXELS / 1e6:.0f} MP: export a smaller copy of the photo."
 
 
 def load_image(path: str | os.PathLike[str]) -> np.ndarray:
