@@ -102,6 +102,64 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _iso_date(text: str | None) -> str:
+    """``--date`` (YYYY-MM-DD, default today) checked and normalised."""
+    import datetime
+
+    if text is None:
+        return datetime.date.today().isoformat()
+    try:
+        return datetime.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise PostureError(f"--date: {text!r} is not a date in the form YYYY-MM-DD.") from None
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import images, render, report
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".jpg", ".jpeg", ".png") or not out.parent.is_dir():
+        raise PostureError(f"--out: {out} must be a .jpg or .png file in an existing folder.")
+    settings = grading.load_settings(args.settings)
+    doc = document.load(args.document)
+    photo = Path(args.image) if args.image else report.photo_path(doc, args.document)
+    if photo is None:
+        raise PostureError("The view document names no photo (image.file): give one with --image PHOTO.")
+    image = images.load_image(photo)
+    scale = render.display_scale_for(doc, image.shape[1], image.shape[0])
+    caption = render.caption_text(doc.view, _iso_date(args.date), args.client)
+    annotated = render.render_annotated(image, doc, analyze(doc, settings), display_scale=scale, grid=args.grid, caption=caption)
+    images.save_image(annotated, out)  # atomic, no EXIF
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import report
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".pdf" or not out.parent.is_dir():
+        raise PostureError(f"--out: {out} must be a .pdf file in an existing folder.")
+    settings = grading.load_settings(args.settings)
+    date = _iso_date(args.date)
+    views = report.load_session(args.session, settings, grid=args.grid, client=args.client, date=date)
+    pdf = report.build_report(
+        views, client=args.client, date=date, notes=args.notes, precautions=args.precautions, paper=args.paper,
+        settings_path=settings.path,
+    )  # fmt: skip
+    report.write_report(out, pdf)
+    return EXIT_OK
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    return bench.run_command(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m posture", description="Postural assessment from landmarked photos.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -110,6 +168,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("json", "text", "csv"), default="text")
     p.add_argument("--settings", help=f"grading settings file (JSON); default ${grading.SETTINGS_ENV}")
     p.set_defaults(run=_cmd_analyze)
+
+    p = sub.add_parser("render", help="draw the analysis on the photo (JPEG/PNG, no EXIF)")
+    p.add_argument("document", help="view document (JSON)")
+    p.add_argument("--image", help="the photo (default: the document's image.file, relative to its folder)")
+    p.add_argument("--out", required=True, help="output image, .jpg or .png")
+    p.add_argument("--grid", action="store_true", help="draw a 10 cm grid aligned with the true vertical")
+    p.add_argument("--client", help="client name for the caption")
+    p.add_argument("--date", help="date for the caption, YYYY-MM-DD (default today)")
+    p.add_argument("--settings", help=f"grading settings file (JSON); default ${grading.SETTINGS_ENV}")
+    p.set_defaults(run=_cmd_render)
+
+    p = sub.add_parser("report", help="PDF report of a session folder (view documents and their photos)")
+    p.add_argument("session", help="folder with the view documents (*.json) and photos")
+    p.add_argument("--out", required=True, help="output PDF")
+    p.add_argument("--client", help="client name")
+    p.add_argument("--paper", choices=("a4", "letter"), default="a4")
+    p.add_argument("--date", help="session date, YYYY-MM-DD (default today)")
+    p.add_argument("--notes", help="notes to print in the header")
+    p.add_argument("--precautions", help="precautions to print in the header")
+    p.add_argument("--grid", action="store_true", help="draw a 10 cm grid on the photos")
+    p.add_argument("--settings", help=f"grading settings file (JSON); default ${grading.SETTINGS_ENV}")
+    p.set_defaults(run=_cmd_report)
+
+    p = sub.add_parser("bench", help="time the per-click and save paths on a synthetic 12 MP photo")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--long-side", type=int, default=4032, help="long side of the synthetic photo, px (default 4032)")
+    p.add_argument("--repeat", type=int, default=7, help="repetitions per timing; the median is reported (default 7)")
+    p.set_defaults(run=_cmd_bench)
     return parser
 
 

@@ -1,0 +1,616 @@
+"""The PDF report of a session (fpdf2, bundled DejaVu Sans so names in any script print).
+
+:func:`build_report` turns analysed views into PDF bytes; it does no file I/O,
+so the app can call it on what it holds in memory. :func:`load_session` reads
+a session folder (view documents and their photos) for the CLI, and
+:func:`write_report` saves the bytes atomically.
+
+Contents: a header (client, date, notes, precautions), the key observations
+of every view ranked together and any referral prompts; then per view the
+annotated photo, the calibration used, its findings and a table of every
+measurement (value ± uncertainty, unit, severity in its colour, band and its
+source); the treatment-planning starter (NMT stages in order, by region); and
+"How this was measured" (conventions, calibration, the limits of a 2-D photo,
+not a diagnosis). Findings are phrased as observations to consider, never as
+diagnoses.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from fpdf import FPDF, XPos, YPos
+from fpdf.fonts import FontFace
+
+from . import document, grading, images, render
+from . import findings as words
+from .analysis import analyze
+from .document import DistanceScale, HeightScale, ViewDocument
+from .errors import DocumentError, ImageError, PostureError
+from .frame import PLUMB_LANDMARKS
+from .landmarks import VIEW_LABELS, VIEWS
+from .landmarks import get as landmark
+from .measurements import REGIONS
+
+#: (document, result, annotated RGB image or None) for one view.
+ReportView = tuple[ViewDocument, dict[str, Any], np.ndarray | None]
+
+PAPERS = {"a4": "A4", "letter": "Letter"}
+#: Long side (px) of the annotated photos embedded in the PDF (≈ 330 dpi at the printed size).
+EMBED_MAX_SIDE = 1500
+#: Text size of the report's annotated photos relative to the screen's (they print about 15 cm tall).
+REPORT_TEXT_SCALE = 1.35
+_FAMILY = "DejaVu"
+_INK = (33, 37, 41)
+_MUTED = (100, 106, 115)
+_RULE = (205, 210, 216)
+_ACCENT = (28, 94, 140)
+_HEAD_FILL = (234, 238, 242)
+
+
+def _text_on(color: tuple[int, int, int]) -> tuple[int, int, int]:
+    """Dark or white text, whichever reads on ``color``."""
+    r, g, b = color
+    return _INK if (0.299 * r + 0.587 * g + 0.114 * b) > 150 else (255, 255, 255)
+
+
+def format_value(m: dict[str, Any]) -> str:
+    """``"+2.4 ± 0.3"`` (signed value ± one standard deviation, in the measurement's unit)."""
+    digits = 0 if m["unit"] == "px" else 1
+    return f"{m['value']:+.{digits}f} ± {m['uncertainty']:.{digits}f}"
+
+
+def format_unit(unit: str) -> str:
+    return "°" if unit == "deg" else unit
+
+
+def severity_text(m: dict[str, Any]) -> str:
+    """``"Mild"``, ``"Moderate*"`` (borderline) or ``"Not graded"``."""
+    return render.SEVERITY_LABELS.get(m.get("severity"), "Not graded") + ("*" if m.get("borderline") else "")
+
+
+def format_band(mid: str, m: dict[str, Any]) -> str:
+    """The band's thresholds as the grading applies them (mild / moderate / marked)."""
+    band = m.get("band")
+    if not band:
+        return "–"
+    unit = format_unit(m["unit"])
+    unit = unit if unit == "°" else f" {unit}"
+    nums = [f"{band[k]:g}" for k in ("mild", "moderate", "marked")]
+    rule = grading.rule_for(mid)
+    if rule.kind == "lower_is_worse":
+        return f"< {nums[0]} / {nums[1]} / {nums[2]}{unit}"
+    if rule.kind == "above_reference":
+        return f"{rule.reference:g}{unit} + {nums[0]} / {nums[1]} / {nums[2]}"
+    if rule.kind == "outside_range":
+        return f"outside {rule.low:g}–{rule.high:g}{unit} by > {nums[0]} / {nums[1]} / {nums[2]}"
+    return f"{nums[0]} / {nums[1]} / {nums[2]}{unit}"
+
+
+def band_source(m: dict[str, Any]) -> str:
+    if m.get("band"):
+        return str(m["band"].get("source", ""))
+    if m.get("unit") == "px":
+        return "not graded: no scale in this view"
+    return "not graded by default (for information)"
+
+
+def calibration_lines(doc: ViewDocument, result: dict[str, Any]) -> list[str]:
+    """How the view was calibrated, in plain words."""
+    lines = []
+    if result["vertical_source"] == "line":
+        lines.append(f"True vertical: the plumb line marked in the photo (camera roll {result['vertical_roll_deg']:+.2f}°).")
+    else:
+        lines.append("True vertical: the photo's own vertical (no plumb line marked; camera roll not corrected).")
+    sc = doc.calibration.scale
+    if isinstance(sc, HeightScale):
+        lines.append(f"Scale: the client's height ({sc.height_cm:g} cm), {result['cm_per_px']:.4f} cm per pixel.")
+    elif isinstance(sc, DistanceScale):
+        lines.append(f"Scale: two marks {sc.distance_cm:g} cm apart, {result['cm_per_px']:.4f} cm per pixel.")
+    else:
+        lines.append("Scale: none, so distances are in pixels and are not graded.")
+    if doc.calibration.plumb_anchor is not None:
+        lines.append("Postural plumb line: pinned by the therapist.")
+    elif result.get("plumb_line"):
+        names = [landmark(doc.view, i).label.lower() for i in PLUMB_LANDMARKS[doc.view]]
+        where = f"midway between the {names[0]} and {names[1]}" if len(names) == 2 else f"through the {names[0]}"
+        lines.append(f"Postural plumb line: {where}.")
+    else:
+        lines.append("Postural plumb line: not placed (its landmarks are missing).")
+    if result.get("facing"):
+        lines.append(f"Client faces the image {result['facing']}.")
+    lines.append(f"Landmark placement error assumed: {result.get('landmark_sigma_px', 0):.1f} px (one standard deviation).")
+    return lines
+
+
+def calibration_summary(doc: ViewDocument, result: dict[str, Any]) -> str:
+    """One line: vertical, scale, plumb line and placement error of a view."""
+    vertical = (
+        f"plumb line marked (roll {result['vertical_roll_deg']:+.2f}°)" if result["vertical_source"] == "line" else "image vertical (no plumb line)"
+    )
+    sc = doc.calibration.scale
+    if isinstance(sc, HeightScale):
+        scale = f"client height {sc.height_cm:g} cm ({result['cm_per_px']:.4f} cm/px)"
+    elif isinstance(sc, DistanceScale):
+        scale = f"marks {sc.distance_cm:g} cm apart ({result['cm_per_px']:.4f} cm/px)"
+    else:
+        scale = "no scale (pixels)"
+    plumb = "pinned" if doc.calibration.plumb_anchor is not None else ("from the landmarks" if result.get("plumb_line") else "none")
+    return f"vertical: {vertical}; scale: {scale}; postural plumb line: {plumb}; placement error {result.get('landmark_sigma_px', 0):.1f} px."
+
+
+def ranked_findings(views: Sequence[ReportView]) -> list[dict[str, Any]]:
+    """Every view's findings ranked together (severity, then region), each with its ``view``."""
+    out = []
+    for doc, result, _ in views:
+        for order, f in enumerate(result.get("findings", [])):
+            out.append({**f, "view": doc.view, "_order": order})
+    rank = grading.SEVERITY_RANK
+    out.sort(
+        key=lambda f: (
+            -rank.get(f["severity"], -1),
+            REGIONS.index(f["region"]) if f["region"] in REGIONS else len(REGIONS),
+            VIEWS.index(f["view"]),
+            f["_order"],
+        )
+    )
+    return [{k: v for k, v in f.items() if k != "_order"} for f in out]
+
+
+def combined_plan(views: Sequence[ReportView]) -> list[dict[str, Any]]:
+    """The treatment-planning starter of all views together (NMT stage order, by region)."""
+    measured = [{"id": mid, **m} for _, result, _ in views for mid, m in result.get("measurements", {}).items()]
+    return words.build_plan(words.build_findings(measured))
+
+
+class _PDF(FPDF):
+    footer_text = ""
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(_FAMILY, "", 7.5)
+        self.set_text_color(*_MUTED)
+        self.set_draw_color(*_RULE)
+        self.line(self.l_margin, self.get_y() - 1.5, self.w - self.r_margin, self.get_y() - 1.5)
+        self.cell(0, 4, self.footer_text, align="L")
+        self.set_x(self.l_margin)
+        self.cell(0, 4, f"Page {self.page_no()} of {{nb}}", align="R")
+
+
+def _embed_jpeg(image: np.ndarray) -> io.BytesIO:
+    h, w = image.shape[:2]
+    scale = min(1.0, EMBED_MAX_SIDE / max(h, w))
+    if scale < 1.0:
+        image = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    return io.BytesIO(images.encode_jpeg(image, quality=85))
+
+
+class _Writer:
+    def __init__(self, paper: str, client: str | None, date: str):
+        fmt = PAPERS.get(paper.lower())
+        if fmt is None:
+            raise PostureError(f"Unknown paper size {paper!r}: use a4 or letter.")
+        pdf = _PDF(orientation="P", unit="mm", format=fmt)
+        pdf.set_margins(15, 15, 15)
+        pdf.set_auto_page_break(True, margin=16)
+        pdf.add_font(_FAMILY, "", render.font_path(False))
+        pdf.add_font(_FAMILY, "B", render.font_path(True))
+        pdf.set_creator("Posture")
+        pdf.set_title("Postural assessment" + (f": {client}" if client else ""))
+        pdf.footer_text = " · ".join(
+            p for p in ("Postural assessment", client, date, "observations to consider, not a diagnosis") if p
+        )
+        self.pdf = pdf
+        self.width = pdf.w - pdf.l_margin - pdf.r_margin
+
+    def font(self, size: float, bold: bool = False, color: tuple[int, int, int] = _INK) -> None:
+        self.pdf.set_font(_FAMILY, "B" if bold else "", size)
+        self.pdf.set_text_color(*color)
+
+    def heading(self, text: str, size: float = 13.0, space: float = 3.0) -> None:
+        pdf = self.pdf
+        if pdf.get_y() > pdf.h - pdf.b_margin - 25:  # keep a heading with what follows
+            pdf.add_page()
+        pdf.ln(space)
+        self.font(size, True, _ACCENT)
+        pdf.cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_draw_color(*_ACCENT)
+        pdf.set_line_width(0.3)
+        pdf.line(pdf.l_margin, pdf.get_y() + 0.8, pdf.l_margin + self.width, pdf.get_y() + 0.8)
+        pdf.ln(2.5)
+
+    def para(self, text: str, size: float = 9.5, color: tuple[int, int, int] = _INK, bold: bool = False, h: float = 4.6) -> None:
+        self.font(size, bold, color)
+        self.pdf.multi_cell(0, h, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def bullet(self, text: str, size: float = 9.5, indent: float = 3.0) -> None:
+        pdf = self.pdf
+        self.font(size)
+        pdf.set_x(pdf.l_margin + indent)
+        pdf.cell(4, 4.6, "•")
+        pdf.multi_cell(self.width - indent - 4, 4.6, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def boxed(self, title: str, body: str, color: tuple[int, int, int]) -> None:
+        """A text block with a coloured bar on the left."""
+        pdf = self.pdf
+        pdf.ln(1.5)
+        y0 = pdf.get_y()
+        pdf.set_x(pdf.l_margin + 4)
+        self.font(9.5, True, color)
+        pdf.cell(0, 5, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_x(pdf.l_margin + 4)
+        self.font(9.5)
+        pdf.multi_cell(self.width - 4, 4.6, body, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        y1 = pdf.get_y()
+        if pdf.page == pdf.pages_count and y1 > y0:
+            pdf.set_fill_color(*color)
+            pdf.rect(pdf.l_margin, y0, 1.6, y1 - y0, style="F")
+        pdf.ln(1.5)
+
+    def chip(self, severity: str | None, w: float = 20.0, h: float = 4.6, borderline: bool = False) -> None:
+        color = render.severity_color(severity)
+        self.pdf.set_fill_color(*color)
+        self.font(8, True, _text_on(color))
+        self.pdf.cell(w, h, render.SEVERITY_LABELS.get(severity, "Not graded") + ("*" if borderline else ""), align="C", fill=True)
+
+
+def _finding_rows(w: _Writer, found: list[dict[str, Any]], with_view: bool) -> None:
+    pdf = w.pdf
+    for i, f in enumerate(found, 1):
+        if pdf.get_y() > pdf.h - pdf.b_margin - 10:
+            pdf.add_page()
+        y = pdf.get_y()
+        w.font(9.5, False, _MUTED)
+        pdf.cell(7, 5, f"{i}.")
+        w.chip(f["severity"], 21, 4.6)
+        pdf.set_x(pdf.get_x() + 2)
+        w.font(9.5)
+        text = f["text"] + (f"  ({VIEW_LABELS[f['view']].split(' (')[0].lower()} view)" if with_view else "")
+        pdf.multi_cell(w.width - 30, 4.6, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_y(max(pdf.get_y(), y + 5.5))
+
+
+def _measurement_table(w: _Writer, result: dict[str, Any]) -> None:
+    pdf = w.pdf
+    widths = (50, 22, 10, 19, 27, 52)
+    scale = w.width / sum(widths)
+    widths = tuple(c * scale for c in widths)
+    w.font(7.8)
+    heading_style = FontFace(family=_FAMILY, emphasis="BOLD", size_pt=7.5, color=_INK, fill_color=_HEAD_FILL)
+    with pdf.table(
+        col_widths=widths,
+        width=w.width,
+        text_align=("LEFT", "RIGHT", "CENTER", "CENTER", "CENTER", "LEFT"),
+        line_height=3.5,
+        headings_style=heading_style,
+        cell_fill_color=(255, 255, 255),
+        cell_fill_mode="ALL",
+        markdown=True,
+        borders_layout="HORIZONTAL_LINES",
+        padding=(0.9, 1.2, 0.9, 1.2),
+        v_align="MIDDLE",
+    ) as table:
+        table.row(("Measurement", "Value ± SD", "Unit", "Severity", "Band: mild / moderate / marked", "Band source"))
+        pdf.set_draw_color(*_RULE)
+        for mid, m in result["measurements"].items():
+            row = table.row()
+            row.cell(f"**{_md(m['label'])}**\n{_md(m['direction'])}")
+            row.cell(format_value(m))
+            row.cell(format_unit(m["unit"]))
+            color = render.severity_color(m.get("severity"))
+            row.cell(severity_text(m), style=FontFace(emphasis="BOLD", color=_text_on(color), fill_color=color))
+            row.cell(format_band(mid, m))
+            row.cell(_md(band_source(m)), style=FontFace(size_pt=6.8, color=_MUTED))
+
+
+def _md(text: str) -> str:
+    """Escape fpdf2's markdown markers (``**``, ``__``, ``--``, ``~~``) in free text."""
+    for mark in ("**", "__", "--", "~~"):
+        text = text.replace(mark, mark[0] + "\u200b" + mark[1])
+    return text
+
+
+def _view_section(w: _Writer, doc: ViewDocument, result: dict[str, Any], annotated: np.ndarray | None) -> None:
+    pdf = w.pdf
+    pdf.add_page()
+    w.heading(f"{VIEW_LABELS[doc.view]} view", size=14, space=0)
+    top = pdf.get_y()
+    img_w = 0.0
+    if annotated is not None:
+        h, wpx = annotated.shape[:2]
+        max_w, max_h = w.width * 0.62, 160.0
+        img_w = min(max_w, max_h * wpx / h)
+        img_h = img_w * h / wpx
+        pdf.image(_embed_jpeg(annotated), x=pdf.l_margin, y=top, w=img_w, h=img_h, alt_text=f"Annotated {doc.view} photo")
+        bottom = top + img_h
+    else:
+        w.para("The photo of this view was not available; the measurements below come from its landmarks.", 9, _MUTED)
+        bottom = pdf.get_y()
+    col_x = pdf.l_margin + img_w + (5 if img_w else 0)
+    col_w = w.width - img_w - (5 if img_w else 0)
+
+    def col_text(text: str, size: float = 9.0, bold: bool = False, color: tuple[int, int, int] = _INK, h: float = 4.3) -> None:
+        w.font(size, bold, color)
+        pdf.set_x(col_x)
+        pdf.multi_cell(col_w, h, text, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+
+    pdf.set_xy(col_x, top)
+    col_text("Findings in this view", 10.5, True, _ACCENT, 5.5)
+    found = result.get("findings", [])
+    if not found:
+        col_text("No measurement outside its normal band.", 9, False, _MUTED)
+    for f in found:
+        y = pdf.get_y()
+        pdf.set_x(col_x)
+        w.chip(f["severity"], 19, 4.3)
+        w.font(9)
+        pdf.set_xy(col_x + 21, y)
+        pdf.multi_cell(col_w - 21, 4.3, f["text"], align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.set_y(max(pdf.get_y(), y + 4.8) + 0.8)
+    pdf.ln(2)
+    col_text("Calibration", 10.5, True, _ACCENT, 5.5)
+    for line in calibration_lines(doc, result):
+        col_text(line, 8.5, False, _INK, 4.1)
+    if result.get("warnings"):
+        pdf.ln(1.5)
+        col_text("Check", 10.5, True, render.SEVERITY_COLORS["moderate"], 5.5)
+        for warn in result["warnings"]:
+            col_text(warn, 8.5, False, _INK, 4.1)
+    if doc.notes:
+        pdf.ln(1.5)
+        col_text("Notes", 10.5, True, _ACCENT, 5.5)
+        col_text(doc.notes, 8.5)
+    pdf.set_y(max(bottom, pdf.get_y()) + 4)
+    pdf.set_x(pdf.l_margin)
+    rows_mm = 12 + 10.5 * len(result["measurements"])  # generous: a split table reads badly
+    if result["measurements"] and pdf.get_y() + rows_mm > pdf.h - pdf.b_margin:
+        pdf.add_page()
+        w.heading(f"{VIEW_LABELS[doc.view]} view: measurements", size=12, space=0)
+    if result["measurements"]:
+        _measurement_table(w, result)
+        if any(m.get("borderline") for m in result["measurements"].values()):
+            w.para("* borderline: within two uncertainties of a band edge, so the severity could be one step either way.", 7.5, _MUTED, h=3.8)
+    if result.get("not_measured"):
+        pdf.ln(1)
+        w.para("Not measured: " + "; ".join(f"{mid.replace('_', ' ')} ({why})" for mid, why in result["not_measured"].items()) + ".", 7.5, _MUTED, h=3.8)
+
+
+_HOW = (
+    (
+        "Conventions",
+        "Right and left are always the client's own sides. Angles are in degrees and distances in centimetres (pixels "
+        "when a view has no scale). Each value is shown with a sign and ± one standard deviation, the spread expected "
+        "from placing the landmarks by eye; the words next to it say what the sign means (for example 'right shoulder "
+        "lower'). Tilts are measured against the true horizontal, shifts and offsets against the postural plumb line "
+        "(a true vertical through the ankles or heels).",
+    ),
+    (
+        "Grading",
+        "Each value is compared with a band: mild, moderate and marked thresholds, with the source of the band printed "
+        "beside it. Most bands are heuristics for screening, not population norms; a practice can set its own. A value "
+        "marked * is borderline: within two uncertainties of a threshold.",
+    ),
+    (
+        "Limits of a 2-D photo",
+        "A photo flattens a 3-D body. Rotation of the body or pelvis, a camera that is not level with the client, lens "
+        "distortion, clothing and hair, and the stance on the day all change the numbers. Distances are only true in "
+        "the plane of the scale marks, and every value depends on where the landmarks were placed. Compare sessions "
+        "taken the same way, and confirm what matters by palpation and hands-on assessment.",
+    ),
+    (
+        "Not a diagnosis",
+        "This report describes posture as it appears in the photos. It lists observations and muscles to consider "
+        "assessing; it does not diagnose a condition. Where a referral prompt appears, the finding is outside the "
+        "scope of massage therapy and should be assessed by a qualified practitioner.",
+    ),
+)
+
+
+def build_report(
+    views: Sequence[ReportView],
+    *,
+    client: str | None = None,
+    date: str | None = None,
+    notes: str | None = None,
+    precautions: str | None = None,
+    paper: str = "a4",
+    settings_path: str | None = None,
+) -> bytes:
+    """The session report as PDF bytes.
+
+    ``views``: ``(ViewDocument, analyze() result, annotated RGB image or None)``
+    per view (any order; printed in the order anterior, posterior, right,
+    left); the annotated image may be full resolution or the display copy,
+    it is downscaled to :data:`EMBED_MAX_SIDE` for the PDF. ``client``,
+    ``notes`` and ``precautions`` are free text (any script); ``date`` is
+    printed as given (default: today, ISO); ``paper`` is ``"a4"`` or
+    ``"letter"``; ``settings_path`` names the practice settings file when one
+    graded the results. Raises :class:`PostureError` for an unknown paper or
+    no views.
+    """
+    if not views:
+        raise PostureError("There is no view to report on.")
+    date = date or _dt.date.today().isoformat()
+    views = sorted(views, key=lambda v: VIEWS.index(v[0].view))
+    w = _Writer(paper, client, date)
+    pdf = w.pdf
+    pdf.add_page()
+
+    # --- header
+    w.font(20, True, _INK)
+    pdf.cell(0, 10, "Postural assessment", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    w.font(11, False, _MUTED)
+    pdf.cell(0, 6, " · ".join(p for p in (client, date) if p), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_draw_color(*_ACCENT)
+    pdf.set_line_width(0.6)
+    pdf.line(pdf.l_margin, pdf.get_y() + 1.5, pdf.l_margin + w.width, pdf.get_y() + 1.5)
+    pdf.ln(5)
+    w.font(9.5)
+    views_text = ", ".join(VIEW_LABELS[d.view] for d, _, _ in views)
+    w.para(f"Views assessed: {views_text}.")
+    if settings_path:
+        w.para(f"Grading bands: defaults with the practice settings in {Path(settings_path).name}.", 8.5, _MUTED)
+    if precautions:
+        w.boxed("Precautions", precautions, render.SEVERITY_COLORS["marked"])
+    if notes:
+        w.boxed("Notes", notes, _ACCENT)
+
+    # --- key observations
+    found = ranked_findings(views)
+    w.heading("Key observations")
+    counts = {s: sum(1 for f in found if f["severity"] == s) for s in ("marked", "moderate", "mild")}
+    if found:
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+        w.para(f"{len(found)} observation{'s' if len(found) != 1 else ''} outside the normal bands ({summary}), most important first:", 9.5, _MUTED)
+        pdf.ln(1)
+        _finding_rows(w, found, with_view=len(views) > 1)
+    else:
+        w.para("Every graded measurement lies within its normal band.", 9.5, _MUTED)
+    referrals = []
+    for f in found:
+        if f.get("referral") and f["referral"] not in referrals:
+            referrals.append(f["referral"])
+    w.heading("Referral prompts")
+    if referrals:
+        for r in referrals:
+            w.boxed("Refer", r, render.SEVERITY_COLORS["marked"])
+    else:
+        w.para("None: no finding in these views calls for a referral outside massage scope.", 9.5, _MUTED)
+
+    # --- views
+    for doc, result, annotated in views:
+        _view_section(w, doc, result, annotated)
+
+    # --- plan
+    pdf.add_page()
+    w.heading("Treatment-planning starter", size=14, space=0)
+    w.para(
+        "Muscles commonly implicated in the observations above, grouped by region and ordered by the stages of "
+        "neuromuscular therapy. Consider assessing them; this is a starting point for planning, not a prescription.",
+        9,
+        _MUTED,
+    )
+    plan = combined_plan(views)
+    if not plan:
+        w.para("No observation outside the normal bands, so there is nothing to plan from these photos.", 9.5)
+    for stage in plan:
+        w.heading(f"Stage {stage['stage']}: {stage['title']}", size=10.5, space=2)
+        for item in stage["items"]:
+            w.bullet(item, 9)
+
+    # --- how this was measured
+    w.heading("How this was measured", size=14, space=6)
+    for title, text in _HOW:
+        w.para(title, 10, bold=True, color=_INK)
+        w.para(text, 9)
+        pdf.ln(1.5)
+    w.para("Calibration used", 10, bold=True, color=_INK)
+    for doc, result, _ in views:
+        w.bullet(f"{VIEW_LABELS[doc.view]}: {calibration_summary(doc, result)}", 8.5)
+    return bytes(pdf.output())
+
+
+# --- session folders (CLI) ---------------------------------------------------------
+
+
+def _looks_like_view_document(path: Path) -> bool:
+    try:
+        import json
+
+        raw = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(raw, dict) and "schema_version" in raw and "view" in raw
+
+
+def find_view_documents(session_dir: str | os.PathLike[str]) -> list[Path]:
+    """The ``*.json`` files of ``session_dir`` that are meant as view documents (they have ``schema_version`` and ``view``)."""
+    d = Path(session_dir)
+    if not d.is_dir():
+        raise PostureError(f"No such session folder: {d}.")
+    return [p for p in sorted(d.glob("*.json")) if _looks_like_view_document(p)]
+
+
+def photo_path(doc: ViewDocument, doc_path: str | os.PathLike[str]) -> Path | None:
+    """Where the document's photo lives: ``image.file`` relative to the document's folder (None when unset)."""
+    if not doc.image_file:
+        return None
+    return Path(doc_path).parent / doc.image_file
+
+
+def load_session(
+    session_dir: str | os.PathLike[str],
+    settings: grading.Settings | None = None,
+    *,
+    grid: bool = False,
+    client: str | None = None,
+    date: str | None = None,
+    warn: Any = None,
+) -> list[ReportView]:
+    """Load, analyse and render every view document of ``session_dir``.
+
+    A document that claims to be a view document but is malformed raises
+    :class:`DocumentError` naming the file; other JSON files are skipped. A
+    missing photo is reported through ``warn(message)`` (default: stderr) and
+    the view goes in without its image.
+    """
+    paths = find_view_documents(session_dir)
+    if not paths:
+        raise PostureError(f"No view documents (*.json with schema_version and view) in {session_dir}.")
+    warn = warn or (lambda msg: print(f"warning: {msg}", file=sys.stderr))
+    out: list[ReportView] = []
+    for p in paths:
+        try:
+            doc = document.load(p)
+        except DocumentError as exc:
+            raise DocumentError(exc.field, f"{exc.message} (in {p.name})") from None
+        result = analyze(doc, settings)
+        annotated = None
+        photo = photo_path(doc, p)
+        if photo is None:
+            warn(f"{p.name} names no photo (image.file); its view is reported without the image.")
+        else:
+            try:
+                image = images.load_image(photo)
+            except ImageError as exc:
+                warn(f"{exc} The {doc.view} view is reported without its image.")
+            else:
+                annotated = annotate_for_report(image, doc, result, grid=grid, client=client, date=date)
+        out.append((doc, result, annotated))
+    return out
+
+
+def annotate_for_report(
+    image: np.ndarray,
+    doc: ViewDocument,
+    result: dict[str, Any],
+    *,
+    display_scale: float = 1.0,
+    grid: bool = False,
+    client: str | None = None,
+    date: str | None = None,
+) -> np.ndarray:
+    """The annotated image as the report prints it: at most :data:`EMBED_MAX_SIDE` px, larger text, a caption.
+
+    ``image`` is the photo (RGB), either the original (``display_scale=1``) or
+    the app's display copy with its ``display_scale``; it is downscaled further
+    only when it is larger than :data:`EMBED_MAX_SIDE`.
+    """
+    small, scale = images.display_copy(image, EMBED_MAX_SIDE)
+    caption = render.caption_text(doc.view, date, client)
+    return render.render_annotated(
+        small, doc, result, display_scale=display_scale * scale, grid=grid, caption=caption, text_scale=REPORT_TEXT_SCALE
+    )
+
+
+def write_report(path: str | os.PathLike[str], pdf: bytes) -> None:
+    """Save the PDF atomically (temp file, fsync, rename)."""
+    document.atomic_write_bytes(path, pdf)
