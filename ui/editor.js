@@ -1,0 +1,825 @@
+// Posture landmark editor: a Streamlit components-v2 module (in the page, no iframe).
+//
+// Every point is kept in ORIGINAL-image pixels. The photo (a small display JPEG)
+// is stretched to the original size inside the SVG, so one affine map
+// (screen = image * k + t) converts a click to original pixels as a float,
+// at any zoom. After each change the complete set of points is sent to Python
+// as one snapshot: setStateValue("edit", {doc, nonce, seq, points}).
+// Python echoes the last snapshot it applied as data.ack, so the editor knows
+// when the page has caught up with it.
+
+const HISTORY_LIMIT = 300;
+const CLICK_SLOP = 4; // screen px a press may move and still count as a click
+const HIT_RADIUS = 9; // screen px around a point that grabs it
+const NUDGE_SEND_MS = 450; // arrow-key bursts are sent once the keys rest
+const LOUPE = 170; // magnifier size, CSS px
+const LOUPE_ZOOM = 4; // magnifier scale relative to the current zoom
+const FIG_MARKS = { "@v1": [88, 28], "@v2": [88, 196], "@s1": [88, 60], "@s2": [88, 150], "@top": [50, 6], "@floor": [50, 214] };
+
+export default function (component) {
+  const { data, setStateValue, parentElement } = component;
+  const root = parentElement.querySelector(".pe");
+  if (!root || !data) return undefined;
+  if (!root.__pe) root.__pe = new Editor(root);
+  const ed = root.__pe;
+  ed.sendState = (value) => setStateValue("edit", value);
+  ed.update(data);
+  return () => {
+    if (!root.isConnected) ed.destroy();
+  };
+}
+
+const clone = (pts) => Object.fromEntries(Object.entries(pts).map(([k, v]) => [k, [v[0], v[1]]]));
+const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+const f1 = (v) => (Math.round(v * 10) / 10).toFixed(1);
+
+class Editor {
+  constructor(root) {
+    this.root = root;
+    const $ = (s) => root.querySelector(s);
+    this.stage = $(".pe-stage");
+    this.svg = $(".pe-svg");
+    this.photo = $(".pe-photo");
+    this.overlay = $(".pe-overlay");
+    this.loupe = $(".pe-loupe");
+    this.status = $(".pe-status");
+    this.list = $(".pe-list");
+    this.figure = $(".pe-figure");
+    this.nextTitle = $(".pe-next-title");
+    this.nextName = $(".pe-next-name");
+    this.nextHint = $(".pe-next-hint");
+    this.zoomBtn = $(".pe-zoom");
+    this.buttons = Object.fromEntries([...root.querySelectorAll("[data-act]")].map((b) => [b.dataset.act, b]));
+    this.img = new Image();
+    this.img.onload = () => this.draw();
+    this.nonce = Math.random().toString(36).slice(2, 10);
+    this.seq = 0;
+    this.docId = null;
+    this.imageId = null;
+    this.points = {};
+    this.history = [];
+    this.future = [];
+    this.mode = "landmarks";
+    this.active = null;
+    this.selected = null;
+    this.skipped = new Set();
+    this.k = 1;
+    this.fitK = 1;
+    this.tx = 0;
+    this.ty = 0;
+    this.userZoomed = false;
+    this.press = null;
+    this.hover = null;
+    this.hoverId = null;
+    this.nudgeTimer = 0;
+    this.raf = 0;
+    this.bind();
+    this.ro = new ResizeObserver(() => this.onResize());
+    this.ro.observe(this.stage);
+  }
+
+  destroy() {
+    this.ro.disconnect();
+    clearTimeout(this.nudgeTimer);
+    cancelAnimationFrame(this.raf);
+  }
+
+  // ---------------------------------------------------------------- data in
+  update(d) {
+    this.data = d;
+    this.info = {};
+    for (const lm of d.landmarks) this.info[lm.id] = { ...lm, kind: "lm" };
+    for (const t of [...d.vertical, ...d.scale]) this.info[t.id] = { ...t, side: "c", kind: "cal", fig: FIG_MARKS[t.id] };
+    this.hidden = new Set(d.hidden);
+    if (d.doc !== this.docId) {
+      // another photo or a server-side reset: start afresh
+      this.docId = d.doc;
+      this.points = clone(d.points);
+      this.history = [];
+      this.future = [];
+      this.skipped.clear();
+      this.selected = null;
+      this.seq = 0;
+      this.active = null;
+      clearTimeout(this.nudgeTimer);
+      this.nudgeTimer = 0;
+    } else if (this.synced(d.ack)) {
+      this.points = clone(d.points);
+    }
+    if (d.image_id !== this.imageId) {
+      this.imageId = d.image_id;
+      this.photo.setAttribute("href", d.image);
+      this.photo.setAttribute("width", d.width);
+      this.photo.setAttribute("height", d.height);
+      this.img.src = d.image;
+      this.userZoomed = false;
+      this.sizeStage();
+      this.fit();
+    }
+    if (!this.targets().some((t) => t.id === this.active)) this.active = this.nextOpen(null);
+    if (this.selected && !this.points[this.selected]) this.selected = null;
+    this.root.dataset.doc = d.doc;
+    this.root.dataset.ready = "1";
+    this.renderPanel();
+    this.draw();
+  }
+
+  synced(ack) {
+    if ((this.press && this.press.moved) || this.nudgeTimer) return false; // the user is mid-gesture
+    if (this.seq === 0) return true; // no local edit yet
+    return !!ack && ack.nonce === this.nonce && ack.seq >= this.seq;
+  }
+
+  targets(mode = this.mode) {
+    const d = this.data;
+    if (mode === "landmarks") return d.landmarks;
+    return mode === "vertical" ? d.vertical : d.scale;
+  }
+
+  nextOpen(after) {
+    const ids = this.targets().map((t) => t.id);
+    const start = after == null ? 0 : ids.indexOf(after) + 1;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[(start + i) % ids.length];
+      if (!this.points[id] && !this.skipped.has(id)) return id;
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- edits out
+  snapshot() {
+    return { doc: this.docId, nonce: this.nonce, seq: this.seq, points: clone(this.points) };
+  }
+
+  send() {
+    clearTimeout(this.nudgeTimer);
+    this.nudgeTimer = 0;
+    if (this.sendState) this.sendState(this.snapshot());
+  }
+
+  commit() {
+    this.seq += 1;
+    this.send();
+    this.renderPanel();
+    this.draw();
+  }
+
+  pushHistory() {
+    this.history.push(clone(this.points));
+    if (this.history.length > HISTORY_LIMIT) this.history.shift();
+    this.future = [];
+  }
+
+  place(id, p) {
+    this.pushHistory();
+    this.points[id] = p;
+    this.skipped.delete(id);
+    this.selected = id;
+    this.active = this.nextOpen(id);
+    this.commit();
+  }
+
+  remove(id) {
+    if (!id || !this.points[id]) return;
+    this.pushHistory();
+    delete this.points[id];
+    this.selected = null;
+    this.active = id;
+    this.commit();
+  }
+
+  undo() {
+    if (!this.history.length) return;
+    this.future.push(clone(this.points));
+    this.points = this.history.pop();
+    this.afterHistory();
+  }
+
+  redo() {
+    if (!this.future.length) return;
+    this.history.push(clone(this.points));
+    this.points = this.future.pop();
+    this.afterHistory();
+  }
+
+  afterHistory() {
+    if (this.selected && !this.points[this.selected]) this.selected = null;
+    if (this.active && this.points[this.active]) this.active = this.nextOpen(this.active);
+    if (!this.active) this.active = this.nextOpen(null);
+    this.commit();
+  }
+
+  clearMode() {
+    const btn = this.buttons.clear;
+    if (!btn.classList.contains("armed")) {
+      btn.classList.add("armed");
+      btn.textContent = "Clear: sure?";
+      clearTimeout(this.clearTimer);
+      this.clearTimer = setTimeout(() => this.disarmClear(), 3000);
+      return;
+    }
+    this.disarmClear();
+    const ids = this.targets().map((t) => t.id).filter((id) => this.points[id]);
+    if (!ids.length) return;
+    this.pushHistory();
+    for (const id of ids) delete this.points[id];
+    this.skipped.clear();
+    this.selected = null;
+    this.active = this.nextOpen(null);
+    this.commit();
+  }
+
+  disarmClear() {
+    const btn = this.buttons.clear;
+    btn.classList.remove("armed");
+    btn.textContent = "Clear";
+  }
+
+  nudge(dx, dy, big) {
+    const id = this.selected;
+    if (!id || !this.points[id]) return;
+    if (!this.nudgeTimer) this.pushHistory();
+    const step = Math.max((big ? 10 : 1) / this.k, 0.05);
+    const p = this.points[id];
+    this.points[id] = this.clampImg([p[0] + dx * step, p[1] + dy * step]);
+    this.seq += 1;
+    clearTimeout(this.nudgeTimer);
+    this.nudgeTimer = setTimeout(() => this.send(), NUDGE_SEND_MS);
+    this.showStatus(this.points[id], id);
+    this.draw();
+  }
+
+  skip() {
+    if (!this.active) return;
+    this.skipped.add(this.active);
+    this.active = this.nextOpen(this.active);
+    this.renderPanel();
+    this.draw();
+  }
+
+  pick(id) {
+    this.active = id;
+    this.skipped.delete(id);
+    if (this.points[id]) this.selected = id;
+    this.renderPanel();
+    this.draw();
+    this.stage.focus({ preventScroll: true });
+  }
+
+  setMode(mode) {
+    this.mode = mode;
+    this.active = this.nextOpen(null);
+    this.renderPanel();
+    this.draw();
+  }
+
+  // ---------------------------------------------------------------- geometry
+  stageSize() {
+    return [this.stage.clientWidth || 1, this.stage.clientHeight || 1];
+  }
+
+  fit() {
+    const d = this.data;
+    const [w, h] = this.stageSize();
+    this.fitK = Math.min(w / d.width, h / d.height) * 0.98;
+    this.k = this.fitK;
+    this.tx = (w - d.width * this.k) / 2;
+    this.ty = (h - d.height * this.k) / 2;
+    this.userZoomed = false;
+    this.draw();
+  }
+
+  // Fit the stage's height to the photo's shape (portrait photos get a tall stage), within the window.
+  sizeStage() {
+    const d = this.data;
+    const w = this.stage.clientWidth || 400;
+    const maxH = Math.min(window.innerHeight * 0.8, 980);
+    const h = Math.round(Math.max(420, Math.min(maxH, (w * d.height) / d.width + 8)));
+    if (Math.abs(this.stage.clientHeight - h) > 1) {
+      this.stage.style.height = `${h}px`;
+      this.root.querySelector(".pe-side").style.maxHeight = `${h}px`;
+    }
+  }
+
+  onResize() {
+    if (!this.data) return;
+    this.sizeStage();
+    if (!this.userZoomed) this.fit();
+    else this.draw();
+  }
+
+  zoomAt(sx, sy, factor) {
+    const maxK = Math.max(this.fitK * 40, 4);
+    const k2 = Math.min(Math.max(this.k * factor, this.fitK * 0.5), maxK);
+    this.tx = sx - (sx - this.tx) * (k2 / this.k);
+    this.ty = sy - (sy - this.ty) * (k2 / this.k);
+    this.k = k2;
+    this.userZoomed = true;
+    this.draw();
+  }
+
+  zoomCentre(factor) {
+    const [w, h] = this.stageSize();
+    this.zoomAt(w / 2, h / 2, factor);
+  }
+
+  screenPos(e) {
+    const r = this.svg.getBoundingClientRect();
+    return [e.clientX - r.left, e.clientY - r.top];
+  }
+
+  toImg(sx, sy) {
+    return [(sx - this.tx) / this.k, (sy - this.ty) / this.k];
+  }
+
+  toScr(p) {
+    return [p[0] * this.k + this.tx, p[1] * this.k + this.ty];
+  }
+
+  clampImg(p) {
+    const d = this.data;
+    return [Math.min(Math.max(p[0], 0), d.width), Math.min(Math.max(p[1], 0), d.height)];
+  }
+
+  inImage(p) {
+    return p[0] >= 0 && p[1] >= 0 && p[0] <= this.data.width && p[1] <= this.data.height;
+  }
+
+  // The true vertical ("up", unit vector in image pixels) from the two plumb-line clicks, else the image's up.
+  upDir() {
+    const a = this.points["@v1"];
+    const b = this.points["@v2"];
+    if (this.data.vertical_mode === "line" && a && b) {
+      const [top, bottom] = a[1] <= b[1] ? [a, b] : [b, a];
+      const dx = top[0] - bottom[0];
+      const dy = top[1] - bottom[1];
+      const n = Math.hypot(dx, dy);
+      if (n > 0) return [dx / n, dy / n];
+    }
+    return [0, -1];
+  }
+
+  plumbAnchor() {
+    const pl = this.data.plumb;
+    if (pl.pinned) return pl.pinned;
+    const pts = pl.ids.map((id) => this.points[id]);
+    if (!pts.length || pts.some((p) => !p)) return null;
+    return [pts.reduce((s, p) => s + p[0], 0) / pts.length, pts.reduce((s, p) => s + p[1], 0) / pts.length];
+  }
+
+  // The part of the infinite line p + t*u that lies inside the photo, or null.
+  clip(p, u) {
+    const d = this.data;
+    let lo = -1e9;
+    let hi = 1e9;
+    for (const [pi, ui, max] of [[p[0], u[0], d.width], [p[1], u[1], d.height]]) {
+      if (Math.abs(ui) < 1e-12) {
+        if (pi < 0 || pi > max) return null;
+      } else {
+        const t1 = (0 - pi) / ui;
+        const t2 = (max - pi) / ui;
+        lo = Math.max(lo, Math.min(t1, t2));
+        hi = Math.min(hi, Math.max(t1, t2));
+      }
+    }
+    if (lo > hi) return null;
+    return [[p[0] + lo * u[0], p[1] + lo * u[1]], [p[0] + hi * u[0], p[1] + hi * u[1]]];
+  }
+
+  // ---------------------------------------------------------------- events
+  bind() {
+    const st = this.stage;
+    st.addEventListener("pointerdown", (e) => this.onDown(e));
+    st.addEventListener("pointermove", (e) => this.onMove(e));
+    st.addEventListener("pointerup", (e) => this.onUp(e));
+    st.addEventListener("pointercancel", () => this.onCancel());
+    st.addEventListener("pointerleave", () => {
+      if (!this.press) {
+        this.hover = null;
+        this.hoverId = null;
+        this.draw();
+      }
+    });
+    st.addEventListener("wheel", (e) => {
+      e.preventDefault();
+      const [sx, sy] = this.screenPos(e);
+      this.zoomAt(sx, sy, Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)));
+    }, { passive: false });
+    st.addEventListener("contextmenu", (e) => e.preventDefault());
+    st.addEventListener("keydown", (e) => this.onKey(e));
+    for (const b of this.root.querySelectorAll(".pe-mode")) b.addEventListener("click", () => this.setMode(b.dataset.mode));
+    const acts = {
+      undo: () => this.undo(),
+      redo: () => this.redo(),
+      clear: () => this.clearMode(),
+      "zoom-in": () => this.zoomCentre(1.5),
+      "zoom-out": () => this.zoomCentre(1 / 1.5),
+      fit: () => this.fit(),
+      skip: () => this.skip(),
+      remove: () => this.remove(this.selected),
+    };
+    for (const [name, fn] of Object.entries(acts)) this.buttons[name].addEventListener("click", fn);
+    this.list.addEventListener("click", (e) => {
+      const li = e.target.closest("li[data-id]");
+      if (li) this.pick(li.dataset.id);
+    });
+  }
+
+  onDown(e) {
+    this.stage.focus({ preventScroll: true });
+    const [sx, sy] = this.screenPos(e);
+    const id = e.target && e.target.dataset ? e.target.dataset.id : undefined;
+    const pan = e.button === 1 || e.button === 2;
+    if (id && !pan && this.points[id]) {
+      this.press = { kind: "point", id, sx, sy, orig: this.points[id].slice(), moved: false };
+      this.selected = id;
+      this.renderPanel();
+    } else {
+      this.press = { kind: "bg", sx, sy, tx0: this.tx, ty0: this.ty, moved: false, pan };
+    }
+    this.stage.setPointerCapture(e.pointerId);
+    e.preventDefault();
+    this.draw();
+  }
+
+  onMove(e) {
+    const [sx, sy] = this.screenPos(e);
+    this.hover = [sx, sy];
+    const pr = this.press;
+    if (pr) {
+      if (!pr.moved && Math.hypot(sx - pr.sx, sy - pr.sy) > CLICK_SLOP) {
+        pr.moved = true;
+        if (pr.kind === "point") {
+          this.pushHistory();
+          this.stage.classList.add("dragging");
+        } else {
+          this.stage.classList.add("panning");
+        }
+      }
+      if (pr.moved && pr.kind === "point") {
+        const p = this.clampImg([pr.orig[0] + (sx - pr.sx) / this.k, pr.orig[1] + (sy - pr.sy) / this.k]);
+        this.points[pr.id] = p;
+        this.showStatus(p, pr.id);
+      } else if (pr.moved) {
+        this.tx = pr.tx0 + (sx - pr.sx);
+        this.ty = pr.ty0 + (sy - pr.sy);
+        this.userZoomed = true;
+      }
+    } else {
+      const t = e.target && e.target.dataset ? e.target.dataset.id : undefined;
+      this.hoverId = t || null;
+      this.showStatus(this.toImg(sx, sy));
+    }
+    this.draw();
+  }
+
+  onUp(e) {
+    const pr = this.press;
+    this.press = null;
+    this.stage.classList.remove("dragging", "panning");
+    if (this.stage.hasPointerCapture(e.pointerId)) this.stage.releasePointerCapture(e.pointerId);
+    if (!pr) return;
+    if (pr.kind === "point") {
+      if (pr.moved) this.commit();
+      else this.draw();
+      return;
+    }
+    if (pr.moved || pr.pan) {
+      this.draw();
+      return;
+    }
+    const p = this.toImg(pr.sx, pr.sy);
+    if (this.active && this.inImage(p)) {
+      this.place(this.active, p);
+    } else {
+      this.selected = null;
+      this.renderPanel();
+      this.draw();
+    }
+  }
+
+  onCancel() {
+    const pr = this.press;
+    this.press = null;
+    this.stage.classList.remove("dragging", "panning");
+    if (pr && pr.kind === "point" && pr.moved) this.commit();
+  }
+
+  onKey(e) {
+    const ctrl = e.ctrlKey || e.metaKey;
+    const key = e.key;
+    let handled = true;
+    if (ctrl && (key === "z" || key === "Z")) {
+      if (e.shiftKey) this.redo();
+      else this.undo();
+    } else if (ctrl && (key === "y" || key === "Y")) {
+      this.redo();
+    } else if (ctrl) {
+      handled = false;
+    } else if (key === "ArrowLeft") this.nudge(-1, 0, e.shiftKey);
+    else if (key === "ArrowRight") this.nudge(1, 0, e.shiftKey);
+    else if (key === "ArrowUp") this.nudge(0, -1, e.shiftKey);
+    else if (key === "ArrowDown") this.nudge(0, 1, e.shiftKey);
+    else if (key === "Delete" || key === "Backspace") this.remove(this.selected);
+    else if (key === "Escape") {
+      this.selected = null;
+      this.renderPanel();
+      this.draw();
+    } else if (key === "s" || key === "S") this.skip();
+    else if (key === "+" || key === "=") this.zoomCentre(1.5);
+    else if (key === "-" || key === "_") this.zoomCentre(1 / 1.5);
+    else if (key === "0") this.fit();
+    else handled = false;
+    if (handled) {
+      e.preventDefault();
+      e.stopPropagation();
+    }
+  }
+
+  showStatus(p, id) {
+    const name = id && this.info[id] ? `${this.info[id].short}  ` : "";
+    this.status.textContent = p ? `${name}x ${f1(p[0])}  y ${f1(p[1])} px` : "";
+  }
+
+  // ---------------------------------------------------------------- panel
+  renderPanel() {
+    const d = this.data;
+    const P = this.points;
+    // mode tabs
+    const nLm = d.landmarks.filter((t) => P[t.id]).length;
+    const done = (ts) => ts.length > 0 && ts.every((t) => P[t.id]);
+    const counts = {
+      landmarks: `${nLm}/${d.landmarks.length}`,
+      vertical: d.vertical_mode === "level" ? "(level)" : done(d.vertical) ? "✓" : `${d.vertical.filter((t) => P[t.id]).length}/2`,
+      scale: d.scale_mode === "none" ? "(none)" : done(d.scale) ? "✓" : `${d.scale.filter((t) => P[t.id]).length}/2`,
+    };
+    for (const b of this.root.querySelectorAll(".pe-mode")) {
+      b.classList.toggle("on", b.dataset.mode === this.mode);
+      b.setAttribute("aria-selected", b.dataset.mode === this.mode ? "true" : "false");
+      b.querySelector(".pe-count").textContent = counts[b.dataset.mode];
+    }
+    // guide
+    const targets = this.targets();
+    const a = this.active ? this.info[this.active] : null;
+    if (!targets.length) {
+      this.nextTitle.textContent = this.mode === "vertical" ? "Plumb line" : "Scale";
+      this.nextName.textContent = "Not needed";
+      this.nextHint.textContent =
+        this.mode === "vertical"
+          ? "You chose “the photo is level”, so no clicks are needed here. Choose “plumb line” above the photo to correct a tilted camera."
+          : "You chose “no scale”: distances stay in pixels and are not graded. Choose a scale above the photo to measure in cm.";
+    } else if (a) {
+      this.nextTitle.textContent = P[a.id] ? "Place again: click the photo" : "Next: click the photo at the";
+      this.nextName.textContent = a.label;
+      this.nextHint.textContent = a.hint + (a.kind === "cal" && a.id === "@s2" ? ` (now ${d.scale_text}).` : "");
+    } else {
+      const nSkipped = targets.filter((t) => !P[t.id]).length;
+      this.nextTitle.textContent = nSkipped ? "Skipped" : "Done";
+      this.nextName.textContent = nSkipped ? `${nSkipped} not placed` : "All placed ✓";
+      this.nextHint.textContent = nSkipped
+        ? "Click a name below to place it, or leave it: the measurements that need it are listed as not measured."
+        : "Drag any point to fine-tune it (zoom in for precision), or click a name below to place it again.";
+    }
+    this.root.dataset.active = this.active || "";
+    this.buttons.skip.disabled = !this.active;
+    this.buttons.remove.disabled = !(this.selected && P[this.selected]);
+    this.buttons.undo.disabled = !this.history.length;
+    this.buttons.redo.disabled = !this.future.length;
+    this.renderFigure();
+    // list
+    this.list.innerHTML = targets
+      .map((t) => {
+        const cls = [P[t.id] ? "placed" : "", this.skipped.has(t.id) && !P[t.id] ? "skipped" : "", t.id === this.active ? "active" : "", t.id === this.selected ? "selected" : ""].join(" ");
+        const side = t.side || "c";
+        const tag = this.skipped.has(t.id) && !P[t.id] ? "skipped" : t.id === this.active ? "◀ next" : "";
+        return `<li data-id="${esc(t.id)}" class="${cls}" title="${esc(t.hint)}"><span class="pe-dot ${side}"></span><span class="pe-name">${esc(t.label)}</span><span class="pe-tag">${tag}</span></li>`;
+      })
+      .join("");
+    const li = this.list.querySelector("li.active");
+    if (li) {
+      const top = li.offsetTop - this.list.offsetTop;
+      if (top < this.list.scrollTop || top + li.offsetHeight > this.list.scrollTop + this.list.clientHeight) {
+        this.list.scrollTop = Math.max(0, top - this.list.clientHeight / 2);
+      }
+    }
+  }
+
+  renderFigure() {
+    const d = this.data;
+    this.figure.setAttribute("viewBox", d.figure_viewbox);
+    let s = d.figure;
+    if (this.mode !== "landmarks") {
+      if (this.mode === "vertical" || d.scale_mode === "marks") {
+        s += '<line x1="88" y1="4" x2="88" y2="206" stroke="#8a94a3" stroke-width="0.8"/><path d="M85 206 L91 206 L88 213 Z" fill="#b08d3c"/>';
+      }
+    }
+    for (const t of this.targets()) {
+      const f = t.fig || this.info[t.id]?.fig;
+      if (!f) continue;
+      if (t.id === this.active) {
+        s += `<circle class="fig-halo" cx="${f[0]}" cy="${f[1]}" r="6"/><circle class="fig-target" cx="${f[0]}" cy="${f[1]}" r="3.2"/>`;
+      } else {
+        s += `<circle class="fig-dot ${this.points[t.id] ? "placed" : ""}" cx="${f[0]}" cy="${f[1]}" r="1.8"/>`;
+      }
+    }
+    this.figure.innerHTML = s;
+  }
+
+  // ---------------------------------------------------------------- drawing
+  draw() {
+    if (this.raf) return;
+    this.raf = requestAnimationFrame(() => {
+      this.raf = 0;
+      this.drawNow();
+    });
+  }
+
+  drawNow() {
+    const d = this.data;
+    if (!d) return;
+    const P = this.points;
+    const k = this.k;
+    this.photo.setAttribute("transform", `translate(${this.tx} ${this.ty}) scale(${k})`);
+    const S = (p) => this.toScr(p);
+    const out = [];
+    const line = (a, b, cls, halo = true) => {
+      const [x1, y1] = S(a);
+      const [x2, y2] = S(b);
+      if (halo) out.push(`<line class="ln halo" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke-width="4"/>`);
+      out.push(`<line class="ln ${cls}" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}"/>`);
+    };
+    const up = this.upDir();
+    const right = [-up[1], up[0]];
+    // true vertical from the calibration clicks
+    const v1 = P["@v1"];
+    const v2 = P["@v2"];
+    if (d.vertical_mode === "line" && v1 && v2) {
+      const seg = this.clip(v1, up);
+      if (seg) line(seg[0], seg[1], "vert", false);
+      line(v1, v2, "vertseg");
+    }
+    // joint chains and the spine
+    for (const chain of d.chains) {
+      for (let i = 0; i + 1 < chain.length; i++) {
+        const a = P[chain[i]];
+        const b = P[chain[i + 1]];
+        if (a && b) line(a, b, "chain");
+      }
+    }
+    // bilateral pairs with the true horizontal through their midpoint
+    for (const [r, l] of d.pairs) {
+      const a = P[r];
+      const b = P[l];
+      if (!a || !b) continue;
+      const mid = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+      const half = Math.max(Math.hypot(a[0] - b[0], a[1] - b[1]) * 0.65, 30 / k);
+      line([mid[0] - right[0] * half, mid[1] - right[1] * half], [mid[0] + right[0] * half, mid[1] + right[1] * half], "horiz", false);
+      line(a, b, "pair");
+    }
+    // lateral views: true horizontals at C7 (CVA) and through the pelvis (tilt)
+    if (!d.pairs.length) {
+      for (const [a, b] of [["c7", "tragus"], ["psis", "asis"]]) {
+        const p = P[a];
+        const q = P[b];
+        if (!p || !q) continue;
+        const half = Math.max(Math.hypot(p[0] - q[0], p[1] - q[1]) * 1.2, 30 / k);
+        line([p[0] - right[0] * half, p[1] - right[1] * half], [p[0] + right[0] * half, p[1] + right[1] * half], "horiz", false);
+      }
+    }
+    // postural plumb line through its anchor, along the true vertical
+    const anchor = this.plumbAnchor();
+    if (anchor) {
+      const seg = this.clip(anchor, up);
+      if (seg) line(seg[0], seg[1], "plumb");
+    }
+    // scale
+    const label = (p, text, dx = 10, dy = -10) => {
+      const [x, y] = S(p);
+      out.push(`<text x="${x + dx}" y="${y + dy}">${esc(text)}</text>`);
+    };
+    if (d.scale_mode === "marks" && P["@s1"] && P["@s2"]) {
+      const a = P["@s1"];
+      const b = P["@s2"];
+      line(a, b, "scale");
+      label([(a[0] + b[0]) / 2, (a[1] + b[1]) / 2], d.scale_text, 12, 4);
+    }
+    if (d.scale_mode === "height") {
+      for (const id of ["@top", "@floor"]) {
+        const p = P[id];
+        if (!p) continue;
+        const h = 40 / k;
+        line([p[0] - right[0] * h, p[1] - right[1] * h], [p[0] + right[0] * h, p[1] + right[1] * h], "scale");
+      }
+      if (P["@top"] && P["@floor"]) label(P["@top"], d.scale_text, 46, 4);
+    }
+    // points
+    const pressId = this.press && this.press.kind === "point" ? this.press.id : null;
+    for (const [id, p] of Object.entries(P)) {
+      if (this.hidden.has(id)) continue;
+      const info = this.info[id];
+      if (!info) continue;
+      const [x, y] = S(p);
+      const sel = id === this.selected;
+      const side = info.kind === "cal" ? "c" : info.side;
+      const dim = this.mode === "landmarks" ? info.kind === "cal" : info.kind === "lm";
+      const r = sel ? 6.5 : 5;
+      if (sel) {
+        out.push(`<circle class="sel2" cx="${x}" cy="${y}" r="${r + 6}"/><circle class="sel" cx="${x}" cy="${y}" r="${r + 5}"/>`);
+      }
+      if (side === "c") {
+        out.push(`<path class="pt c${dim ? " dim" : ""}" d="M${x} ${y - r - 1.5}L${x + r + 1.5} ${y}L${x} ${y + r + 1.5}L${x - r - 1.5} ${y}Z"/>`);
+      } else {
+        out.push(`<circle class="pt ${side}${dim ? " dim" : ""}" cx="${x}" cy="${y}" r="${r}"/>`);
+      }
+      out.push(`<circle class="hit" data-id="${esc(id)}" cx="${x}" cy="${y}" r="${HIT_RADIUS}"/>`);
+      if (sel || id === this.hoverId || id === pressId) label(p, info.short);
+    }
+    this.overlay.innerHTML = out.join("");
+    this.zoomBtn.textContent = `${Math.round((k / this.fitK) * 100)}%`;
+    this.svg.dataset.k = String(k);
+    this.svg.dataset.tx = String(this.tx);
+    this.svg.dataset.ty = String(this.ty);
+    this.stage.classList.toggle("no-target", !this.active);
+    this.drawLoupe();
+  }
+
+  drawLoupe() {
+    const el = this.loupe;
+    const img = this.img;
+    const pr = this.press;
+    const panning = pr && pr.kind === "bg" && pr.moved;
+    if (!this.hover || panning || !img.complete || !img.naturalWidth) {
+      el.style.display = "none";
+      return;
+    }
+    const d = this.data;
+    const [hx, hy] = this.hover;
+    const c = pr && pr.kind === "point" && pr.moved ? this.points[pr.id] : this.toImg(hx, hy);
+    const m = this.k * LOUPE_ZOOM; // loupe px per image px
+    const dpr = window.devicePixelRatio || 1;
+    if (el.width !== LOUPE * dpr) {
+      el.width = LOUPE * dpr;
+      el.height = LOUPE * dpr;
+    }
+    const ctx = el.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.fillStyle = "#2a2e35";
+    ctx.fillRect(0, 0, LOUPE, LOUPE);
+    const f = img.naturalWidth / d.width; // display-JPEG px per image px
+    ctx.save();
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = "high";
+    ctx.setTransform((dpr * m) / f, 0, 0, (dpr * m) / f, dpr * (LOUPE / 2 - c[0] * m), dpr * (LOUPE / 2 - c[1] * m));
+    ctx.drawImage(img, 0, 0);
+    ctx.restore();
+    const L = (p) => [(p[0] - c[0]) * m + LOUPE / 2, (p[1] - c[1]) * m + LOUPE / 2];
+    const anchor = this.plumbAnchor();
+    if (anchor) {
+      const up = this.upDir();
+      const a = L([anchor[0] - up[0] * 1e4, anchor[1] - up[1] * 1e4]);
+      const b = L([anchor[0] + up[0] * 1e4, anchor[1] + up[1] * 1e4]);
+      ctx.strokeStyle = "rgba(224,64,251,0.9)";
+      ctx.setLineDash([8, 5]);
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      ctx.moveTo(a[0], a[1]);
+      ctx.lineTo(b[0], b[1]);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+    const colours = { r: "#ff7a1a", l: "#2f8cff", m: "#2ec27e", c: "#19c3e6" };
+    for (const [id, p] of Object.entries(this.points)) {
+      const info = this.info[id];
+      if (!info || this.hidden.has(id)) continue;
+      const [x, y] = L(p);
+      if (x < -10 || y < -10 || x > LOUPE + 10 || y > LOUPE + 10) continue;
+      ctx.beginPath();
+      ctx.arc(x, y, 4, 0, Math.PI * 2);
+      ctx.fillStyle = colours[info.kind === "cal" ? "c" : info.side] || "#fff";
+      ctx.fill();
+      ctx.lineWidth = 1.2;
+      ctx.strokeStyle = "#fff";
+      ctx.stroke();
+    }
+    // crosshair (gap in the middle so the exact spot stays visible)
+    const h = LOUPE / 2;
+    ctx.strokeStyle = "rgba(255,255,255,0.95)";
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (const [x1, y1, x2, y2] of [[h - 22, h, h - 4, h], [h + 4, h, h + 22, h], [h, h - 22, h, h - 4], [h, h + 4, h, h + 22]]) {
+      ctx.moveTo(x1, y1);
+      ctx.lineTo(x2, y2);
+    }
+    ctx.stroke();
+    ctx.strokeStyle = "rgba(0,0,0,0.6)";
+    ctx.strokeRect(h - 0.5, h - 0.5, 1, 1);
+    const [w, hh] = this.stageSize();
+    let left = hx + 26;
+    let top = hy + 26;
+    if (left + LOUPE > w) left = hx - 26 - LOUPE;
+    if (top + LOUPE > hh) top = hy - 26 - LOUPE;
+    el.style.left = `${Math.max(0, left)}px`;
+    el.style.top = `${Math.max(0, top)}px`;
+    el.style.display = "block";
+  }
+}

@@ -1,0 +1,112 @@
+"""Words and HTML for the results: values with their unit and uncertainty, the measurement table.
+
+Pure functions of the core's result dict (spec §7), so they are tested
+without Streamlit. Severity colours are the renderer's
+(:data:`posture.render.SEVERITY_COLORS`), the same on the photo, the page and
+the report.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from posture import measurements
+from posture.render import SEVERITY_COLORS, SEVERITY_LABELS
+
+_UNIT = {"deg": "°", "cm": " cm", "px": " px", "%": " %"}
+_DECIMALS = {"deg": 1, "cm": 1, "px": 0, "%": 0}
+
+
+def fmt_number(value: float, unit: str) -> str:
+    d = _DECIMALS.get(unit, 2)
+    return f"{value:.{d}f}{_UNIT.get(unit, ' ' + unit)}"
+
+
+def fmt_value(m: dict[str, Any]) -> str:
+    """``"2.4° ± 0.3°"``: the value with one standard deviation."""
+    unit = m["unit"]
+    return f"{fmt_number(m['value'], unit)} ± {fmt_number(m['uncertainty'], unit)}"
+
+
+def fmt_band(m: dict[str, Any]) -> str:
+    band = m.get("band")
+    if not band:
+        return "not graded (no band)" if m["unit"] != "px" else "not graded: no scale, so the value is in pixels"
+    u = m["unit"]
+    return (
+        f"mild {fmt_number(band['mild'], u)}, moderate {fmt_number(band['moderate'], u)}, "
+        f"marked {fmt_number(band['marked'], u)} ({band['source']})"
+    )
+
+
+def measurement_label(view: str, measurement_id: str) -> str:
+    try:
+        return measurements.definition(view, measurement_id).label
+    except KeyError:
+        return measurement_id.replace("_", " ").capitalize()
+
+
+def _css_rgb(severity: str | None) -> str:
+    r, g, b = SEVERITY_COLORS[severity]
+    return f"rgb({r},{g},{b})"
+
+
+def severity_badge(severity: str | None, borderline: bool = False) -> str:
+    """A coloured pill: ``Mild`` (with ``≈ borderline`` when within 2σ of a band edge)."""
+    text = escape(SEVERITY_LABELS[severity])
+    dark_text = severity in ("mild", None)
+    style = f"background:{_css_rgb(severity)};color:{'#1b1b1b' if dark_text else '#fff'}"
+    extra = (
+        ' <span class="pm-border" title="Within two standard deviations of a band edge: '
+        'the severity could change with a slightly different placement.">≈ borderline</span>'
+        if borderline
+        else ""
+    )
+    return f'<span class="pm-sev" style="{style}">{text}</span>{extra}'
+
+
+TABLE_CSS = """
+<style>
+.pm-table{width:100%;border-collapse:collapse;font-size:0.86rem;line-height:1.3}
+.pm-table th{text-align:left;font-weight:600;color:#5b6572;border-bottom:2px solid #d5d9e0;padding:4px 6px;white-space:nowrap}
+.pm-table td{border-bottom:1px solid #e6e9ee;padding:4px 6px;vertical-align:top}
+.pm-table td.pm-val{white-space:nowrap;font-variant-numeric:tabular-nums}
+.pm-table td.pm-dir{color:#3a4250}
+.pm-plane{font-size:0.72rem;color:#7a8390;font-weight:400}
+.pm-sev{display:inline-block;border-radius:10px;padding:0 8px;font-size:0.78rem;font-weight:600;white-space:nowrap}
+.pm-border{font-size:0.74rem;color:#8a5a00;white-space:nowrap}
+.pm-legend{font-size:0.78rem;color:#5b6572;margin-top:4px}
+</style>
+"""
+
+
+def measurement_table_html(result: dict[str, Any], placed: int | None = None) -> str:
+    """The measurement table: one row per measurement, ``data-mid`` on each row, severity as a coloured pill.
+
+    ``placed`` (the number of landmarks placed) is written on the table as
+    ``data-placed`` so a browser test can tell which click the table reflects.
+    """
+    rows = []
+    for mid, m in result["measurements"].items():
+        title = escape(fmt_band(m), quote=True)
+        rows.append(
+            f'<tr data-mid="{escape(mid)}" data-severity="{escape(str(m["severity"]))}">'
+            f'<td class="pm-name">{escape(m["label"])}<div class="pm-plane">{escape(m["plane"])}</div></td>'
+            f'<td class="pm-val" data-value="{m["value"]!r}" title="{title}">{escape(fmt_value(m))}</td>'
+            f'<td class="pm-sevcell" title="{title}">{severity_badge(m["severity"], m["borderline"])}</td>'
+            f'<td class="pm-dir">{escape(m["direction"])}</td>'
+            "</tr>"
+        )
+    if not rows:
+        body = '<tr><td colspan="4">Nothing measured yet: place landmarks on the photo.</td></tr>'
+    else:
+        body = "".join(rows)
+    return (
+        TABLE_CSS
+        + f'<table class="pm-table" id="pm-measurements" data-placed="{placed if placed is not None else ""}"><thead><tr>'
+        '<th>Measurement <span class="pm-plane">· plane</span></th><th>Value ± 1 SD</th><th>Severity</th><th>Direction</th>'
+        f"</tr></thead><tbody>{body}</tbody></table>"
+        '<div class="pm-legend">Hover a value for its grading band and source. ± is one standard deviation from '
+        "landmark placement error.</div>"
+    )

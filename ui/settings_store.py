@@ -1,0 +1,128 @@
+"""Where the practice's grading bands live, and the table the settings page edits.
+
+The file is the one the core reads (``posture.grading``): ``$POSTURE_SETTINGS``
+when set, else ``settings.json`` in the per-user config folder
+(``platformdirs.user_config_dir("posture")``). It holds only the bands that
+differ from the defaults and is written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_config_dir
+
+from posture import grading, landmarks, measurements
+from posture.document import atomic_write_bytes
+from posture.errors import SettingsError
+
+COLUMNS = ("measurement", "id", "graded", "mild", "moderate", "marked", "source", "how graded")
+
+
+def settings_path() -> Path:
+    """``$POSTURE_SETTINGS`` or the default per-user settings file (which may not exist yet)."""
+    env = os.environ.get(grading.SETTINGS_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path(user_config_dir("posture", appauthor=False)) / "settings.json"
+
+
+def load(path: Path) -> tuple[grading.Settings, str | None]:
+    """The settings in ``path`` (defaults when it does not exist) and a problem sentence, if any.
+
+    A broken file is reported and left alone (the defaults are used), never overwritten unasked.
+    """
+    if not path.exists():
+        return grading.Settings(grading.default_bands()), None
+    try:
+        return grading.load_settings(path), None
+    except SettingsError as exc:
+        problem = f"The settings file could not be used, so the default bands apply: {exc}"
+        return grading.Settings(grading.default_bands()), problem
+
+
+def _labels() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for view in landmarks.VIEWS:
+        for d in measurements.definitions(view):
+            out.setdefault(d.id, d.label)
+    return out
+
+
+def _how(mid: str) -> str:
+    rule = grading.rule_for(mid)
+    if rule.kind == "lower_is_worse":
+        return "lower is worse (below mild = mild, ...)"
+    if rule.kind == "above_reference":
+        return f"value − {rule.reference:g} against the band"
+    if rule.kind == "outside_range":
+        return f"distance outside {rule.low:g}–{rule.high:g}"
+    return "|value| against the band"
+
+
+def table_rows(settings: grading.Settings) -> list[dict[str, Any]]:
+    """One row per measurement id (in the order of the views), for ``st.data_editor``."""
+    labels = _labels()
+    defaults = grading.default_bands()
+    rows = []
+    for mid, label in labels.items():
+        band = settings.band(mid) if mid in settings.bands else defaults.get(mid)
+        base = band or defaults.get(mid)
+        rows.append(
+            {
+                "measurement": label,
+                "id": mid,
+                "graded": band is not None,
+                "mild": base.mild if base else None,
+                "moderate": base.moderate if base else None,
+                "marked": base.marked if base else None,
+                "source": base.source if base else "",
+                "how graded": _how(mid),
+            }
+        )
+    return rows
+
+
+def _number(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def settings_from_rows(rows: list[dict[str, Any]]) -> grading.Settings:
+    """Validate an edited table into :class:`~posture.grading.Settings`; raise :class:`SettingsError` with one sentence."""
+    defaults = grading.default_bands()
+    bands: dict[str, Any] = {}
+    for row in rows:
+        mid = row["id"]
+        label = row.get("measurement") or mid
+        if not row.get("graded"):
+            if defaults.get(mid) is not None:
+                bands[mid] = None
+            continue
+        values = {k: _number(row.get(k)) for k in ("mild", "moderate", "marked")}
+        missing = [k for k, v in values.items() if v is None]
+        if missing:
+            raise SettingsError(f"{label}: enter a number for {', '.join(missing)} (or untick “graded”).")
+        source = str(row.get("source") or "").strip() or "practice settings"
+        band = {**values, "source": source}
+        default = defaults.get(mid)
+        if default is None or band != default.as_dict():
+            bands[mid] = band
+    try:
+        return grading.settings_from_dict({"bands": bands}, where="grading bands")
+    except SettingsError as exc:
+        raise SettingsError(str(exc).replace("grading bands: ", "")) from None
+
+
+def save(settings: grading.Settings, path: Path) -> None:
+    """Write the bands that differ from the defaults to ``path`` atomically (creating its folder)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(grading.settings_to_dict(settings), indent=2, ensure_ascii=False) + "\n"
+    atomic_write_bytes(path, text.encode("utf-8"))

@@ -1,0 +1,459 @@
+"""Small ``*_ui()`` functions, one per step of the therapist's workflow.
+
+Each draws its widgets, writes what the therapist chose into the
+:class:`~ui.model.Assessment` and returns plain values; none holds state of
+its own.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st  # noqa: TID251 - the UI layer (pyproject bans Streamlit for the core)
+
+from posture import images, landmarks, render
+from posture.errors import SettingsError
+
+from . import format as fmt
+from . import settings_store, state
+from .editor import landmark_editor
+from .model import Assessment, ViewState
+
+_NO_VERTICAL_WARNING = "No plumb-line calibration"
+
+
+# --- 0 · header and the assessment menu --------------------------------------------------
+
+
+_PAGE_CSS = """
+<style>
+[data-testid="stMainBlockContainer"]{padding-top:2.2rem;padding-bottom:3rem}
+h1{padding-top:0 !important}
+</style>
+"""
+
+
+def header_ui() -> None:
+    st.html(_PAGE_CSS)
+    st.title("Posture", anchor=False)
+    st.caption(
+        "Postural assessment from photos: choose a view, add the client's photo, calibrate, click the landmarks, "
+        "and the postural distortion is measured as you go. Photos and results stay on this computer."
+    )
+
+
+def _status(vs: ViewState) -> str:
+    if vs.photo is None:
+        return "no photo"
+    return f"{vs.placed_count}/{vs.total_count}"
+
+
+def assessment_menu_ui(a: Assessment) -> None:
+    """The client's name and the whole-assessment actions (sample client, start again)."""
+    with st.popover("Assessment", icon=":material/folder_open:", width="stretch"):
+        a.client = st.text_input("Client (name or reference, for the report)", value=a.client, key="client_name")
+        st.markdown("\n".join(f"- **{vs.label}**: {_status(vs)}" for vs in a.views.values()))
+        if st.button(
+            "Load the sample client", key="sample_menu", help="Four demo photos of an invented client, already landmarked."
+        ):
+            load_sample(a)
+        if st.button("Start a new assessment", key="new_assessment", help="Forget every photo and landmark of this session."):
+            state.new_assessment()
+            st.rerun()
+
+
+def load_sample(a: Assessment) -> None:
+    loaded = a.load_sample()
+    if not loaded:
+        st.error("The sample photos are missing (sample_images/ in the app folder).")
+        return
+    if a.current not in loaded:
+        a.current = loaded[0]
+    show_view(a.current, f"Sample client loaded: {len(loaded)} views. Switch views above to see each one.")
+
+
+def show_view(view: str, message: str | None = None) -> None:
+    """Switch the view picker to ``view`` on a fresh run (a widget cannot change once drawn)."""
+    st.session_state["pending_view"] = view
+    if message:
+        st.session_state["flash"] = message
+    st.rerun()
+
+
+def flash_ui() -> None:
+    """A one-off notice left by the previous run."""
+    message = st.session_state.pop("flash", None)
+    if message:
+        st.toast(message)
+
+
+# --- 1 · view ---------------------------------------------------------------------------
+
+
+def view_picker_ui(a: Assessment) -> ViewState:
+    """The four views as one control; switching keeps every view's work."""
+    pending = st.session_state.pop("pending_view", None)
+    if pending or "view_picker" not in st.session_state:
+        st.session_state["view_picker"] = pending or a.current
+
+    def label(view: str) -> str:
+        vs = a.views[view]
+        if vs.photo is None:
+            return landmarks.VIEW_LABELS[view]
+        return f"{landmarks.VIEW_LABELS[view]} · {vs.placed_count}/{vs.total_count}"
+
+    left, right = st.columns([5, 1], vertical_alignment="bottom")
+    a.current = left.segmented_control(
+        "1 · Which view?",
+        landmarks.VIEWS,
+        required=True,
+        format_func=label,
+        key="view_picker",
+        help="Each view keeps its own photo, calibration and landmarks.",
+    )
+    with right:
+        assessment_menu_ui(a)
+    return a.view
+
+
+# --- 2 · photo --------------------------------------------------------------------------
+
+
+def photo_ui(a: Assessment, vs: ViewState) -> None:
+    """The view's photo: a big uploader while there is none, else its name and a small "Replace" menu."""
+    what = {
+        "anterior": "the client's front",
+        "posterior": "the client's back",
+        "right_lateral": "the client's right side",
+        "left_lateral": "the client's left side",
+    }[vs.view]
+    upload_help = (
+        "JPEG, PNG, WebP, TIFF or HEIC (iPhone), as taken: the phone's rotation is applied. "
+        "A view document (.json) saved by this app can be uploaded here too."
+    )
+    if vs.photo is None:
+        c1, c2 = st.columns([3, 2], vertical_alignment="center")
+        with c1:
+            uploaded = st.file_uploader(f"2 · Photo of {what}", key=f"upload_{vs.view}", help=upload_help)
+        with c2:
+            if not a.views_with_photos():
+                st.info("New here? Load the sample client to see a finished assessment.")
+                if st.button("Load the sample client", key="sample_main", type="primary"):
+                    load_sample(a)
+    else:
+        p = vs.photo
+        c1, c2 = st.columns([4, 1], vertical_alignment="center")
+        c1.markdown(
+            f"**2 · Photo:** {p.name} · {p.width} × {p.height} px "
+            f"<small style='color:#6b7380'>(the browser gets a {p.display.shape[1]} px wide copy; points are kept in "
+            "the original's pixels)</small>",
+            unsafe_allow_html=True,
+        )
+        with c2.popover("Replace…", width="stretch"):
+            uploaded = st.file_uploader(
+                f"A new photo of {what}, or a saved view document", key=f"upload_{vs.view}", help=upload_help
+            )
+            st.caption("A new photo starts this view afresh (its landmarks are cleared).")
+    if uploaded is not None:
+        outcome = st.session_state.setdefault("upload_outcomes", {})
+        if uploaded.file_id not in outcome:
+            outcome[uploaded.file_id] = a.ingest(vs.view, uploaded.name, uploaded.getvalue())
+            if a.current != vs.view:  # a view document for another view
+                show_view(a.current, f"{uploaded.name} loaded into the {a.view.label} view.")
+            elif outcome[uploaded.file_id] is None:
+                st.rerun()  # redraw the page for the new photo
+        error = outcome[uploaded.file_id]
+        if error:
+            st.error(error)
+
+
+def empty_view_ui(vs: ViewState) -> None:
+    st.info(
+        f"Add a photo of the {vs.label.lower()} view above. Stand the client in front of a plain wall next to a plumb "
+        "line, camera at hip height and level, the whole body in the frame."
+    )
+
+
+# --- 3 · calibration --------------------------------------------------------------------
+
+_VERTICAL_LABELS = {"line": "Plumb line", "level": "Photo is level"}
+_SCALE_LABELS = {"marks": "2 marks", "height": "Height", "none": "None"}
+_FACING_LABELS = {"right": "Faces right →", "left": "← Faces left"}
+
+
+def calibration_ui(vs: ViewState) -> None:
+    """How the true vertical and the scale are taken (the clicks themselves happen in the editor)."""
+    k = f"{vs.view}_{vs.rev}"
+    lateral = vs.view in landmarks.LATERAL_VIEWS
+    cols = st.columns([1.15, 1.1, 0.9, 1.2] if lateral else [1.15, 1.1, 0.9], vertical_alignment="bottom")
+    vertical = cols[0].segmented_control(
+        "3 · True vertical",
+        list(_VERTICAL_LABELS),
+        default=vs.vertical_mode,
+        required=True,
+        format_func=_VERTICAL_LABELS.get,
+        key=f"vmode_{k}",
+        help="Plumb line: click two points on the plumb line (or any truly vertical edge) in the photo, tab "
+        "“Plumb line”; this corrects a tilted camera. Choose “Photo is level” only when the camera was levelled.",
+    )
+    scale = cols[1].segmented_control(
+        "Scale",
+        list(_SCALE_LABELS),
+        default=vs.scale_mode,
+        required=True,
+        format_func=_SCALE_LABELS.get,
+        key=f"smode_{k}",
+        help="2 marks: click two marks a known distance apart (e.g. on the plumb line). Height: click the top of the "
+        "head and the floor under the heels. Without a scale, distances stay in pixels and are not graded.",
+    )
+    distance = height = None
+    with cols[2]:
+        if scale == "marks":
+            distance = st.number_input("Marks apart (cm)", 0.1, 1000.0, vs.distance_cm, 1.0, key=f"dist_{k}")
+        elif scale == "height":
+            height = st.number_input("Client's height (cm)", 30.0, 260.0, vs.height_cm, 0.5, key=f"height_{k}")
+        else:
+            st.caption("Distances in pixels, not graded.")
+    facing = None
+    if lateral:
+        with cols[3]:
+            facing = _facing_ui(vs, k)
+    vs.set_options(vertical_mode=vertical, scale_mode=scale, distance_cm=distance, height_cm=height, facing=facing)
+    _facing_hint(vs, k)
+    if vs.problem:
+        st.warning(vs.problem)
+
+
+def _facing_ui(vs: ViewState, k: str) -> str:
+    return st.segmented_control(
+        "The client faces",
+        list(_FACING_LABELS),
+        default=vs.doc.effective_facing or "right",
+        required=True,
+        format_func=_FACING_LABELS.get,
+        key=f"facing_{k}",
+        help="Which way the client's nose points in the photo: it decides what is anterior.",
+    )
+
+
+def _facing_hint(vs: ViewState, k: str) -> None:
+    """Lateral views: say when the landmarks disagree with the facing chosen, with a one-click fix."""
+    suggested = vs.suggested_facing()
+    if suggested is None or suggested == vs.doc.effective_facing:
+        return
+    key = f"facing_{k}"
+
+    def use_suggestion() -> None:
+        st.session_state[key] = suggested
+
+    c1, c2 = st.columns([4, 1], vertical_alignment="center")
+    c1.warning(f"The landmarks suggest the client faces {suggested} (eye ahead of the tragus, ASIS ahead of the PSIS).")
+    c2.button(f"Faces {suggested}", key=f"use_facing_{k}", on_click=use_suggestion, width="stretch")
+
+
+# --- 4 · landmarks ----------------------------------------------------------------------
+
+
+def editor_ui(vs: ViewState) -> None:
+    st.markdown(
+        "**4 · Place the landmarks**: click the photo where the landmark named on the right is; the next one is then "
+        "asked for. Drag a point to move it; wheel to zoom; arrow keys to nudge."
+    )
+    landmark_editor(vs)
+
+
+# --- 5 · results ------------------------------------------------------------------------
+
+
+def _warnings(vs: ViewState, result: dict[str, Any]) -> list[str]:
+    out = list(result["warnings"])
+    if vs.vertical_mode == "level":
+        out = [w for w in out if not w.startswith(_NO_VERTICAL_WARNING)]
+    return out
+
+
+def measurements_ui(vs: ViewState, result: dict[str, Any]) -> None:
+    st.subheader(f"5 · Results: {vs.label}", anchor=False)
+    for w in _warnings(vs, result):
+        st.warning(w)
+    facts = []
+    if result["vertical_source"] == "line":
+        facts.append(f"camera roll corrected by {result['vertical_roll_deg']:+.2f}°")
+    elif vs.vertical_mode == "level":
+        facts.append("photo taken as level")
+    if result["cm_per_px"]:
+        facts.append(f"scale {result['cm_per_px'] * 10:.3f} mm/px")
+    facts.append(f"placement error σ = {result['landmark_sigma_px']:.1f} px")
+    if result.get("facing"):
+        facts.append(f"client faces {result['facing']}")
+    st.caption(" · ".join(facts))
+    st.html(fmt.measurement_table_html(result, placed=vs.placed_count))
+
+
+def findings_ui(vs: ViewState, result: dict[str, Any]) -> None:
+    st.markdown("#### Findings, most important first")
+    findings = result["findings"]
+    if not findings:
+        if result["measurements"]:
+            st.success("No graded deviation beyond the normal bands in this view.")
+        else:
+            st.caption("Findings appear here as soon as there is something to measure.")
+    for i, f in enumerate(findings, 1):
+        badge = fmt.severity_badge(f["severity"], result["measurements"][f["measurement"]]["borderline"])
+        st.html(
+            f'{fmt.TABLE_CSS}<div class="pm-finding" data-mid="{f["measurement"]}"><b>{i}. {f["text"]}</b> '
+            f'{badge} <span style="color:#5b6572;font-size:0.85rem">· {f["region"]}</span></div>'
+        )
+        with st.expander("What to consider", expanded=i == 1):
+            st.markdown("\n".join(f"- {c}" for c in f["consider"]))
+        if f["referral"]:
+            st.warning(f["referral"], icon="⚕️")
+    st.caption("Observations to consider assessing, not a diagnosis.")
+
+
+def plan_ui(result: dict[str, Any]) -> None:
+    if not result["plan"]:
+        return
+    with st.expander("Treatment-planning starter (NMT sequence)", expanded=False):
+        for stage in result["plan"]:
+            st.markdown(f"**{stage['stage']}. {stage['title']}**\n" + "\n".join(f"- {item}" for item in stage["items"]))
+
+
+def not_measured_ui(vs: ViewState, result: dict[str, Any]) -> None:
+    nm = result["not_measured"]
+    if not nm:
+        return
+    with st.expander(f"Not measured ({len(nm)})"):
+        st.markdown("\n".join(f"- **{fmt.measurement_label(vs.view, mid)}**: {reason}" for mid, reason in nm.items()))
+
+
+def _caption(a: Assessment, vs: ViewState) -> str:
+    return render.caption_text(vs.view, date.today().isoformat(), a.client or None)
+
+
+def preview_ui(a: Assessment, vs: ViewState, result: dict[str, Any]) -> None:
+    """The annotated photo as it will be saved, drawn on the display copy (fast)."""
+    assert vs.photo is not None
+    img = render.render_annotated(vs.photo.display, vs.doc, result, display_scale=vs.photo.display_scale, caption=_caption(a, vs))
+    st.image(images.encode_jpeg(img, 85), caption="Annotated photo (preview)", width="stretch")
+
+
+# --- 6 · downloads ----------------------------------------------------------------------
+
+
+def downloads_ui(a: Assessment, vs: ViewState, result: dict[str, Any]) -> None:
+    st.subheader("6 · Save", anchor=False)
+    photo, doc, caption = vs.photo, vs.doc, _caption(a, vs)
+    assert photo is not None
+
+    def annotated_jpeg() -> bytes:
+        return images.encode_jpeg(render.render_annotated(photo.image, doc, result, caption=caption), 92)
+
+    c1, c2, c3, c4 = st.columns(4)
+    with c1:
+        st.download_button(
+            "Annotated photo (JPEG)",
+            annotated_jpeg,
+            file_name=f"{vs.view}_annotated.jpg",
+            mime="image/jpeg",
+            on_click="ignore",
+            key="dl_annotated",
+            help="Full resolution, no EXIF or GPS data.",
+            icon=":material/image:",
+        )
+    with c2:
+        st.download_button(
+            "View document (JSON)",
+            vs.document_json(),
+            file_name=f"{vs.view}.json",
+            mime="application/json",
+            on_click="ignore",
+            key="dl_json",
+            help="Landmarks and calibration of this view; upload it again later to continue.",
+            icon=":material/data_object:",
+        )
+    with c3:
+        st.download_button(
+            "All views (ZIP)",
+            a.documents_zip,
+            file_name="posture_assessment.zip",
+            mime="application/zip",
+            on_click="ignore",
+            key="dl_zip",
+            help="Every view's document with a clean copy of its photo (no EXIF): a folder `python -m posture` reads.",
+            icon=":material/folder_zip:",
+        )
+    with c4:
+        st.download_button(
+            "PDF report",
+            lambda: report_pdf(a),
+            file_name="posture_report.pdf",
+            mime="application/pdf",
+            on_click="ignore",
+            key="dl_pdf",
+            help="All views with photos: annotated images, measurements, findings and the planning starter.",
+            icon=":material/picture_as_pdf:",
+        )
+
+
+def report_pdf(a: Assessment) -> bytes:
+    from posture import report
+
+    views = [(vs.doc, vs.analyze(a.settings), vs.photo.image) for vs in a.views_with_photos()]  # type: ignore[union-attr]
+    return report.build_report(views, client=a.client or None)
+
+
+# --- settings ---------------------------------------------------------------------------
+
+
+def settings_ui(a: Assessment) -> None:
+    path = settings_store.settings_path()
+    with st.expander("Practice settings: grading bands"):
+        problem = st.session_state.get("settings_problem")
+        if problem:
+            st.error(problem)
+        st.caption(
+            f"Severity bands per measurement (in its unit). Saved to `{path}` (set POSTURE_SETTINGS to use another "
+            "file); the command line reads the same file. Untick “graded” to show a measurement without a severity."
+        )
+        version = st.session_state.setdefault("bands_version", 0)
+        df = pd.DataFrame(settings_store.table_rows(a.settings))
+        edited = st.data_editor(
+            df,
+            key=f"bands_editor_{version}",
+            hide_index=True,
+            width="stretch",
+            disabled=["measurement", "id", "how graded"],
+            column_config={
+                "measurement": st.column_config.TextColumn("Measurement", width="medium"),
+                "id": st.column_config.TextColumn("Id"),
+                "graded": st.column_config.CheckboxColumn("Graded"),
+                "mild": st.column_config.NumberColumn("Mild ≥", format="%.2f"),
+                "moderate": st.column_config.NumberColumn("Moderate ≥", format="%.2f"),
+                "marked": st.column_config.NumberColumn("Marked ≥", format="%.2f"),
+                "source": st.column_config.TextColumn("Source", width="medium"),
+                "how graded": st.column_config.TextColumn("How graded"),
+            },
+        )
+        c1, c2 = st.columns(2)
+        if c1.button("Save the bands", type="primary", key="save_bands"):
+            try:
+                settings = settings_store.settings_from_rows(edited.to_dict("records"))
+                settings_store.save(settings, path)
+            except SettingsError as exc:
+                st.error(str(exc))
+            except OSError as exc:
+                st.error(f"The settings could not be saved to {path}: {exc.strerror or exc}.")
+            else:
+                a.settings = settings
+                st.session_state["settings_problem"] = None
+                st.success(f"Saved. Every view is graded with these bands now ({path}).")
+        if c2.button("Restore the defaults", key="reset_bands"):
+            from posture import grading
+
+            a.settings = grading.Settings(grading.default_bands())
+            st.session_state["bands_version"] = version + 1
+            st.info("Default bands restored on screen; click “Save the bands” to keep them.")
+            st.rerun()
