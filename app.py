@@ -24,21 +24,28 @@ if view.photo is None:
     views.settings_ui(assessment)
     st.stop()
 
-work, live = st.columns([3, 2], gap="medium")
-with work:
-    views.calibration_ui(view)  # 3 · true vertical, scale, facing
-    views.editor_ui(view)  # 4 · landmarks (and calibration clicks) on the photo
-result = view.analyze(assessment.settings)
-with live:
-    views.measurements_ui(view, result)  # 5 · live results
 
-findings, preview = st.columns([3, 2], gap="medium")
-with findings:
-    views.findings_ui(view, result)
-    views.plan_ui(result)
-    views.not_measured_ui(view, result)
-with preview:
-    views.preview_ui(assessment, view, result)
+@st.fragment
+def assess() -> None:
+    """Steps 3–6. A click in the editor reruns only this part of the page, so results follow the mouse quickly."""
+    state.sync_editor(assessment)
+    work, live = st.columns([3, 2], gap="medium")
+    with work:
+        views.calibration_ui(view)  # 3 · true vertical, scale, facing
+        views.editor_ui(view)  # 4 · landmarks (and calibration clicks) on the photo
+    result = view.analyze(assessment.settings)
+    with live:
+        views.measurements_ui(view, result)  # 5 · live results
 
-views.downloads_ui(assessment, view, result)  # 6 · save
+    findings, preview = st.columns([3, 2], gap="medium")
+    with findings:
+        views.findings_ui(view, result)
+        views.plan_ui(result)
+        views.not_measured_ui(view, result)
+    with preview:
+        views.preview_ui(assessment, view, result)
+    views.downloads_ui(assessment, view, result)  # 6 · save
+
+
+assess()
 views.settings_ui(assessment)

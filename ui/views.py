@@ -45,9 +45,8 @@ def header_ui() -> None:
 
 
 def _status(vs: ViewState) -> str:
-    if vs.photo is None:
-        return "no photo"
-    return f"{vs.placed_count}/{vs.total_count}"
+    # Counts of placed landmarks live in the editor: the page outside steps 3–6 is not redrawn on every click.
+    return "photo added" if vs.photo is not None else "no photo"
 
 
 def assessment_menu_ui(a: Assessment) -> None:
@@ -99,10 +98,7 @@ def view_picker_ui(a: Assessment) -> ViewState:
         st.session_state["view_picker"] = pending or a.current
 
     def label(view: str) -> str:
-        vs = a.views[view]
-        if vs.photo is None:
-            return landmarks.VIEW_LABELS[view]
-        return f"{landmarks.VIEW_LABELS[view]} · {vs.placed_count}/{vs.total_count}"
+        return landmarks.VIEW_LABELS[view] + (" ✓" if a.views[view].photo is not None else "")
 
     left, right = st.columns([5, 1], vertical_alignment="bottom")
     a.current = left.segmented_control(
