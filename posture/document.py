@@ -18,11 +18,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from . import geometry, landmarks
 from .errors import DocumentError
 
 SCHEMA_VERSION = 1
 MAX_VERTICAL_TILT_DEG = 30.0
+#: Largest magnitude accepted for any number in a document (pixels, cm). No photo
+#: is a billion pixels across; beyond this, finite differences and rotations lose
+#: their precision, so such numbers are refused rather than measured badly.
+MAX_MAGNITUDE = 1e9
+#: Two calibration points closer than this are "the same point": no line or scale can be read from them.
+MIN_LENGTH_PX = 1e-6
 _CALIBRATION_KEYS = ("vertical", "scale", "plumb_anchor", "landmark_sigma_px")
 _KNOWN_TOP = ("schema_version", "view", "image", "landmarks", "calibration", "facing", "notes")
 
@@ -105,15 +113,31 @@ class ViewDocument:
 
 
 def _number(value: Any, where: str) -> float:
+    # ``bool`` is an ``int`` in Python; JSON ``true`` is not a number.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise DocumentError(where, f"must be a number, got {json.dumps(value)[:40]}.")
-    if not math.isfinite(value):
+        raise DocumentError(where, f"must be a number, got {_short(value)}.")
+    try:
+        number = float(value)  # a huge JSON integer overflows here
+    except OverflowError:
+        raise DocumentError(where, "must be a finite number.") from None
+    if not math.isfinite(number):
         raise DocumentError(where, "must be a finite number.")
-    return float(value)
+    if abs(number) > MAX_MAGNITUDE:
+        raise DocumentError(where, f"is implausibly large ({number:g}; at most {MAX_MAGNITUDE:g}).")
+    return number
+
+
+def _short(value: Any) -> str:
+    """A short JSON rendering of a bad value for an error message (never raises)."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _point(value: Any, where: str) -> Point:
-    if isinstance(value, dict) and set(value) >= {"x", "y"}:
+    if isinstance(value, dict) and set(value) == {"x", "y"}:
         value = [value["x"], value["y"]]
     if not isinstance(value, (list, tuple)) or len(value) != 2:
         raise DocumentError(where, "must be a point [x, y].")
@@ -149,8 +173,6 @@ def _parse_scale(raw: dict[str, Any]) -> DistanceScale | HeightScale:
         distance_cm = _number(raw["distance_cm"], f"{where}.distance_cm")
         if distance_cm <= 0:
             raise DocumentError(f"{where}.distance_cm", "must be greater than zero.")
-        if p1 == p2:
-            raise DocumentError(where, "p1 and p2 are the same point (zero length).")
         return DistanceScale(p1, p2, distance_cm)
     for key in ("height_cm", "top", "floor"):
         if key not in raw:
@@ -209,7 +231,7 @@ def _parse_landmarks(raw: Any, view: str) -> dict[str, PlacedLandmark]:
             source = "manual"
         if source not in landmarks.LANDMARK_SOURCES:
             raise DocumentError(
-                f"{where}.source", f"must be one of {', '.join(landmarks.LANDMARK_SOURCES)}, got {json.dumps(source)[:40]}."
+                f"{where}.source", f"must be one of {', '.join(landmarks.LANDMARK_SOURCES)}, got {_short(source)}."
             )
         extra = {k: v for k, v in value.items() if k not in ("x", "y", "source")}
         placed[lm_id] = PlacedLandmark(_number(value["x"], f"{where}.x"), _number(value["y"], f"{where}.y"), source, extra)
@@ -224,15 +246,15 @@ def parse_document(raw: Any) -> ViewDocument:
         raise DocumentError("schema_version", "is missing (expected 1).")
     version = raw["schema_version"]
     if isinstance(version, bool) or version != SCHEMA_VERSION or not isinstance(version, int):
-        raise DocumentError("schema_version", f"unsupported version {json.dumps(version)[:40]} (expected 1).")
+        raise DocumentError("schema_version", f"unsupported version {_short(version)} (expected 1).")
     view = raw.get("view")
     if view not in landmarks.VIEWS:
-        raise DocumentError("view", f"unknown view {json.dumps(view)[:40]} (expected one of {', '.join(landmarks.VIEWS)}).")
+        raise DocumentError("view", f"unknown view {_short(view)} (expected one of {', '.join(landmarks.VIEWS)}).")
     facing = raw.get("facing")
     if facing is not None and facing not in ("left", "right"):
-        raise DocumentError("facing", f'must be "left" or "right", got {json.dumps(facing)[:40]}.')
-    image = raw.get("image") or {}
-    image = _object(image, "image")
+        raise DocumentError("facing", f'must be "left" or "right", got {_short(facing)}.')
+    image = raw.get("image")
+    image = {} if image is None else _object(image, "image")
     image_file = image.get("file")
     if image_file is not None and not isinstance(image_file, str):
         raise DocumentError("image.file", "must be a file name.")
@@ -269,7 +291,8 @@ def validated(doc: ViewDocument) -> ViewDocument:
     w, h = doc.image_width, doc.image_height
 
     def check_bounds(xy: Point, where: str) -> None:
-        x, y = xy
+        # documents built in code (``with_landmark``) skip the parser: check the numbers here too
+        x, y = _number(xy[0], f"{where}[0]"), _number(xy[1], f"{where}[1]")
         if x < 0 or y < 0 or (w is not None and x > w) or (h is not None and y > h):
             size = f"{w:g} × {h:g}" if w is not None and h is not None else "the image"
             raise DocumentError(where, f"point ({x:g}, {y:g}) lies outside the photo ({size} px).")
@@ -277,6 +300,8 @@ def validated(doc: ViewDocument) -> ViewDocument:
     for lm_id, lm in doc.landmarks.items():
         if lm_id not in landmarks.landmark_ids(doc.view):
             raise DocumentError(f"landmarks.{lm_id}", f"is not a landmark of the {doc.view} view.")
+        if lm.source not in landmarks.LANDMARK_SOURCES:
+            raise DocumentError(f"landmarks.{lm_id}.source", f"must be one of {', '.join(landmarks.LANDMARK_SOURCES)}.")
         check_bounds(lm.xy, f"landmarks.{lm_id}")
     cal = doc.calibration
     roll = 0.0
@@ -284,7 +309,7 @@ def validated(doc: ViewDocument) -> ViewDocument:
         p1, p2 = cal.vertical
         check_bounds(p1, "calibration.vertical.p1")
         check_bounds(p2, "calibration.vertical.p2")
-        if p1 == p2:
+        if float(geometry.distance(p1, p2)) < MIN_LENGTH_PX:
             raise DocumentError("calibration.vertical", "p1 and p2 are the same point (zero length).")
         roll = geometry.roll_deg_from_line(p1, p2)
         if abs(roll) > MAX_VERTICAL_TILT_DEG:
@@ -295,15 +320,31 @@ def validated(doc: ViewDocument) -> ViewDocument:
     if isinstance(cal.scale, DistanceScale):
         check_bounds(cal.scale.p1, "calibration.scale.p1")
         check_bounds(cal.scale.p2, "calibration.scale.p2")
+        if float(geometry.distance(cal.scale.p1, cal.scale.p2)) < MIN_LENGTH_PX:
+            raise DocumentError("calibration.scale", "p1 and p2 are the same point (zero length).")
     elif isinstance(cal.scale, HeightScale):
         check_bounds(cal.scale.top, "calibration.scale.top")
         check_bounds(cal.scale.floor, "calibration.scale.floor")
         top, floor = geometry.to_corrected([cal.scale.top, cal.scale.floor], roll, image_center(doc))
-        if top[1] == floor[1]:
+        # "zero" up to rounding: a rolled frame turns an exactly level pair into a 1e-13 px extent
+        if abs(top[1] - floor[1]) < MIN_LENGTH_PX:
             raise DocumentError("calibration.scale", "top and floor are at the same height (zero vertical extent).")
+    if cal.scale is not None:
+        k = scale_cm_per_px(cal.scale, roll, image_center(doc))
+        if not (math.isfinite(k) and k > 0):
+            raise DocumentError("calibration.scale", "gives no usable scale (cm per pixel is not a finite positive number).")
     if cal.plumb_anchor is not None:
         check_bounds(cal.plumb_anchor, "calibration.plumb_anchor")
     return doc
+
+
+def scale_cm_per_px(scale: DistanceScale | HeightScale, roll_deg: float, center_px: Point) -> float:
+    """Spec §3.2: ``D / |p1 - p2|``, or ``H / |Y_top - Y_floor|`` in the corrected frame."""
+    with np.errstate(all="ignore"):
+        if isinstance(scale, DistanceScale):
+            return float(scale.distance_cm / geometry.distance(scale.p1, scale.p2))
+        top, floor = geometry.to_corrected([scale.top, scale.floor], roll_deg, center_px)
+        return float(scale.height_cm / abs(float(top[1] - floor[1])))
 
 
 def image_center(doc: ViewDocument) -> Point:
@@ -317,8 +358,14 @@ def loads(text: str | bytes) -> ViewDocument:
     """Parse and validate a view document from JSON text."""
     try:
         raw = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DocumentError("", f"The view document is not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc}).") from None
+    except json.JSONDecodeError as exc:
+        raise DocumentError("", f"The view document is not valid JSON ({exc.msg}, line {exc.lineno}).") from None
+    except UnicodeDecodeError:
+        raise DocumentError("", "The view document is not valid JSON (not UTF-8 text).") from None
+    except RecursionError:
+        raise DocumentError("", "The view document is not valid JSON (nested too deeply).") from None
+    except ValueError:  # e.g. an integer with more digits than Python converts
+        raise DocumentError("", "The view document is not valid JSON (a number has too many digits).") from None
     return parse_document(raw)
 
 

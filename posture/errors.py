@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import json
+
 
 class PostureError(Exception):
     """Base of every error caused by the user's input."""
@@ -20,7 +22,8 @@ class DocumentError(PostureError):
     def __init__(self, field: str, message: str):
         self.field = field
         self.message = message
-        super().__init__(f"{field}: {message}" if field else message)
+        shown = field if field.isprintable() else json.dumps(field)  # a key with a newline stays one line
+        super().__init__(f"{shown}: {message}" if field else message)
 
 
 class SettingsError(PostureError):

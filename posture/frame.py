@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import geometry, landmarks
-from .document import DistanceScale, HeightScale, Point, ViewDocument, image_center
+from .document import Point, ViewDocument, image_center, scale_cm_per_px
 
 #: Landmarks whose midpoint (or self) anchors the postural plumb line, per view.
 PLUMB_LANDMARKS: dict[str, tuple[str, ...]] = {
@@ -102,11 +102,8 @@ def build_frame(doc: ViewDocument) -> Frame:
         )
 
     cm_per_px: float | None = None
-    if isinstance(cal.scale, DistanceScale):
-        cm_per_px = cal.scale.distance_cm / float(geometry.distance(cal.scale.p1, cal.scale.p2))
-    elif isinstance(cal.scale, HeightScale):
-        top, floor = geometry.to_corrected([cal.scale.top, cal.scale.floor], roll, center)
-        cm_per_px = cal.scale.height_cm / abs(float(top[1] - floor[1]))
+    if cal.scale is not None:
+        cm_per_px = scale_cm_per_px(cal.scale, roll, center)
     else:
         warnings.append(
             "No scale: distances are in pixels and are not graded. Add two marks a known distance apart or the client's height."
