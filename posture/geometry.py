@@ -84,10 +84,24 @@ def distance(a: ArrayLike, b: ArrayLike) -> Array:
 # --- the spec's primitives (corrected frame) -------------------------------------
 
 
+def atan2_deg(y: ArrayLike, x: ArrayLike) -> Array:
+    """``atan2(y, x)`` in degrees, ``(-180, 180]``; **NaN when both are zero**.
+
+    The direction of a zero-length vector is undefined (``numpy`` would say 0°,
+    which a report would show as "level"); the caller turns NaN into
+    "not measured".
+    """
+    y, x = np.asarray(y, float), np.asarray(x, float)
+    return np.where((x == 0) & (y == 0), np.nan, np.degrees(np.arctan2(y, x)))
+
+
 def tilt_deg(right: ArrayLike, left: ArrayLike) -> Array:
-    """``atan2(Y_L - Y_R, |X_L - X_R|)`` in ``[-90, 90]``; **positive = right side lower**."""
+    """``atan2(Y_L - Y_R, |X_L - X_R|)`` in ``[-90, 90]``; **positive = right side lower**.
+
+    NaN when the two points coincide.
+    """
     (xr, yr), (xl, yl) = _xy(right), _xy(left)
-    return np.degrees(np.arctan2(yl - yr, np.abs(xl - xr)))
+    return atan2_deg(yl - yr, np.abs(xl - xr))
 
 
 def height_diff_px(right: ArrayLike, left: ArrayLike) -> Array:
@@ -106,9 +120,12 @@ def ant_px(point: ArrayLike, x0: ArrayLike, f: float) -> Array:
 
 
 def lean_deg(top: ArrayLike, bottom: ArrayLike, f: float) -> Array:
-    """``atan2((X_top - X_bot) * f, Y_top - Y_bot)`` in ``(-180, 180]``; **positive = top anterior**."""
+    """``atan2((X_top - X_bot) * f, Y_top - Y_bot)`` in ``(-180, 180]``; **positive = top anterior**.
+
+    NaN when the two points coincide.
+    """
     (xt, yt), (xb, yb) = _xy(top), _xy(bottom)
-    return np.degrees(np.arctan2((xt - xb) * f, yt - yb))
+    return atan2_deg((xt - xb) * f, yt - yb)
 
 
 def bend_deg(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> Array:

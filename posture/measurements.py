@@ -245,7 +245,7 @@ def _lateral(view: str) -> list[MeasurementDef]:
     return [
         M(
             "cva", view, "Craniovertebral angle (CVA)", "coronal", "angle", ("tragus", "c7"),
-            lambda e: np.degrees(np.arctan2(e["tragus"][..., 1] - e["c7"][..., 1], (e["tragus"][..., 0] - e["c7"][..., 0]) * e.f)),
+            lambda e: g.atan2_deg(e["tragus"][..., 1] - e["c7"][..., 1], (e["tragus"][..., 0] - e["c7"][..., 0]) * e.f),
             "head and neck",
         ),
         M(
@@ -254,8 +254,8 @@ def _lateral(view: str) -> list[MeasurementDef]:
         ),
         M(
             "head_flexion", view, "Head flexion (sagittal head tilt)", "horizontal", "angle", ("tragus", "eye_canthus"),
-            lambda e: np.degrees(
-                np.arctan2(e["tragus"][..., 1] - e["eye_canthus"][..., 1], (e["eye_canthus"][..., 0] - e["tragus"][..., 0]) * e.f)
+            lambda e: g.atan2_deg(
+                e["tragus"][..., 1] - e["eye_canthus"][..., 1], (e["eye_canthus"][..., 0] - e["tragus"][..., 0]) * e.f
             ),
             "head and neck",
         ),
@@ -264,7 +264,7 @@ def _lateral(view: str) -> list[MeasurementDef]:
         M("body_lean", view, "Body lean", "coronal", "angle", ("acromion", "lateral_malleolus"), _lean("acromion", "lateral_malleolus"), "trunk and spine"),
         M(
             "pelvic_tilt", view, "Pelvic tilt", "horizontal", "angle", ("asis", "psis"),
-            lambda e: np.degrees(np.arctan2(e["psis"][..., 1] - e["asis"][..., 1], (e["asis"][..., 0] - e["psis"][..., 0]) * e.f)),
+            lambda e: g.atan2_deg(e["psis"][..., 1] - e["asis"][..., 1], (e["asis"][..., 0] - e["psis"][..., 0]) * e.f),
             "pelvis and hips",
         ),
         M(
@@ -367,12 +367,16 @@ def evaluate(frame: Frame, XY: dict[str, Array], definition: MeasurementDef) -> 
     else:
         x0 = None
     k = frame.cm_per_px if (definition.kind == "length" and frame.cm_per_px is not None) else 1.0
-    out = np.asarray(definition.formula(Env(pts, x0, frame.r, frame.f, k, extra)), dtype=float)
+    with np.errstate(all="ignore"):  # non-finite results are checked below, not warned about
+        out = np.asarray(definition.formula(Env(pts, x0, frame.r, frame.f, k, extra)), dtype=float)
     value = float(out[0])
     if not np.isfinite(value):
         return f"landmarks coincide: {', '.join(used)} (the value is undefined)"
     grads = (out[1::2] - out[2::2]) / (2 * _H_PX)
     grads = np.where(np.isfinite(grads), grads, 0.0)
-    uncertainty = frame.sigma_px * float(np.sqrt(np.sum(grads**2)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        uncertainty = frame.sigma_px * float(np.sqrt(np.sum(grads**2)))
+    if not np.isfinite(uncertainty):
+        return f"numerically undefined: {', '.join(used)} (the coordinates or the scale are too extreme to compute it)"
     landmarks_used = tuple(involved) if definition.uses_plumb and x0_fixed is None else tuple(used)
     return Measured(definition, value, uncertainty, definition.unit(frame), landmarks_used, extra)
