@@ -95,10 +95,7 @@ def _check_band(mid: str, raw: Any, base: Band | None, where: str) -> Band | Non
     values: dict[str, Any] = base.as_dict() if base else {}
     for key in ("mild", "moderate", "marked"):
         if key in raw:
-            v = raw[key]
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise SettingsError(f"{where}: bands.{mid}.{key} must be a finite number.")
-            values[key] = float(v)
+            values[key] = _finite(raw[key], f"{where}: bands.{mid}.{key}")
         elif key not in values:
             raise SettingsError(f"{where}: bands.{mid}.{key} is missing.")
     if "source" in raw:
@@ -110,11 +107,27 @@ def _check_band(mid: str, raw: Any, base: Band | None, where: str) -> Band | Non
     band = Band(**values)
     order = (band.mild, band.moderate, band.marked)
     descending = rule_for(mid).kind == "lower_is_worse"
+    if not descending and band.mild < 0:
+        # |value|, value - reference and the distance outside a range are never negative
+        raise SettingsError(f"{where}: bands.{mid}.mild must be zero or more.")
     ok = order[0] >= order[1] >= order[2] if descending else order[0] <= order[1] <= order[2]
     if not ok:
         way = "decrease" if descending else "increase"
         raise SettingsError(f"{where}: bands.{mid} thresholds must {way} from mild to moderate to marked.")
     return band
+
+
+def _finite(v: Any, where: str) -> float:
+    """A band threshold: a finite JSON number (``true`` is not one, though Python says ``bool`` is an ``int``)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise SettingsError(f"{where} must be a finite number.")
+    try:
+        number = float(v)
+    except OverflowError:
+        raise SettingsError(f"{where} must be a finite number.") from None
+    if not math.isfinite(number):
+        raise SettingsError(f"{where} must be a finite number.")
+    return number
 
 
 def settings_from_dict(raw: Any, where: str = "settings") -> Settings:
@@ -150,6 +163,10 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         raise SettingsError(f"Cannot read settings file {p}: {exc}.") from None
     except json.JSONDecodeError as exc:
         raise SettingsError(f"{p}: not valid JSON ({exc.msg}, line {exc.lineno}).") from None
+    except RecursionError:
+        raise SettingsError(f"{p}: not valid JSON (nested too deeply).") from None
+    except ValueError:  # an integer with more digits than Python converts
+        raise SettingsError(f"{p}: not valid JSON (a number has too many digits).") from None
     s = settings_from_dict(raw, where=str(p))
     return Settings(s.bands, str(p))
 
