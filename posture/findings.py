@@ -222,13 +222,23 @@ def _pattern(mid: str, value: float, severity: str, extra: dict[str, Any]) -> Pa
             "relating the apparent leg length difference to pelvic obliquity",
             f"apparent leg length difference ({side} longer)",
         )
-    if base in ("q_angle", "knee_alignment", "tibial_tuberosity_tilt") and (base != "knee_alignment" or pos):
-        limb = _limb(mid) if base != "tibial_tuberosity_tilt" else "both"
+    if base == "tibial_tuberosity_tilt":
+        # Not a valgus sign: a lower tuberosity goes with a knee held more flexed on that
+        # side, or a structural (tibial) length difference, which soft tissue cannot change.
+        return Pattern(
+            (f"hamstrings ({side}, the lower side)", f"gastrocnemius and soleus ({side})"),
+            (f"quadriceps ({side})",),
+            "relating the uneven knees to pelvic obliquity and leg length",
+            f"{side} tibial tuberosity lower; compare with pelvic obliquity and leg length "
+            "(a structural difference in tibial length is possible)",
+        )
+    if base in ("q_angle", "knee_alignment") and (base != "knee_alignment" or pos):
+        limb = _limb(mid)
         return Pattern(
             (f"TFL and iliotibial band ({limb})", f"hip adductors ({limb})"),
             (f"gluteus medius ({limb})", "vastus medialis"),
             "aligning the knee over the foot",
-            "knee valgus / increased Q angle" if base != "tibial_tuberosity_tilt" else "uneven tibial tuberosities",
+            "knee valgus / increased Q angle",
         )
     if base == "knee_alignment":
         limb = _limb(mid)
@@ -253,8 +263,19 @@ def _pattern(mid: str, value: float, severity: str, extra: dict[str, Any]) -> Pa
             "aligning the heel under the leg",
             "hindfoot varus (heel inverted)",
         )
-    if base in ("cva", "head_forward", "head_vertical_alignment", "ear_plumb_offset"):
+    if base == "cva" or (base in ("head_forward", "head_vertical_alignment", "ear_plumb_offset") and pos):
         return _FORWARD_HEAD
+    if base in ("head_forward", "head_vertical_alignment", "ear_plumb_offset"):
+        # |value| is graded, so a head *behind* the shoulder or the plumb line is a finding
+        # too; the forward-head muscles would be the wrong ones to suggest.
+        return Pattern(
+            (),
+            (),
+            "relating the head position to the shoulders and trunk",
+            "head behind the shoulder / plumb line: compare with trunk lean (a backward-leaning upper trunk "
+            "carries the head back) and shoulder position (protracted shoulders bring the acromion forward) "
+            "before attributing it to the neck",
+        )
     if base == "shoulder_plumb_offset":
         return (
             _FORWARD_SHOULDER
