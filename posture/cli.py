@@ -12,7 +12,7 @@ import io
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from . import document, grading
 from .analysis import analyze
@@ -93,7 +93,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     doc = document.load(args.document)
     result = analyze(doc, settings)
     if args.format == "json":
-        out = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+        # allow_nan=False: NaN/Infinity are not JSON; the core never emits them, and if it
+        # ever did this fails as an internal error (exit 1) instead of printing invalid JSON
+        out = json.dumps(result, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     elif args.format == "csv":
         out = format_csv(result)
     else:
@@ -160,8 +162,15 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return bench.run_command(args)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse held to the exit-status contract: a usage error is one line on stderr, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"error: {self.prog}: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m posture", description="Postural assessment from landmarked photos.")
+    parser = _Parser(prog="python -m posture", description="Postural assessment from landmarked photos.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("analyze", help="measure one view document")
     p.add_argument("document", help="view document (JSON)")
@@ -208,12 +217,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except PostureError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - last resort: one line, exit 1
-        print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"internal error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _one_line(exc: BaseException) -> str:
+    """The exception's message on one line (the contract is one line on stderr)."""
+    return " ".join(str(exc).split())
