@@ -64,7 +64,8 @@ def analyze(doc: ViewDocument, settings: grading.Settings | None = None) -> dict
             not_measured[d.id] = outcome
         else:
             measurements[d.id] = grade(outcome, frame, settings)
-    found = words.build_findings([{"id": k, **v} for k, v in measurements.items()])
+    measured = [{"id": k, **v} for k, v in measurements.items()]
+    found = words.build_findings(measured)
     placed = {i: lm.xy for i, lm in doc.landmarks.items()}
     result: dict[str, Any] = {
         "schema_version": RESULT_SCHEMA_VERSION,
@@ -73,7 +74,7 @@ def analyze(doc: ViewDocument, settings: grading.Settings | None = None) -> dict
         "vertical_roll_deg": frame.roll_deg,
         "cm_per_px": frame.cm_per_px,
         "plumb_line": frame.plumb_line_px(placed, doc.image_height),
-        "warnings": list(frame.warnings),
+        "warnings": list(frame.warnings) + words.referrals_without_finding(measured, found),
         "measurements": measurements,
         "not_measured": not_measured,
         "findings": words.public(found),

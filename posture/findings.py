@@ -343,6 +343,23 @@ def _referral(mid: str, value: float, unit: str, severity: str) -> str | None:
     return None
 
 
+def referrals_without_finding(measured: list[dict[str, Any]], found: list[dict[str, Any]]) -> list[str]:
+    """Fixed-threshold referral prompts whose measurement has no finding to carry them.
+
+    The leg-length prompt is a clinical rule (≥ 2 cm), not a grade: when a practice's
+    band grades such a value normal, or switches grading off, the prompt must not
+    vanish with the finding, so the analysis shows it as a warning instead.
+    """
+    with_finding = {f["measurement"] for f in found}
+    out = []
+    for m in measured:
+        if m["id"] == "leg_length_diff" and m["id"] not in with_finding:
+            text = _referral(m["id"], m["value"], m["unit"], m["severity"])
+            if text:
+                out.append(text)
+    return out
+
+
 def _fmt(value: float, unit: str) -> str:
     return f"{value:.1f}°" if unit == "deg" else f"{value:.1f} {unit}"
 
