@@ -136,6 +136,9 @@ def settings_from_dict(raw: Any, where: str = "settings") -> Settings:
 
     if not isinstance(raw, dict):
         raise SettingsError(f"{where}: the settings file must be a JSON object.")
+    unknown = sorted(set(raw) - {"bands", "about", "rules"})  # "about"/"rules": a copy of the shipped file
+    if unknown:
+        raise SettingsError(f'{where}: {unknown[0]} is not a settings key (bands go under "bands").')
     bands: dict[str, Band | None] = dict(default_bands())
     raw_bands = raw.get("bands", {})
     if not isinstance(raw_bands, dict):

@@ -903,3 +903,12 @@ def test_leg_length_referral_survives_a_practice_band_that_grades_it_normal():
     lms["medial_malleolus_r"] = (870, 2615)
     res = run(doc("anterior", lms), lenient)
     assert not any("leg length" in w for w in res["warnings"])
+
+
+def test_settings_without_the_bands_wrapper_are_refused_not_ignored():
+    # a practice that forgets {"bands": ...} must not silently get the defaults
+    with pytest.raises(SettingsError, match="head_tilt"):
+        grading.settings_from_dict({"head_tilt": {"mild": 2.5, "moderate": 5, "marked": 8}})
+    # a copy of the shipped defaults file is a valid settings file
+    shipped = json.loads((grading.resources.files("posture") / "data/default_bands.json").read_text(encoding="utf-8"))
+    assert grading.settings_from_dict(shipped).bands == grading.default_bands()
