@@ -912,3 +912,36 @@ def test_settings_without_the_bands_wrapper_are_refused_not_ignored():
     # a copy of the shipped defaults file is a valid settings file
     shipped = json.loads((grading.resources.files("posture") / "data/default_bands.json").read_text(encoding="utf-8"))
     assert grading.settings_from_dict(shipped).bands == grading.default_bands()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        _junk,
+        st.dictionaries(st.sampled_from(["bands", "about", "x"]), _junk, max_size=2),
+        st.fixed_dictionaries(
+            {
+                "bands": st.dictionaries(
+                    st.sampled_from(["head_tilt", "cva", "pelvic_tilt", "hip_angle", "nope"]), _junk, max_size=3
+                )
+            }
+        ),
+        st.fixed_dictionaries(
+            {
+                "bands": st.dictionaries(
+                    st.sampled_from(["head_tilt", "cva", "q_angle_r"]),
+                    st.dictionaries(st.sampled_from(["mild", "moderate", "marked", "source"]), _junk, max_size=4),
+                    max_size=2,
+                )
+            }
+        ),
+    )
+)
+def test_fuzz_settings_are_a_settings_object_or_a_settings_error(raw):
+    try:
+        s = grading.settings_from_dict(raw)
+    except SettingsError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    for band in s.bands.values():
+        assert band is None or all(math.isfinite(x) for x in (band.mild, band.moderate, band.marked))
