@@ -26,6 +26,7 @@ from .frame import Frame
 
 Array = np.ndarray
 _H_PX = 1e-3  # finite-difference step, pixels
+_TIE_PX = 1e-6  # spine levels closer than this to the largest offset count as tied
 
 REGIONS = (
     "head and neck",
@@ -320,7 +321,11 @@ def _choose_spine_level(XY: dict[str, Array]) -> str | None:
         return None
     offsets = [abs(float(g.perpendicular_offset_px(XY[lv], XY["s1"], XY["c7"]))) for lv in present]
     best = max(offsets)
-    return present[offsets.index(best)]  # ties go to the higher level (first in order)
+    if not np.isfinite(best):
+        return present[0]  # C7 and S1 coincide: the value is undefined whichever level is chosen
+    # Ties go to the higher level (first in order). "Tie" allows for rounding: the roll
+    # correction moves points by irrational amounts, so equal offsets differ in the last bits.
+    return next(lv for lv, off in zip(present, offsets, strict=True) if off >= best - _TIE_PX)
 
 
 def evaluate(frame: Frame, XY: dict[str, Array], definition: MeasurementDef) -> Measured | str:

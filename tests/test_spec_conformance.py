@@ -945,3 +945,21 @@ def test_fuzz_settings_are_a_settings_object_or_a_settings_error(raw):
         return
     for band in s.bands.values():
         assert band is None or all(math.isfinite(x) for x in (band.mild, band.moderate, band.marked))
+
+
+@pytest.mark.parametrize("roll", [0.0, 0.3, 5.0, 7.0, 23.0, 29.0])
+def test_spine_level_tie_goes_to_the_higher_level_in_a_rolled_photo_too(roll):
+    # t3 and t7 lie 35 px on either side of the leaning C7–S1 line (see the test above); rolling the
+    # photo with its plumb line changes nothing, so the tie must still go to t3. (Float rounding
+    # of the roll correction makes the two offsets differ in their last bits.)
+    t, cx, cy = math.radians(roll), W / 2, H / 2
+
+    def rot(p):
+        dx, dy = p[0] - cx, p[1] - cy
+        return (cx + dx * math.cos(t) - dy * math.sin(t), cy + dx * math.sin(t) + dy * math.cos(t))
+
+    lms = {k: rot(p) for k, p in {"c7": (1000, 600), "s1": (1100, 1600), "t3": (985, 800), "t7": (1075, 1000)}.items()}
+    res = run(doc("posterior", lms, cal={"vertical": {"p1": list(rot((1000, 2800))), "p2": list(rot((1000, 300)))}}))
+    m = res["measurements"]["spine_deviation"]
+    assert m["level"] == "t3"
+    assert m["value"] == pytest.approx(-35 * 1000 / math.hypot(100, 1000), abs=1e-6)  # px: no scale
