@@ -25,6 +25,10 @@ PLUMB_LANDMARKS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Mean r/l separations smaller than this (pixels) count as 0 (spec §3.3 default applies).
+_ZERO_PX = 1e-6
+
+
 @dataclass(frozen=True)
 class Frame:
     """Everything needed to turn placed landmarks into measurements.
@@ -114,7 +118,8 @@ def build_frame(doc: ViewDocument) -> Frame:
     if doc.view in landmarks.FRONTAL_VIEWS:
         diffs = [XY[a][0] - XY[b][0] for a, b in landmarks.bilateral_pairs(doc.view) if a in XY and b in XY]
         mean = float(np.mean(diffs)) if diffs else 0.0
-        if mean != 0.0:
+        # "the mean is 0" up to rounding: a rolled photo turns an exact 0 into ±1e-13 px
+        if abs(mean) > _ZERO_PX:
             r = float(np.sign(mean))
         else:
             r = -1.0 if doc.view == "anterior" else 1.0

@@ -963,3 +963,21 @@ def test_spine_level_tie_goes_to_the_higher_level_in_a_rolled_photo_too(roll):
     m = res["measurements"]["spine_deviation"]
     assert m["level"] == "t3"
     assert m["value"] == pytest.approx(-35 * 1000 / math.hypot(100, 1000), abs=1e-6)  # px: no scale
+
+
+@pytest.mark.parametrize("roll", [0.0, 3.0, 7.0, 13.0, 19.0, 29.0])
+@pytest.mark.parametrize(("view", "r"), [("anterior", -1), ("posterior", +1)])
+def test_a_zero_mean_falls_back_to_the_view_default_in_a_rolled_photo_too(roll, view, r):
+    # pairs +10 and -10 px apart: the mean is 0 whatever the roll, so r is the view's default
+    t, cx, cy = math.radians(roll), W / 2, H / 2
+
+    def rot(p):
+        dx, dy = p[0] - cx, p[1] - cy
+        return (cx + dx * math.cos(t) - dy * math.sin(t), cy + dx * math.sin(t) + dy * math.cos(t))
+
+    body = {"tragus_r": (1010, 400), "tragus_l": (1000, 400), "acromion_r": (990, 700), "acromion_l": (1000, 700)}
+    body["sternal_notch" if view == "anterior" else "c7"] = (1030, 720)
+    lms = {k: rot(p) for k, p in body.items()}
+    cal = {"vertical": {"p1": list(rot((1000, 2800))), "p2": list(rot((1000, 300)))}, "plumb_anchor": list(rot((1000, 2900)))}
+    res = run(doc(view, lms, cal=cal))
+    assert value(res, "trunk_shift") == pytest.approx(30 * r, abs=1e-6)  # px: 30 px image-right of the anchor
