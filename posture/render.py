@@ -276,8 +276,8 @@ def _label_patch(lines: tuple[tuple[str, int, bool], ...], bar: RGB | None, bg_a
 
 
 @lru_cache(maxsize=16)
-def _legend_patch(font_px: int, grid: bool) -> Sprite:
-    """The legend: severity colours, plumb line, true horizontal (and the grid when shown)."""
+def _legend_patch(font_px: int, grid: bool, calibration: bool = False) -> Sprite:
+    """The legend: severity colours, plumb line, true horizontal (and the calibration marks and grid when shown)."""
     f = _font(font_px)
     fb = _font(font_px, True)
     line_h = round(sum(f.getmetrics()) * 1.15)
@@ -285,6 +285,8 @@ def _legend_patch(font_px: int, grid: bool) -> Sprite:
     sw = round(font_px * 1.8)  # swatch width
     rows: list[tuple[str, str, Any]] = [("dot", SEVERITY_LABELS[s], severity_color(s)) for s in SEVERITY_COLORS]
     rows += [("line", "Plumb line", PLUMB_COLOR), ("dash", "True horizontal", REFERENCE_COLOR)]
+    if calibration:
+        rows.append(("cross", "Calibration mark", CALIBRATION_COLOR))
     if grid:
         rows.append(("grid", f"Grid {GRID_SPACING_CM:g} cm", REFERENCE_COLOR))
     title = "Severity"
@@ -307,6 +309,10 @@ def _legend_patch(font_px: int, grid: bool) -> Sprite:
             d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=(*color, 255))
         elif kind == "line":
             d.line((x0, cy, x1, cy), fill=(*color, 255), width=lw + 1)
+        elif kind == "cross":
+            cx, r = (x0 + x1) / 2, font_px * 0.42
+            d.line((cx - r, cy, cx + r, cy), fill=(*color, 255), width=lw + 1)
+            d.line((cx, cy - r, cx, cy + r), fill=(*color, 255), width=lw + 1)
         elif kind == "dash":
             seg = sw / 5
             for k in (0, 2, 4):
@@ -487,6 +493,9 @@ _OFFSETS: dict[str, tuple[tuple[str, tuple[str, ...], str], ...]] = {
     ),
 }
 
+#: The spinal levels ``spine_deviation`` searches (spec §4), top down.
+_SPINE_LEVELS = ("t3", "t7", "t12", "l3")
+
 #: Short landmark labels: paired ones get "R "/"L " in front.
 _SHORT = {
     "glabella": "Glabella",
@@ -580,21 +589,48 @@ class _Builder:
         for seg in _dashes(p1, p2, max(4.0, 9 * u), max(3.0, 6 * u)):
             self.line(seg, color, width or self.s.thin)
 
-    def arrow(self, tail: np.ndarray, tip: np.ndarray, color: RGB) -> None:
+    def arrow(self, tail: np.ndarray, tip: np.ndarray, color: RGB, clear: float = 0.0, level: bool = False) -> None:
+        """An offset arrow from ``tail`` (on the plumb line) toward ``tip`` (the point it measures).
+
+        The head stops ``clear`` px short of ``tip`` (the rim of the dot drawn
+        there), so the dot never hides it. When the gap is too short for a head,
+        the head goes just beyond the dot, still pointing away from the line
+        (as dimension lines do), so the direction stays readable; ``level``
+        (the value shows as zero) draws only a tick across the plumb line.
+        """
         size = max(5.0, 9.0 * self.s.u)
         length = float(np.hypot(*(tip - tail)))
-        if length < size * 0.8:  # too short for a shaft: a tick across the plumb line
-            self.line([tail - self.horiz * size * 0.5, tail + self.horiz * size * 0.5], color)
+        if level or length < 0.5:
+            a, b = tail - self.horiz * size * 0.5, tail + self.horiz * size * 0.5
+            self.line([a, b], color)
+            self._avoid_segment(a, b)
             return
-        head = _arrow_head(tail, tip, size)
-        shaft_end = tip - (tip - tail) / length * size * 0.8
-        self.line([tail, shaft_end], color)
+        d = (tip - tail) / length
+        if length - clear >= size * 1.2:  # room for a shaft and a head between the line and the dot
+            end = tip - d * clear
+            head = _arrow_head(tail, end, size)
+            self.line([tail, end - d * size * 0.8], color)
+        else:  # too short: the shaft runs into the dot, the head sits just beyond it
+            base = tip + d * clear
+            end = base + d * size
+            head = _arrow_head(base, end, size)
+            self.line([tail, base], color)
         self.ov.strokes.append(Stroke(head, color, 1, True, fill=True))
+        self._avoid_segment(tail, end, size * 0.45)
+
+    def _avoid_segment(self, a: np.ndarray, b: np.ndarray, pad: float = 0.0) -> None:
+        """Keep labels off a short segment when they can (its bounding box, ``pad`` px around)."""
+        pad = max(pad, float(self.s.line))
+        self.placer.avoid((min(a[0], b[0]) - pad, min(a[1], b[1]) - pad, max(a[0], b[0]) + pad, max(a[1], b[1]) + pad))
 
     def label(self, anchor: np.ndarray, title: str, detail: Sequence[str], severity: str | None, side: float, key: str) -> None:
         lines = [(title, self.s.font, True)] + [(d, self.s.small_font, False) for d in detail if d]
         patch = _label_patch(tuple(lines), severity_color(severity))
         self.labels.append(((float(anchor[0]), float(anchor[1])), patch, side, key))
+
+    def dot_rim(self) -> float:
+        """Distance from a dot's centre to just outside its white ring and dark halo (see :func:`paint`)."""
+        return self.s.dot_radius + max(1, round(self.s.u * 1.3)) + 1 + self.s.u
 
     def value(self, mid: str) -> str:
         m = self.m[mid]
@@ -672,12 +708,17 @@ class _Builder:
             p = np.mean([self.pts[i] for i in ids], axis=0)
             foot = anchor + self.up * float(np.dot(p - anchor, self.up))
             sev = self.sev(mid)
-            self.arrow(foot, p, severity_color(sev))
+            m = self.m[mid]
+            level = _fmt(abs(m["value"]), m["unit"]) == _fmt(0.0, m["unit"])  # shown as zero: no direction to point
             if len(ids) > 1:  # a derived point (mid-pelvis): a small ring
+                ring = self.s.dot_radius * 0.8
+                self.arrow(foot, p, severity_color(sev), ring + self.s.thin + self.s.u, level)
                 self.ov.strokes.append(
-                    Stroke(cv2.ellipse2Poly((0, 0), (1000, 1000), 0, 0, 360, 30).astype(float) / 1000 * self.s.dot_radius * 0.8 + p,
+                    Stroke(cv2.ellipse2Poly((0, 0), (1000, 1000), 0, 0, 360, 30).astype(float) / 1000 * ring + p,
                            severity_color(sev), self.s.thin)
                 )  # fmt: skip
+            else:
+                self.arrow(foot, p, severity_color(sev), self.dot_rim(), level)
             outer = p if float(np.dot(p - foot, self.horiz)) * side >= 0 else foot
             self.label(outer, f"{title} {self.value(mid)}", _wrap_direction(self.m[mid].get("direction", "")), sev, side, mid)
 
@@ -710,7 +751,7 @@ class _Builder:
     def spine(self) -> None:
         if self.doc.view != "posterior":
             return
-        levels = [i for i in ("c7", "t3", "t7", "t12", "l3", "s1") if i in self.pts]
+        levels = [i for i in ("c7", *_SPINE_LEVELS, "s1") if i in self.pts]
         sd = self.m.get("spine_deviation")
         sev = sd.get("severity") if sd else None
         if len(levels) >= 2:
@@ -771,7 +812,8 @@ class _Builder:
             self.label(at, f"Trunk lean {self.value('trunk_lean')}", [m["trunk_lean"].get("direction", "")],
                        self.sev("trunk_lean"), -f, "trunk_lean")  # fmt: skip
         if "hip_angle" in m:
-            self.label(p["greater_trochanter"], f"Hip angle {self.value('hip_angle')}", [], self.sev("hip_angle"), -f, "hip_angle")
+            flexed = m["hip_angle"].get("direction", "").split(", ")[0]  # e.g. "hip extended"; the full words are in the table
+            self.label(p["greater_trochanter"], f"Hip angle {self.value('hip_angle')}", [flexed], self.sev("hip_angle"), -f, "hip_angle")
         if "knee_angle" in m:
             self.label(p["knee"], f"Knee angle {self.value('knee_angle')}", [m["knee_angle"].get("direction", "")],
                        self.sev("knee_angle"), -f, "knee_angle")  # fmt: skip
@@ -782,6 +824,8 @@ class _Builder:
         by_landmark: dict[str, list[str | None]] = {}
         for mid, m in self.m.items():
             measured = _measured_landmarks(self.doc.view, mid, m.get("landmarks", ()), anchors)
+            if mid == "spine_deviation":  # every spinal level is searched for the largest deviation, not only the one reported
+                measured = list(dict.fromkeys([*measured, *(i for i in _SPINE_LEVELS if i in self.pts)]))
             for lm in measured:
                 by_landmark.setdefault(lm, []).append(m.get("severity"))
         r = self.s.dot_radius
@@ -812,7 +856,8 @@ class _Builder:
             self.ov.texts.append(TextBox((0, y), cap, "caption"))
             self.placer.block((0, y, self.w, self.h))
         if legend:
-            leg = _legend_patch(s.small_font, grid and bool(self.result.get("cm_per_px")))
+            cal = self.doc.calibration
+            leg = _legend_patch(s.small_font, grid and bool(self.result.get("cm_per_px")), cal.vertical is not None or cal.scale is not None)
             m = round(s.gap)
             self.ov.texts.append(TextBox((m, m), leg, "legend"))
             self.placer.block((m, m, m + leg.shape[1], m + leg.shape[0]))

@@ -144,11 +144,17 @@ def test_plumb_line_and_horizontals_follow_the_true_vertical():
     d = (plumb[1] - plumb[0]) / np.hypot(*(plumb[1] - plumb[0]))
     assert abs(abs(float(d @ up)) - 1) < 1e-9
     assert min(plumb[:, 1]) <= 1e-6 and max(plumb[:, 1]) >= 1200 - 1e-6  # the whole height
-    # the grid: every line parallel or perpendicular to the true vertical
+    # the grid: every line parallel or perpendicular to the true vertical, 10 cm apart
     assert overlay.grid
     for seg in overlay.grid:
         v = (seg[1] - seg[0]) / np.hypot(*(seg[1] - seg[0]))
         assert min(abs(abs(float(v @ up)) - 1), abs(float(v @ up))) < 1e-9
+    horiz = np.array([math.cos(t), math.sin(t)])
+    step_px = 10.0 / result["cm_per_px"]
+    for direction, across in ((up, horiz), (horiz, up)):
+        offsets = sorted(float(seg[0] @ across) for seg in overlay.grid if abs(abs(float((seg[1] - seg[0]) @ direction)) - np.hypot(*(seg[1] - seg[0]))) < 1e-6)
+        assert len(offsets) >= 3
+        assert np.allclose(np.diff(offsets), step_px, rtol=1e-9)
     # the dashed references through the right acromion are perpendicular to the true vertical
     r = np.array(doc.landmarks["acromion_r"].xy)
     dashes = [
@@ -180,17 +186,92 @@ def test_dots_take_the_worst_severity():
     assert "moderate" in severities and "normal" in severities
 
 
-def test_labels_do_not_overlap_each_other():
-    for view in ("anterior", "posterior", "right_lateral"):
-        doc = synthetic_document(view, 1050, 1400)
-        overlay = render.build_overlay(doc, analyze(doc), 1050, 1400, caption="caption")
-        rects = [t.rect for t in overlay.texts]
-        for i, a in enumerate(rects):
-            assert a[0] >= 0 and a[1] >= 0 and a[2] <= 1050 and a[3] <= 1400
-            for b in rects[i + 1 :]:
-                w = min(a[2], b[2]) - max(a[0], b[0])
-                h = min(a[3], b[3]) - max(a[1], b[1])
-                assert w <= 0 or h <= 0, (view, a, b)
+@pytest.mark.parametrize("view", ["anterior", "posterior", "right_lateral", "left_lateral"])
+@pytest.mark.parametrize(("w", "h", "text_scale"), [(750, 1000, 1.0), (1000, 750, 1.0), (1050, 1400, 1.0), (1125, 1500, 1.35), (3024, 4032, 1.0)])
+def test_labels_do_not_overlap_each_other(view, w, h, text_scale):
+    """At the app's display size (~1000 px), the report's (1500 px, larger text) and a phone's 12 MP, portrait or landscape."""
+    doc = synthetic_document(view, w, h, roll_deg=2.0)
+    overlay = render.build_overlay(doc, analyze(doc), w, h, caption="caption", grid=True, text_scale=text_scale)
+    rects = [t.rect for t in overlay.texts]
+    assert len(rects) > len(doc.landmarks)  # every dot's label, the measurement labels, legend, caption
+    for i, a in enumerate(rects):
+        assert a[0] >= 0 and a[1] >= 0 and a[2] <= w and a[3] <= h  # nothing cut off at the edges
+        for b in rects[i + 1 :]:
+            ow = min(a[2], b[2]) - max(a[0], b[0])
+            oh = min(a[3], b[3]) - max(a[1], b[1])
+            assert ow <= 0 or oh <= 0, (view, a, b)
+
+
+def _apex(triangle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The apex of an arrow head (the vertex opposite its shortest side) and the midpoint of that side."""
+    sides = [float(np.hypot(*(triangle[(k + 1) % 3] - triangle[(k + 2) % 3]))) for k in range(3)]
+    k = int(np.argmin(sides))
+    return triangle[k], (triangle[(k + 1) % 3] + triangle[(k + 2) % 3]) / 2
+
+
+_OFFSET_POINTS = {
+    "anterior": {"head_shift": ("glabella",), "trunk_shift": ("sternal_notch",), "pelvic_shift": ("asis_r", "asis_l")},
+    "posterior": {"trunk_shift": ("c7",)},
+    "right_lateral": {"ear_plumb_offset": ("tragus",), "shoulder_plumb_offset": ("acromion",),
+                      "hip_plumb_offset": ("greater_trochanter",), "knee_plumb_offset": ("knee",)},
+}  # fmt: skip
+_OFFSET_POINTS["left_lateral"] = _OFFSET_POINTS["right_lateral"]
+
+
+@pytest.mark.parametrize("view", sorted(_OFFSET_POINTS))
+@pytest.mark.parametrize(("w", "h"), [(750, 1000), (3024, 4032)])
+def test_offset_arrows_point_from_the_plumb_line_to_the_point(view, w, h):
+    """Each offset's arrow head points away from the plumb line toward its landmark and is not hidden under the dot.
+
+    A short offset (a centimetre is a few px on a display copy) still shows its
+    direction: the head then sits just beyond the dot.
+    """
+    doc = synthetic_document(view, w, h, roll_deg=1.5)
+    result = analyze(doc)
+    overlay = render.build_overlay(doc, result, w, h, legend=False)
+    t = math.radians(result["vertical_roll_deg"])
+    up, horiz = np.array([math.sin(t), -math.cos(t)]), np.array([math.cos(t), math.sin(t)])
+    anchor = np.array(result["plumb_line"]["p1"])
+    heads = [s.points for s in overlay.strokes if s.fill]
+    checked = 0
+    for mid, ids in _OFFSET_POINTS[view].items():
+        m = result["measurements"][mid]
+        if round(abs(m["value"]), 1) == 0:
+            continue  # shown as 0.0: nothing to point at
+        p = np.mean([doc.landmarks[i].xy for i in ids], axis=0)
+        side = float((p - anchor) @ horiz)  # image px from the plumb line, + to the image right
+        head = min(heads, key=lambda tri: abs(float((tri.mean(axis=0) - p) @ up)))  # the head at this point's height
+        apex, base = _apex(head)
+        assert abs(float((apex - p) @ up)) < 1.0, mid  # level with the point (the arrow is horizontal)
+        assert float((apex - base) @ horiz) * side > 0, mid  # points away from the line, to the point's side
+        assert float((base - anchor) @ horiz) * side > 0, mid  # on the point's side of the line
+        dot = overlay.dot(ids[0]) if len(ids) == 1 else None
+        if dot is not None:
+            assert min(float(np.hypot(*(v - p))) for v in head) >= dot.radius, mid  # clear of the dot
+        checked += 1
+    assert checked
+
+
+def test_spine_levels_take_the_spine_deviation_colour():
+    """Every level ``spine_deviation`` searches takes part in it, so its dot is at least as severe (spec §4)."""
+    doc = synthetic_document("posterior", 900, 1200, roll_deg=2.0)
+    result = analyze(doc)
+    sd = result["measurements"]["spine_deviation"]
+    assert sd["severity"] not in (None, "normal")  # the synthetic client's spine deviates
+    overlay = render.build_overlay(doc, result, 900, 1200)
+    for level in ("t3", "t7", "t12", "l3"):
+        others = [m["severity"] for mid, m in result["measurements"].items() if level in m["landmarks"]]
+        assert overlay.dot(level).severity == render.worst_severity([sd["severity"], *others]), level
+
+
+def test_legend_lists_the_calibration_marks_when_there_are_any():
+    def legend_height(doc):
+        overlay = render.build_overlay(doc, analyze(doc), 600, 800)
+        return next(t for t in overlay.texts if t.key == "legend").patch.shape[0]
+
+    assert legend_height(synthetic_document("anterior", 600, 800)) > legend_height(
+        synthetic_document("anterior", 600, 800, scale=False, vertical=False)
+    )
 
 
 def test_sizes_follow_the_image():
