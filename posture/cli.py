@@ -24,7 +24,10 @@ EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
 def _fmt_value(m: dict[str, Any]) -> str:
     unit = "°" if m["unit"] == "deg" else f" {m['unit']}"
-    return f"{m['value']:+.1f}{unit} ± {m['uncertainty']:.1f}"
+    value = f"{m['value']:+.1f}"
+    if float(value) == 0:  # "0.0", never "-0.0"
+        value = value[1:]
+    return f"{value}{unit} ± {m['uncertainty']:.1f}"
 
 
 def format_text(result: dict[str, Any]) -> str:
@@ -65,14 +68,25 @@ def format_text(result: dict[str, Any]) -> str:
 CSV_COLUMNS = (
     "view", "measurement", "label", "plane", "value", "unit", "uncertainty",
     "severity", "borderline", "direction", "band_mild", "band_moderate", "band_marked", "band_source", "landmarks",
+    "level", "not_measured_reason",
 )  # fmt: skip
 
 
 def format_csv(result: dict[str, Any]) -> str:
-    """One row per measurement (measured ones, then the not-measured with their reason)."""
+    """One row per measurement, for spreadsheets (RFC 4180 quoting, UTF-8 when written).
+
+    Measured ones first, in the result's order: full-precision numbers
+    (``value``, ``uncertainty``, the band's thresholds), ``severity`` empty when
+    not graded, ``borderline`` ``true``/``false``, ``landmarks`` space-separated,
+    ``level`` the spinal level of ``spine_deviation``. Then one row per measurement
+    that was not measured, with only ``view``, ``measurement``, ``label`` and
+    ``not_measured_reason`` filled in.
+    """
+    from .measurements import definition
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_COLUMNS + ("not_measured_reason",))
+    w.writerow(CSV_COLUMNS)
     for mid, m in result["measurements"].items():
         band = m["band"] or {}
         w.writerow(
@@ -80,12 +94,27 @@ def format_csv(result: dict[str, Any]) -> str:
                 result["view"], mid, m["label"], m["plane"], repr(m["value"]), m["unit"], repr(m["uncertainty"]),
                 m["severity"] or "", str(m["borderline"]).lower(), m["direction"],
                 band.get("mild", ""), band.get("moderate", ""), band.get("marked", ""), band.get("source", ""),
-                " ".join(m["landmarks"]), "",
+                " ".join(m["landmarks"]), m.get("level") or "", "",
             ]
         )  # fmt: skip
     for mid, why in result["not_measured"].items():
-        w.writerow([result["view"], mid] + [""] * (len(CSV_COLUMNS) - 2) + [why])
+        try:
+            label = definition(result["view"], mid).label
+        except KeyError:
+            label = ""
+        w.writerow([result["view"], mid, label] + [""] * (len(CSV_COLUMNS) - 4) + [why])
     return buf.getvalue()
+
+
+def _write_stdout(text: str) -> None:
+    """Print ``text`` as UTF-8 whatever the locale (a redirected stdout on Windows would otherwise be cp1252)."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (tests capture stdout this way)
+        sys.stdout.write(text)
+    else:
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
@@ -100,7 +129,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         out = format_csv(result)
     else:
         out = format_text(result)
-    sys.stdout.write(out)
+    _write_stdout(out)
     return EXIT_OK
 
 
@@ -124,6 +153,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".jpg", ".jpeg", ".png") or not out.parent.is_dir():
         raise PostureError(f"--out: {out} must be a .jpg or .png file in an existing folder.")
+    report.check_printable("--client", args.client)  # the caption's font is the report's
     settings = grading.load_settings(args.settings)
     doc = document.load(args.document)
     photo = Path(args.image) if args.image else report.photo_path(doc, args.document)
@@ -147,7 +177,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise PostureError(f"--out: {out} must be a .pdf file in an existing folder.")
     settings = grading.load_settings(args.settings)
     date = _iso_date(args.date)
-    views = report.load_session(args.session, settings, grid=args.grid, client=args.client, date=date)
+    views = report.load_session(args.session, settings, grid=args.grid, client=args.client, date=date, photos=not args.no_photos)
     pdf = report.build_report(
         views, client=args.client, date=date, notes=args.notes, precautions=args.precautions, paper=args.paper,
         settings_path=settings.path,
@@ -197,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notes", help="notes to print in the header")
     p.add_argument("--precautions", help="precautions to print in the header")
     p.add_argument("--grid", action="store_true", help="draw a 10 cm grid on the photos")
+    p.add_argument("--no-photos", action="store_true", help="leave the photos out (measurements, findings and plan only)")
     p.add_argument("--settings", help=f"grading settings file (JSON); default ${grading.SETTINGS_ENV}")
     p.set_defaults(run=_cmd_report)
 
@@ -205,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--long-side", type=int, default=4032, help="long side of the synthetic photo, px (default 4032)")
     p.add_argument("--repeat", type=int, default=7, help="repetitions per timing; the median is reported (default 7)")
     p.set_defaults(run=_cmd_bench)
+
+    from . import archive  # client files: export, import, clients, bench-store
+
+    archive.add_commands(sub)
     return parser
 
 

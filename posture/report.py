@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import json
 import os
-import sys
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from .frame import PLUMB_LANDMARKS
 from .landmarks import VIEW_LABELS, VIEWS
 from .landmarks import get as landmark
 from .measurements import REGIONS
+from .measurements import definition as measurement_definition
 
 #: (document, result, annotated RGB image or None) for one view.
 ReportView = tuple[ViewDocument, dict[str, Any], np.ndarray | None]
@@ -56,6 +58,35 @@ _ACCENT = (28, 94, 140)
 _HEAD_FILL = (234, 238, 242)
 
 
+@lru_cache(maxsize=1)
+def _printable_codepoints() -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # fpdf2's own dependency
+
+    with TTFont(render.font_path(False), lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def unprintable_characters(text: str) -> str:
+    """The distinct characters of ``text`` the bundled DejaVu Sans has no glyph for (whitespace aside), in order.
+
+    DejaVu Sans covers Latin, Greek, Cyrillic and more, but not Chinese,
+    Japanese, Korean or emoji; fpdf2 would silently leave those out.
+    """
+    known = _printable_codepoints()
+    return "".join(dict.fromkeys(ch for ch in text if not ch.isspace() and ord(ch) not in known))
+
+
+def check_printable(what: str, text: str | None) -> None:
+    """Raise :class:`PostureError` (one sentence naming ``what``) when ``text`` has characters the font cannot print."""
+    bad = unprintable_characters(text or "")
+    if bad:
+        shown = " ".join(bad[:8]) + (" …" if len(bad) > 8 else "")
+        raise PostureError(
+            f"{what} has characters the bundled font (DejaVu Sans) cannot print ({shown}): "
+            "use Latin, Greek or Cyrillic letters there, or leave it out."
+        )
+
+
 def _text_on(color: tuple[int, int, int]) -> tuple[int, int, int]:
     """Dark or white text, whichever reads on ``color``."""
     r, g, b = color
@@ -63,9 +94,15 @@ def _text_on(color: tuple[int, int, int]) -> tuple[int, int, int]:
 
 
 def format_value(m: dict[str, Any]) -> str:
-    """``"+2.4 ± 0.3"`` (signed value ± one standard deviation, in the measurement's unit)."""
+    """``"+2.4 ± 0.3"`` (signed value ± one standard deviation, in the measurement's unit).
+
+    A value that rounds to zero prints as ``"0.0"``, without a sign (never ``"-0.0"``).
+    """
     digits = 0 if m["unit"] == "px" else 1
-    return f"{m['value']:+.{digits}f} ± {m['uncertainty']:.{digits}f}"
+    value = f"{m['value']:+.{digits}f}"
+    if float(value) == 0:
+        value = value[1:]
+    return f"{value} ± {m['uncertainty']:.{digits}f}"
 
 
 def format_unit(unit: str) -> str:
@@ -89,9 +126,9 @@ def format_band(mid: str, m: dict[str, Any]) -> str:
     if rule.kind == "lower_is_worse":
         return f"< {nums[0]} / {nums[1]} / {nums[2]}{unit}"
     if rule.kind == "above_reference":
-        return f"{rule.reference:g}{unit} + {nums[0]} / {nums[1]} / {nums[2]}"
+        return f"{rule.reference:g}{unit} + {nums[0]} / {nums[1]} / {nums[2]}{unit}"
     if rule.kind == "outside_range":
-        return f"outside {rule.low:g}–{rule.high:g}{unit} by > {nums[0]} / {nums[1]} / {nums[2]}"
+        return f"outside {rule.low:g}–{rule.high:g}{unit} by > {nums[0]} / {nums[1]} / {nums[2]}{unit}"
     return f"{nums[0]} / {nums[1]} / {nums[2]}{unit}"
 
 
@@ -165,6 +202,26 @@ def ranked_findings(views: Sequence[ReportView]) -> list[dict[str, Any]]:
     return [{k: v for k, v in f.items() if k != "_order"} for f in out]
 
 
+def report_referrals(views: Sequence[ReportView]) -> list[str]:
+    """Every referral prompt of the views, once each, most important finding first.
+
+    Besides the findings' own prompts this includes the fixed-rule ones that
+    have no finding to carry them (a leg length difference of 2 cm or more that
+    a practice's band grades normal or does not grade): the analysis lists
+    those among its warnings, and the report must not lose them.
+    """
+    out: list[str] = []
+    for f in ranked_findings(views):
+        if f.get("referral") and f["referral"] not in out:
+            out.append(f["referral"])
+    for _doc, result, _ in views:
+        measured = [{"id": mid, **m} for mid, m in result["measurements"].items()]
+        for r in words.referrals_without_finding(measured, result.get("findings", [])):
+            if r not in out:
+                out.append(r)
+    return out
+
+
 def combined_plan(views: Sequence[ReportView]) -> list[dict[str, Any]]:
     """The treatment-planning starter of all views together (NMT stage order, by region)."""
     measured = [{"id": mid, **m} for _, result, _ in views for mid, m in result.get("measurements", {}).items()]
@@ -231,8 +288,16 @@ class _Writer:
         self.font(size, bold, color)
         self.pdf.multi_cell(0, h, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
+    def para_height(self, text: str, size: float = 9.5, indent: float = 0.0, h: float = 4.6) -> float:
+        """Height (mm) :meth:`para` (or :meth:`bullet`, with its ``indent`` + 4) would take for ``text``."""
+        self.font(size)
+        lines = self.pdf.multi_cell(self.width - indent, h, text, dry_run=True, output="LINES")
+        return len(lines) * h
+
     def bullet(self, text: str, size: float = 9.5, indent: float = 3.0) -> None:
         pdf = self.pdf
+        if pdf.get_y() + self.para_height(text, size, indent + 4) > pdf.h - pdf.b_margin:  # never split an item
+            pdf.add_page()
         self.font(size)
         pdf.set_x(pdf.l_margin + indent)
         pdf.cell(4, 4.6, "•")
@@ -311,6 +376,14 @@ def _measurement_table(w: _Writer, result: dict[str, Any]) -> None:
             row.cell(_md(band_source(m)), style=FontFace(size_pt=6.8, color=_MUTED))
 
 
+def _label(view: str, mid: str) -> str:
+    """The measurement's label (its id when the registry does not know it)."""
+    try:
+        return measurement_definition(view, mid).label
+    except KeyError:
+        return mid
+
+
 def _md(text: str) -> str:
     """Escape fpdf2's markdown markers (``**``, ``__``, ``--``, ``~~``) in free text."""
     for mark in ("**", "__", "--", "~~"):
@@ -332,8 +405,8 @@ def _view_section(w: _Writer, doc: ViewDocument, result: dict[str, Any], annotat
         pdf.image(_embed_jpeg(annotated), x=pdf.l_margin, y=top, w=img_w, h=img_h, alt_text=f"Annotated {doc.view} photo")
         bottom = top + img_h
     else:
-        w.para("The photo of this view was not available; the measurements below come from its landmarks.", 9, _MUTED)
-        bottom = pdf.get_y()
+        w.para("The photo of this view is not included in this report; the measurements below come from its landmarks.", 9, _MUTED)
+        top = bottom = pdf.get_y() + 2  # the findings go below this line, full width
     col_x = pdf.l_margin + img_w + (5 if img_w else 0)
     col_w = w.width - img_w - (5 if img_w else 0)
 
@@ -380,38 +453,85 @@ def _view_section(w: _Writer, doc: ViewDocument, result: dict[str, Any], annotat
             w.para("* borderline: within two uncertainties of a band edge, so the severity could be one step either way.", 7.5, _MUTED, h=3.8)
     if result.get("not_measured"):
         pdf.ln(1)
-        w.para("Not measured: " + "; ".join(f"{mid.replace('_', ' ')} ({why})" for mid, why in result["not_measured"].items()) + ".", 7.5, _MUTED, h=3.8)
+        missing = "; ".join(f"{_label(doc.view, mid)} ({why})" for mid, why in result["not_measured"].items())
+        w.para(f"Not measured: {missing}.", 7.5, _MUTED, h=3.8)
 
 
-_HOW = (
-    (
-        "Conventions",
-        "Right and left are always the client's own sides. Angles are in degrees and distances in centimetres (pixels "
-        "when a view has no scale). Each value is shown with a sign and ± one standard deviation, the spread expected "
-        "from placing the landmarks by eye; the words next to it say what the sign means (for example 'right shoulder "
-        "lower'). Tilts are measured against the true horizontal, shifts and offsets against the postural plumb line "
-        "(a true vertical through the ankles or heels).",
-    ),
-    (
-        "Grading",
-        "Each value is compared with a band: mild, moderate and marked thresholds, with the source of the band printed "
-        "beside it. Most bands are heuristics for screening, not population norms; a practice can set its own. A value "
-        "marked * is borderline: within two uncertainties of a threshold.",
-    ),
-    (
-        "Limits of a 2-D photo",
-        "A photo flattens a 3-D body. Rotation of the body or pelvis, a camera that is not level with the client, lens "
-        "distortion, clothing and hair, and the stance on the day all change the numbers. Distances are only true in "
-        "the plane of the scale marks, and every value depends on where the landmarks were placed. Compare sessions "
-        "taken the same way, and confirm what matters by palpation and hands-on assessment.",
-    ),
-    (
-        "Not a diagnosis",
-        "This report describes posture as it appears in the photos. It lists observations and muscles to consider "
-        "assessing; it does not diagnose a condition. Where a referral prompt appears, the finding is outside the "
-        "scope of massage therapy and should be assessed by a qualified practitioner.",
-    ),
-)
+def _reference_rules(views: Sequence[ReportView]) -> str:
+    """The measurements of these views graded against a reference rather than by their size, in words."""
+    seen: dict[str, list[str]] = {}
+    for _doc, result, _ in views:
+        for mid, m in result["measurements"].items():
+            if not m.get("band"):
+                continue
+            rule = grading.rule_for(mid)
+            if rule.kind == "above_reference":
+                what = f"by how far it exceeds {rule.reference:g}{format_unit(m['unit'])}"
+            elif rule.kind == "outside_range":
+                what = f"by how far it lies outside {rule.low:g}–{rule.high:g}{format_unit(m['unit'])}"
+            elif rule.kind == "lower_is_worse":
+                what = "where lower is worse"
+            else:
+                continue
+            label = m["label"].split(" (")[0]  # "Q angle (right)" and "Q angle (left)" are one rule
+            if label[1:2].islower():  # mid-sentence: "pelvic tilt", but "Q angle"
+                label = label[0].lower() + label[1:]
+            if label not in seen.setdefault(what, []):
+                seen[what].append(label)
+    if not seen:
+        return ""
+    parts = [f"{' and '.join(labels)} {what}" for what, labels in seen.items()]
+    return " Some are graded against a reference instead: " + "; ".join(parts) + "."
+
+
+def how_measured(views: Sequence[ReportView]) -> list[tuple[str, str]]:
+    """The "How this was measured" section as ``(title, paragraph)`` pairs (what the code does, in plain words)."""
+    return [
+        (
+            "Reference lines",
+            "Right and left are always the client's own sides, whichever way the photo shows them. Each photo is first "
+            "turned so that the plumb line marked in it is exactly vertical (when none was marked, the photo's own "
+            "vertical is trusted and the view says so); 'horizontal' means square to that true vertical. Tilts and "
+            "height differences are measured against the true horizontal. Shifts and offsets are measured from the "
+            "postural plumb line, a true vertical through the midpoint of the medial malleoli (front view), of the "
+            "heels (back view) or through the lateral malleolus (side views), unless the therapist pinned it elsewhere.",
+        ),
+        (
+            "Units and signs",
+            "Angles are in degrees. Distances are in centimetres, scaled from two marks a known distance apart or from "
+            "the client's height (head top to floor); a view without a scale gives pixels, which are not graded. Tilts "
+            "and height differences are + when the client's right side is lower, shifts + toward the client's right, "
+            "offsets and leans in the side views + when anterior; the words beside each value say the same plainly.",
+        ),
+        (
+            "Uncertainty",
+            "Each value is shown ± one standard deviation: the spread expected if every landmark were placed a few "
+            "pixels off (the placement error listed for each view, by default 0.2 % of the photo's height and at least "
+            "2 px), carried through the formula. The calibration marks are taken as exact, so errors in them are not "
+            "included.",
+        ),
+        (
+            "Grading",
+            "Each graded value is compared with a band of mild, moderate and marked thresholds, printed beside it with "
+            "its source. Most values are graded by their size in either direction." + _reference_rules(views) + " Most "
+            "bands are screening heuristics, not population norms, and a practice can set its own. A value marked * is "
+            "borderline: within two uncertainties of a threshold, so its grade could be one step either way.",
+        ),
+        (
+            "Limits of a 2-D photo",
+            "A photo flattens a 3-D body. Rotation of the body or pelvis, a camera that is not level with the client or "
+            "not square to the view, lens distortion, clothing and hair, and the stance on the day all change the "
+            "numbers. Distances are only true in the plane of the scale, and every value depends on where the "
+            "landmarks were placed. Compare sessions taken the same way, and confirm what matters by palpation and "
+            "hands-on assessment.",
+        ),
+        (
+            "Not a diagnosis",
+            "This report describes posture as it appears in the photos. It lists observations and muscles to consider "
+            "assessing; it does not diagnose a condition. Where a referral prompt appears, the finding is outside the "
+            "scope of massage therapy and should be assessed by a qualified practitioner.",
+        ),
+    ]
 
 
 def build_report(
@@ -433,11 +553,19 @@ def build_report(
     ``notes`` and ``precautions`` are free text (any script); ``date`` is
     printed as given (default: today, ISO); ``paper`` is ``"a4"`` or
     ``"letter"``; ``settings_path`` names the practice settings file when one
-    graded the results. Raises :class:`PostureError` for an unknown paper or
-    no views.
+    graded the results. Raises :class:`PostureError` for an unknown paper, no
+    views, or free text the bundled font cannot print (see
+    :func:`unprintable_characters`).
     """
     if not views:
         raise PostureError("There is no view to report on.")
+    check_printable("The client name", client)
+    check_printable("The notes", notes)
+    check_printable("The precautions", precautions)
+    for doc, result, _ in views:
+        check_printable(f"The notes of the {doc.view} view document", doc.notes)
+        for mid, m in result["measurements"].items():
+            check_printable(f"The band source of {mid}", (m.get("band") or {}).get("source"))
     date = date or _dt.date.today().isoformat()
     views = sorted(views, key=lambda v: VIEWS.index(v[0].view))
     w = _Writer(paper, client, date)
@@ -474,16 +602,13 @@ def build_report(
         _finding_rows(w, found, with_view=len(views) > 1)
     else:
         w.para("Every graded measurement lies within its normal band.", 9.5, _MUTED)
-    referrals = []
-    for f in found:
-        if f.get("referral") and f["referral"] not in referrals:
-            referrals.append(f["referral"])
+    referrals = report_referrals(views)
     w.heading("Referral prompts")
     if referrals:
         for r in referrals:
             w.boxed("Refer", r, render.SEVERITY_COLORS["marked"])
     else:
-        w.para("None: no finding in these views calls for a referral outside massage scope.", 9.5, _MUTED)
+        w.para("None: nothing in these views calls for a referral outside massage scope.", 9.5, _MUTED)
 
     # --- views
     for doc, result, annotated in views:
@@ -506,37 +631,54 @@ def build_report(
         for item in stage["items"]:
             w.bullet(item, 9)
 
-    # --- how this was measured
-    w.heading("How this was measured", size=14, space=6)
-    for title, text in _HOW:
+    # --- how this was measured: on one page when it fits there, and no paragraph split from its title
+    how = how_measured(views)
+    calibration = [f"{VIEW_LABELS[doc.view]}: {calibration_summary(doc, result)}" for doc, result, _ in views]
+    needed = 20 + sum(w.para_height(text, 9) + 7.5 for _, text in how) + 6 + sum(w.para_height(t, 8.5, 7) for t in calibration)
+    if pdf.get_y() + needed > pdf.h - pdf.b_margin:
+        pdf.add_page()
+        w.heading("How this was measured", size=14, space=0)
+    else:
+        w.heading("How this was measured", size=14, space=6)
+    for title, text in how:
+        if pdf.get_y() + 6 + w.para_height(text, 9) > pdf.h - pdf.b_margin:
+            pdf.add_page()
         w.para(title, 10, bold=True, color=_INK)
         w.para(text, 9)
         pdf.ln(1.5)
     w.para("Calibration used", 10, bold=True, color=_INK)
-    for doc, result, _ in views:
-        w.bullet(f"{VIEW_LABELS[doc.view]}: {calibration_summary(doc, result)}", 8.5)
+    for line in calibration:
+        w.bullet(line, 8.5)
     return bytes(pdf.output())
 
 
 # --- session folders (CLI) ---------------------------------------------------------
 
 
-def _looks_like_view_document(path: Path) -> bool:
-    try:
-        import json
+def _is_view_document(path: Path) -> bool:
+    """Whether a ``*.json`` file of a session folder is meant as a view document.
 
+    An object with ``schema_version``, ``view`` or ``landmarks`` is one (and is
+    then validated in full, so a damaged one is an error, not silently left
+    out); other JSON (a settings file, a manifest) is not. A file that is not
+    JSON at all raises :class:`DocumentError` naming it: in a session folder
+    it is almost certainly a damaged view document.
+    """
+    try:
         raw = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return False
-    return isinstance(raw, dict) and "schema_version" in raw and "view" in raw
+    except OSError as exc:
+        raise DocumentError("", f"Cannot read {path.name}: {exc.strerror}.") from None
+    except (ValueError, RecursionError):
+        raise DocumentError("", f"{path.name} is not valid JSON, so it cannot be read as a view document.") from None
+    return isinstance(raw, dict) and bool({"schema_version", "view", "landmarks"} & set(raw))
 
 
 def find_view_documents(session_dir: str | os.PathLike[str]) -> list[Path]:
-    """The ``*.json`` files of ``session_dir`` that are meant as view documents (they have ``schema_version`` and ``view``)."""
+    """The ``*.json`` files of ``session_dir`` that are meant as view documents (see :func:`_is_view_document`), by name."""
     d = Path(session_dir)
     if not d.is_dir():
         raise PostureError(f"No such session folder: {d}.")
-    return [p for p in sorted(d.glob("*.json")) if _looks_like_view_document(p)]
+    return [p for p in sorted(d.glob("*.json")) if p.is_file() and _is_view_document(p)]
 
 
 def photo_path(doc: ViewDocument, doc_path: str | os.PathLike[str]) -> Path | None:
@@ -553,37 +695,37 @@ def load_session(
     grid: bool = False,
     client: str | None = None,
     date: str | None = None,
-    warn: Any = None,
+    photos: bool = True,
 ) -> list[ReportView]:
     """Load, analyse and render every view document of ``session_dir``.
 
-    A document that claims to be a view document but is malformed raises
-    :class:`DocumentError` naming the file; other JSON files are skipped. A
-    missing photo is reported through ``warn(message)`` (default: stderr) and
-    the view goes in without its image.
+    Every document must be valid and (with ``photos``) its photo must be
+    there: a malformed document, a missing or unreadable photo, or a folder
+    with no view document raises a :class:`PostureError` of one sentence that
+    names the file, so a report never silently leaves a view or a photo out.
+    ``photos=False`` reports the measurements without any photo (for sharing
+    the numbers without the images).
     """
     paths = find_view_documents(session_dir)
     if not paths:
-        raise PostureError(f"No view documents (*.json with schema_version and view) in {session_dir}.")
-    warn = warn or (lambda msg: print(f"warning: {msg}", file=sys.stderr))
+        raise PostureError(f"No view documents in {session_dir}: expected *.json files with schema_version, view and landmarks.")
     out: list[ReportView] = []
     for p in paths:
         try:
             doc = document.load(p)
         except DocumentError as exc:
-            raise DocumentError(exc.field, f"{exc.message} (in {p.name})") from None
+            raise DocumentError("", f"{p.name}: {exc}") from None
         result = analyze(doc, settings)
         annotated = None
-        photo = photo_path(doc, p)
-        if photo is None:
-            warn(f"{p.name} names no photo (image.file); its view is reported without the image.")
-        else:
-            try:
-                image = images.load_image(photo)
-            except ImageError as exc:
-                warn(f"{exc} The {doc.view} view is reported without its image.")
-            else:
-                annotated = annotate_for_report(image, doc, result, grid=grid, client=client, date=date)
+        if photos:
+            photo = photo_path(doc, p)
+            if photo is None:
+                raise ImageError(f"{p.name} names no photo (image.file): add it, or leave the photos out with --no-photos.")
+            if not photo.is_file():
+                raise ImageError(f"Photo not found: {photo} (the image.file of {p.name}).")
+            image = images.load_image(photo)
+            scale = render.display_scale_for(doc, image.shape[1], image.shape[0])
+            annotated = annotate_for_report(image, doc, result, display_scale=scale, grid=grid, client=client, date=date)
         out.append((doc, result, annotated))
     return out
 

@@ -1,0 +1,514 @@
+"""The PDF report and the CSV export: what the therapist files and what a spreadsheet reads.
+
+The PDF is read back with pypdf, with whitespace collapsed (table cells wrap).
+Expected strings come from the :func:`posture.analyze` results and the
+display the report promises (a value rounded to 0.1 with its sign, "±" one
+standard deviation, the severity, the band's thresholds and its source), not
+from the report's own formatting helpers. Everything runs on real files in
+``tmp_path``: the synthetic sample client (``sample_images/``) or small
+synthetic views from :mod:`posture.bench`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pypdf
+import pytest
+from helpers_core import run_cli
+from PIL import Image
+
+from posture import analyze, document, grading, report
+from posture.bench import synthetic_document, synthetic_photo
+from posture.errors import DocumentError, ImageError, PostureError
+from posture.landmarks import VIEW_LABELS
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "sample_images"
+VIEWS = ("anterior", "posterior", "right_lateral", "left_lateral")
+CLIENT = "Łucja Żółć"
+DATE = "2025-03-14"
+NOTES = "Desk job, 8 h a day; 'runs' 3×/week. **Not bold**, -- not a strike, __not__ underlined."
+PRECAUTIONS = "Pregnant (24 weeks): side-lying only. Варикоз: avoid deep work on the left calf."
+SEVERITY_WORDS = {"normal": "Normal", "mild": "Mild", "moderate": "Moderate", "marked": "Marked", None: "Not graded"}
+MM_TO_PT = 72 / 25.4
+
+
+def _pages(pdf: bytes) -> list[str]:
+    """Text of every page, whitespace collapsed to single spaces."""
+    return [" ".join(p.extract_text().split()) for p in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+
+
+def _text(pdf: bytes) -> str:
+    return " ".join(_pages(pdf))
+
+
+def _shown(value: float, uncertainty: float, digits: int = 1) -> str:
+    """``value ± uncertainty`` as a reader should see it: rounded, signed, and no sign on a zero."""
+    magnitude = f"{abs(value):.{digits}f}"
+    sign = "" if float(magnitude) == 0 else ("+" if value > 0 else "-")
+    return f"{sign}{magnitude} ± {uncertainty:.{digits}f}"
+
+
+def _in_view_order(views: list[report.ReportView]) -> list[report.ReportView]:
+    return sorted(views, key=lambda v: VIEWS.index(v[0].view))
+
+
+def _copy_samples(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for p in SAMPLES.iterdir():
+        if p.suffix in (".json", ".jpg"):
+            shutil.copy(p, dest / p.name)
+    return dest
+
+
+def _small_session(folder: Path, views: tuple[str, ...] = ("anterior",), **doc_kwargs) -> Path:
+    """A session folder of small synthetic views (600×800 photos), fast to report on."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for view in views:
+        doc = synthetic_document(view, 600, 800, image_file=f"{view}.jpg", **doc_kwargs)
+        Image.fromarray(synthetic_photo(600, 800, view=view)).save(folder / f"{view}.jpg", quality=90)
+        document.save(doc, folder / f"{view}.json")
+    return folder
+
+
+def _bare_views(*views: str) -> list[report.ReportView]:
+    """The sample client's views without photos (for what does not need them)."""
+    out = []
+    for v in views:
+        doc = document.load(SAMPLES / f"{v}.json")
+        out.append((doc, analyze(doc), None))
+    return out
+
+
+def assert_one_line_error(res: subprocess.CompletedProcess, out: Path | None = None) -> str:
+    assert res.returncode == 2, (res.returncode, res.stderr)
+    assert "Traceback" not in res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    if out is not None:
+        assert not out.exists()
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def sample_report(tmp_path_factory):
+    """The sample client's four views, loaded from real files, and their PDF."""
+    session = _copy_samples(tmp_path_factory.mktemp("session"))
+    views = report.load_session(session, client=CLIENT, date=DATE)
+    pdf = report.build_report(views, client=CLIENT, date=DATE, notes=NOTES, precautions=PRECAUTIONS)
+    return session, views, pdf
+
+
+# --- what the PDF says ------------------------------------------------------------------
+
+
+def test_every_measurement_row_shows_label_value_severity_band_and_source(sample_report):
+    _, views, pdf = sample_report
+    text = _text(pdf)
+    tables = text.split("Value ± SD")[1:]  # one measurement table per view, in the report's view order
+    assert len(tables) == len(VIEWS)
+    for (doc, result, _), table in zip(_in_view_order(views), tables, strict=True):
+        rows = list(result["measurements"].items())
+        starts = []
+        pos = 0
+        for _mid, m in rows:  # each label with its direction words, in order
+            at = table.find(f"{m['label']} {m['direction']}", pos)
+            assert at >= 0, (doc.view, m["label"], m["direction"])
+            starts.append(at)
+            pos = at + 1
+        starts.append(len(table))
+        for i, (mid, m) in enumerate(rows):
+            row = table[starts[i] : starts[i + 1]]
+            assert _shown(m["value"], m["uncertainty"]) in row, (doc.view, mid, row)
+            severity = SEVERITY_WORDS[m["severity"]] + ("*" if m["borderline"] else "")
+            assert re.search(rf"(?<![\w*]){re.escape(severity)}(?![\w*])", row), (doc.view, mid, severity, row)
+            if m["band"]:
+                for key in ("mild", "moderate", "marked"):
+                    number = re.escape(f"{m['band'][key]:g}")
+                    assert re.search(rf"(?<![\d.]){number}(?![\d.])", row), (mid, key, row)
+                assert " ".join(m["band"]["source"].split()) in row, (mid, row)
+            else:
+                assert "not graded" in row, (mid, row)
+
+
+def test_findings_ranked_and_referrals(sample_report):
+    _, views, pdf = sample_report
+    text = _text(pdf)
+    key = text[text.index("Key observations") : text.index("Referral prompts")]
+    found = [f for _, result, _ in views for f in result["findings"]]
+    assert found, "the sample client has findings"
+    for f in found:
+        assert f"{SEVERITY_WORDS[f['severity']]} {f['text']}" in key, f
+    listed = re.findall(r"(?:^| )(\d+)\. (Marked|Moderate|Mild) ", key)
+    assert [int(n) for n, _ in listed] == list(range(1, len(found) + 1))
+    rank = [("Mild", "Moderate", "Marked").index(s) for _, s in listed]
+    assert rank == sorted(rank, reverse=True)  # most important first, across views
+    referrals = {f["referral"] for f in found if f["referral"]}
+    for r in referrals:
+        assert " ".join(r.split()) in text
+    if not referrals:
+        assert "None: nothing in these views calls for a referral" in text
+
+
+@pytest.mark.parametrize("band", ["default", "off"])
+def test_leg_length_referral_is_never_lost(tmp_path, band):
+    """Spec §8: a leg length difference of 2 cm or more prompts a referral, whatever a practice's band says."""
+    raw = document.to_dict(document.load(SAMPLES / "anterior.json"))
+    raw["landmarks"]["asis_r"]["y"] -= 30  # the right ASIS 30 px higher: the right leg ~3.7 cm longer at 0.125 cm/px
+    doc = document.parse_document(raw)
+    settings = grading.settings_from_dict({"bands": {"leg_length_diff": None}} if band == "off" else {})
+    result = analyze(doc, settings)
+    assert result["measurements"]["leg_length_diff"]["value"] >= 2.0
+    text = _text(report.build_report([(doc, result, None)]))
+    prompts = text[text.index("Referral prompts") :][:400]
+    assert "Refer" in prompts and "leg length" in prompts.lower()
+    assert "None: nothing" not in prompts
+
+
+def test_client_notes_and_precautions(sample_report):
+    _, _, pdf = sample_report
+    pages = _pages(pdf)
+    assert CLIENT in pages[0]
+    assert all(CLIENT in p for p in pages)  # the footer names the client on every page
+    assert " ".join(NOTES.split()) in pages[0]  # printed as typed: no markdown
+    assert " ".join(PRECAUTIONS.split()) in pages[0]
+    assert CLIENT in pypdf.PdfReader(io.BytesIO(pdf)).metadata.title
+
+
+def test_plan_stages_in_order_and_how_measured(sample_report):
+    _, views, pdf = sample_report
+    text = _text(pdf)
+    plan = text[text.index("Treatment-planning starter") :]
+    stages = [int(n) for n in re.findall(r"Stage (\d): ", plan)]
+    assert stages and stages == sorted(stages) and len(set(stages)) == len(stages)
+    how = text[text.rindex("How this was measured") :]
+    assert "does not diagnose" in how and "2-D photo" in how
+    # the reference rules of the spec's grading table (§5), in words
+    assert "Q angle by how far it exceeds 15°" in how
+    assert "pelvic tilt by how far it lies outside 5–15°" in how
+    assert "craniovertebral angle where lower is worse" in how
+    # the calibration each view actually used
+    for doc, result, _ in views:
+        line = how[how.index(f"{VIEW_LABELS[doc.view]}: vertical:") :]
+        assert f"{result['cm_per_px']:.4f} cm/px" in line[:300]
+        assert f"roll {result['vertical_roll_deg']:+.2f}°" in line[:300]
+        assert f"placement error {result['landmark_sigma_px']:.1f} px" in line[:300]
+
+
+def test_no_negative_zero(sample_report):
+    _, views, pdf = sample_report
+    near_zero = [m for _, r, _ in views for m in r["measurements"].values() if round(m["value"], 1) == 0 and math.copysign(1, m["value"]) < 0]
+    assert near_zero, "the sample has a negative value that rounds to zero (its pelvic shift is -0.0)"
+    assert not re.search(r"(?<![\d.])-0\.0(?![\d])", _text(pdf))
+
+
+def test_annotated_photos_are_embedded(sample_report):
+    session, views, pdf = sample_report
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    embedded = {}
+    for page in reader.pages:
+        text = " ".join(page.extract_text().split())
+        for doc, _, _ in views:
+            if text.startswith(f"{VIEW_LABELS[doc.view]} view Findings"):
+                assert len(page.images) == 1
+                embedded[doc.view] = np.asarray(page.images[0].image.convert("RGB"))
+    assert set(embedded) == set(VIEWS)
+    for view, img in embedded.items():
+        h, w = img.shape[:2]
+        assert max(h, w) <= report.EMBED_MAX_SIDE
+        photo = Image.open(session / f"{view}.jpg").convert("RGB").resize((w, h), Image.Resampling.LANCZOS)
+        diff = np.abs(img.astype(int) - np.asarray(photo, int)).max(axis=2)
+        assert (diff > 60).mean() > 0.02, view  # drawn on (labels, lines, legend), not the bare photo
+        assert img[-5:, : w // 3].mean() < 90, view  # the caption band along the bottom
+
+
+@pytest.mark.parametrize(("paper", "size_mm"), [("a4", (210, 297)), ("letter", (215.9, 279.4))])
+def test_paper_sizes(paper, size_mm):
+    pdf = report.build_report(_bare_views("anterior", "right_lateral"), client=CLIENT, paper=paper)
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    for page in reader.pages:
+        box = page.mediabox
+        assert float(box.width) == pytest.approx(size_mm[0] * MM_TO_PT, abs=0.5)
+        assert float(box.height) == pytest.approx(size_mm[1] * MM_TO_PT, abs=0.5)
+    text = _text(pdf)
+    for _, result, _ in _bare_views("anterior", "right_lateral"):
+        for m in result["measurements"].values():
+            assert m["label"] in text
+    with pytest.raises(PostureError, match="a4 or letter"):
+        report.build_report(_bare_views("anterior"), paper="legal")
+
+
+def test_without_scale_or_plumb_line(tmp_path):
+    doc = synthetic_document("anterior", 600, 800, scale=False, vertical=False)
+    result = analyze(doc)
+    assert result["cm_per_px"] is None and result["warnings"]
+    text = _text(report.build_report([(doc, result, None)]))
+    assert "Scale: none, so distances are in pixels and are not graded." in text
+    assert "image vertical (no plumb line)" in text
+    assert "not graded: no scale in this view" in text
+    for w in result["warnings"]:
+        assert " ".join(w.split()) in text
+    px = result["measurements"]["shoulder_height_diff"]
+    assert px["unit"] == "px"
+    assert _shown(px["value"], px["uncertainty"], digits=0) in text
+
+
+def test_names_in_other_scripts_and_unprintable_ones():
+    for name in ("Ελένη Παπαδοπούλου", "Алёна Щукина", "Şükrü Çağlar", "Nguyễn Thị Ánh"):
+        pdf = report.build_report(_bare_views("anterior"), client=name)
+        assert name in _pages(pdf)[0]
+    with pytest.raises(PostureError, match="cannot print.*山"):
+        report.build_report(_bare_views("anterior"), client="山田 花子")
+    with pytest.raises(PostureError, match="notes"):
+        report.build_report(_bare_views("anterior"), notes="All good 🙂")
+    assert report.unprintable_characters("Łucja Żółć\n\tαβγ ёж ≥ ± °") == ""
+
+
+def test_practice_settings_source_is_printed(tmp_path):
+    settings_file = tmp_path / "clinic.json"
+    source = 'Our clinic, "2024" review – Ż'
+    settings_file.write_text(
+        json.dumps({"bands": {"head_tilt": {"mild": 2.5, "moderate": 5, "marked": 8, "source": source}}}), encoding="utf-8"
+    )
+    settings = grading.load_settings(settings_file)
+    doc = document.load(SAMPLES / "anterior.json")
+    result = analyze(doc, settings)
+    assert result["measurements"]["head_tilt"]["band"]["source"] == source
+    text = _text(report.build_report([(doc, result, None)], settings_path=str(settings_file)))
+    row = text[text.index("Head tilt head tilted") :][:300]
+    assert source in row and "2.5" in row and "8" in row
+    assert "practice settings in clinic.json" in text
+
+
+# --- loading a session folder --------------------------------------------------------------
+
+
+def test_load_session_errors(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "settings.json").write_text('{"bands": {}}')
+    with pytest.raises(PostureError, match="No view documents"):
+        report.load_session(empty)
+    with pytest.raises(PostureError, match="No such session folder"):
+        report.load_session(tmp_path / "nowhere")
+    s = _small_session(tmp_path / "s")
+    (s / "anterior.jpg").unlink()
+    with pytest.raises(ImageError, match=r"Photo not found: .*anterior\.jpg .*anterior\.json"):
+        report.load_session(s)
+    views = report.load_session(s, photos=False)
+    assert [(d.view, img) for d, _, img in views] == [("anterior", None)]
+    (s / "broken.json").write_text('{"schema_version": 1, "view": "ant')
+    with pytest.raises(DocumentError, match=r"broken\.json is not valid JSON"):
+        report.load_session(s, photos=False)
+
+
+def test_report_of_a_resized_photo_keeps_the_landmarks_in_place(tmp_path):
+    """A photo exported smaller than the one the landmarks were placed on is scaled, not misdrawn."""
+    s = _small_session(tmp_path / "s")
+    Image.open(s / "anterior.jpg").resize((300, 400)).save(s / "anterior.jpg")
+    (doc, _, small), = report.load_session(s)
+    (_, _, full), = report.load_session(_small_session(tmp_path / "full"))
+    assert small.shape[:2] == (400, 300)
+    big = np.asarray(Image.fromarray(full).resize((300, 400), Image.Resampling.LANCZOS), int)
+    lm = doc.landmarks["acromion_r"]
+    x, y = round(lm.x / 2), round(lm.y / 2)
+    assert np.abs(small[y, x].astype(int) - big[y, x]).max() < 60  # the same dot colour at the same place
+
+
+# --- the CLI, end to end --------------------------------------------------------------------
+
+
+def test_cli_report_of_the_sample_folder(tmp_path):
+    out = tmp_path / "r.pdf"
+    res = run_cli("report", "sample_images", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    assert res.stderr == ""
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-")
+    text = _text(data)
+    for view in VIEWS:
+        assert f"{VIEW_LABELS[view]} view" in text
+    assert sum(len(p.images) for p in pypdf.PdfReader(io.BytesIO(data)).pages) == len(VIEWS)
+
+
+def test_cli_report_options(tmp_path):
+    session = _small_session(tmp_path / "s", ("anterior", "left_lateral"))
+    out = tmp_path / "r.pdf"
+    res = run_cli(
+        "report", str(session), "--out", str(out), "--client", CLIENT, "--paper", "letter", "--date", DATE,
+        "--notes", NOTES, "--precautions", PRECAUTIONS, "--grid",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    data = out.read_bytes()
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    assert float(reader.pages[0].mediabox.width) == pytest.approx(612, abs=0.5)
+    first = _pages(data)[0]
+    assert CLIENT in first and DATE in first
+    assert " ".join(NOTES.split()) in first and " ".join(PRECAUTIONS.split()) in first
+    res = run_cli("report", str(session), "--out", str(tmp_path / "n.pdf"), "--no-photos")
+    assert res.returncode == 0, res.stderr
+    assert sum(len(p.images) for p in pypdf.PdfReader(tmp_path / "n.pdf").pages) == 0
+
+
+def test_cli_report_missing_photo(tmp_path):
+    session = _small_session(tmp_path / "s", ("anterior", "posterior"))
+    (session / "posterior.jpg").unlink()
+    out = tmp_path / "r.pdf"
+    line = assert_one_line_error(run_cli("report", str(session), "--out", str(out)), out)
+    assert "Photo not found" in line and "posterior.jpg" in line and "posterior.json" in line
+
+
+def test_cli_report_no_photo_named(tmp_path):
+    session = _small_session(tmp_path / "s")
+    raw = json.loads((session / "anterior.json").read_text())
+    del raw["image"]["file"]
+    (session / "anterior.json").write_text(json.dumps(raw))
+    out = tmp_path / "r.pdf"
+    line = assert_one_line_error(run_cli("report", str(session), "--out", str(out)), out)
+    assert "anterior.json" in line and "image.file" in line and "--no-photos" in line
+
+
+def test_cli_report_damaged_or_wrong_photo(tmp_path):
+    session = _small_session(tmp_path / "s")
+    photo = session / "anterior.jpg"
+    out = tmp_path / "r.pdf"
+    photo.write_bytes(photo.read_bytes()[:2000])  # truncated, as a failed copy leaves it
+    line = assert_one_line_error(run_cli("report", str(session), "--out", str(out)), out)
+    assert "anterior.jpg" in line
+    Image.new("RGB", (800, 600)).save(photo)  # landscape: not the photo the landmarks were placed on
+    line = assert_one_line_error(run_cli("report", str(session), "--out", str(out)), out)
+    assert "right photo" in line
+
+
+def test_cli_report_folder_without_view_documents(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = tmp_path / "r.pdf"
+    assert "No view documents" in assert_one_line_error(run_cli("report", str(empty), "--out", str(out)), out)
+    (empty / "notes.json").write_text('["not", "a", "view"]')
+    assert "No view documents" in assert_one_line_error(run_cli("report", str(empty), "--out", str(out)), out)
+    line = assert_one_line_error(run_cli("report", str(tmp_path / "nowhere"), "--out", str(out)), out)
+    assert "No such session folder" in line
+
+
+@pytest.mark.parametrize(
+    ("mutate", "words"),
+    [
+        (lambda d: d["landmarks"].update(c7={"x": 1, "y": 1}), ("anterior.json", "landmarks.c7")),
+        (lambda d: d.pop("schema_version"), ("anterior.json", "schema_version")),
+        (lambda d: d["calibration"].update(plumb=[1, 2]), ("anterior.json", "calibration.plumb")),
+    ],
+)
+def test_cli_report_malformed_document(tmp_path, mutate, words):
+    session = _small_session(tmp_path / "s", ("anterior", "posterior"))
+    raw = json.loads((session / "anterior.json").read_text())
+    mutate(raw)
+    (session / "anterior.json").write_text(json.dumps(raw))
+    out = tmp_path / "r.pdf"
+    line = assert_one_line_error(run_cli("report", str(session), "--out", str(out)), out)
+    for w in words:
+        assert w in line
+
+
+def test_cli_report_not_json_and_bad_out(tmp_path):
+    session = _small_session(tmp_path / "s")
+    (session / "posterior.json").write_text('{"schema_version": 1, "view": "posterior", "landm')
+    out = tmp_path / "r.pdf"
+    line = assert_one_line_error(run_cli("report", str(session), "--out", str(out)), out)
+    assert "posterior.json" in line and "JSON" in line
+    (session / "posterior.json").unlink()
+    line = assert_one_line_error(run_cli("report", str(session), "--out", str(tmp_path / "r.txt")))
+    assert ".pdf" in line
+    line = assert_one_line_error(run_cli("report", str(session), "--out", str(tmp_path / "no" / "r.pdf")))
+    assert "existing folder" in line
+
+
+def test_cli_unprintable_client_name(tmp_path):
+    session = _small_session(tmp_path / "s")
+    out = tmp_path / "r.pdf"
+    line = assert_one_line_error(run_cli("report", str(session), "--out", str(out), "--client", "山田 花子"), out)
+    assert "client name" in line and "山" in line
+    jpg = tmp_path / "a.jpg"
+    line = assert_one_line_error(run_cli("render", str(session / "anterior.json"), "--out", str(jpg), "--client", "山田"), jpg)
+    assert "--client" in line
+
+
+# --- CSV for spreadsheets ---------------------------------------------------------------------
+
+
+def _csv_rows(stdout: str) -> tuple[list[str], list[dict[str, str]]]:
+    reader = csv.reader(io.StringIO(stdout, newline=""))
+    rows = list(reader)
+    header = rows[0]
+    assert all(len(r) == len(header) for r in rows), "every row has every column"
+    return header, [dict(zip(header, r, strict=True)) for r in rows[1:]]
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_csv_one_row_per_measurement(view):
+    res = run_cli("analyze", str(SAMPLES / f"{view}.json"), "--format", "csv")
+    assert res.returncode == 0, res.stderr
+    header, rows = _csv_rows(res.stdout)
+    for col in ("view", "measurement", "label", "plane", "value", "unit", "uncertainty", "severity", "borderline",
+                "direction", "band_mild", "band_moderate", "band_marked", "band_source", "landmarks", "level",
+                "not_measured_reason"):  # fmt: skip
+        assert col in header
+    result = analyze(document.load(SAMPLES / f"{view}.json"))
+    measured = [r for r in rows if r["not_measured_reason"] == ""]
+    assert [r["measurement"] for r in measured] == list(result["measurements"])  # one row each, in order
+    for r in measured:
+        m = result["measurements"][r["measurement"]]
+        assert r["view"] == view
+        assert (r["label"], r["plane"], r["unit"], r["direction"]) == (m["label"], m["plane"], m["unit"], m["direction"])
+        assert float(r["value"]) == m["value"] and float(r["uncertainty"]) == m["uncertainty"]  # full precision
+        assert r["severity"] == (m["severity"] or "")
+        assert r["borderline"] == ("true" if m["borderline"] else "false")
+        assert r["landmarks"].split() == m["landmarks"]
+        assert r["level"] == (m.get("level") or "")
+        band = m["band"]
+        if band:
+            assert [float(r[f"band_{k}"]) for k in ("mild", "moderate", "marked")] == [band[k] for k in ("mild", "moderate", "marked")]
+            assert r["band_source"] == band["source"]
+        else:
+            assert r["band_mild"] == r["band_source"] == ""
+    missing = [r for r in rows if r["not_measured_reason"]]
+    assert {r["measurement"]: r["not_measured_reason"] for r in missing} == result["not_measured"]
+    assert all(r["value"] == "" and r["label"] for r in missing)
+    if view == "posterior":
+        assert next(r for r in measured if r["measurement"] == "spine_deviation")["level"] in ("t3", "t7", "t12", "l3")
+
+
+def test_csv_quotes_commas_newlines_and_unicode(tmp_path):
+    source = 'Dr. Ż "Ola" Nowak, clinic notes;\nrevised 2024 – ≥ 2°'
+    settings_file = tmp_path / "s.json"
+    settings_file.write_text(json.dumps({"bands": {"leg_length_diff": {"source": source}}}), encoding="utf-8")
+    res = run_cli("analyze", str(SAMPLES / "anterior.json"), "--format", "csv", "--settings", str(settings_file))
+    assert res.returncode == 0, res.stderr
+    _, rows = _csv_rows(res.stdout)
+    row = next(r for r in rows if r["measurement"] == "leg_length_diff")
+    assert row["band_source"] == source  # quoted, so the comma, quotes and newline survive
+    assert any("," in r["direction"] for r in rows)  # e.g. "head tilted to the right, right ear lower"
+
+
+def test_csv_is_utf8_whatever_the_locale(tmp_path):
+    """A spreadsheet gets UTF-8 even where Python's stdout would pick another encoding."""
+    env = {k: v for k, v in os.environ.items() if k != "POSTURE_SETTINGS"}
+    env.update(PYTHONPATH=str(REPO), PYTHONIOENCODING="ascii", LC_ALL="C", PYTHONUTF8="0")
+    res = subprocess.run(
+        [sys.executable, "-m", "posture", "analyze", str(SAMPLES / "anterior.json"), "--format", "csv"],
+        capture_output=True, env=env, cwd=tmp_path, timeout=60,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr.decode("utf-8", "replace")
+    out = res.stdout.decode("utf-8")  # not ascii, and decodes as UTF-8
+    assert "≥ 2 cm" in out or "°" in out
