@@ -151,12 +151,27 @@ def settings_from_dict(raw: Any, where: str = "settings") -> Settings:
     return Settings(bands)
 
 
+def default_settings_path() -> Path:
+    """The practice's settings file: ``$POSTURE_SETTINGS`` when set, else ``settings.json`` in the per-user
+    config folder (``platformdirs.user_config_dir("posture")``, where the app saves the bands)."""
+    env = os.environ.get(SETTINGS_ENV)
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("posture", appauthor=False)) / "settings.json"
+
+
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
-    """Defaults, overridden by ``path`` or else by ``$POSTURE_SETTINGS`` when set."""
+    """Defaults, overridden by ``path``, else by ``$POSTURE_SETTINGS`` (which must exist), else by the
+    per-user settings file the app writes when there is one (:func:`default_settings_path`)."""
     if path is None:
         path = os.environ.get(SETTINGS_ENV) or None
     if path is None:
-        return Settings(default_bands())
+        user_file = default_settings_path()
+        if not user_file.is_file():
+            return Settings(default_bands())
+        path = user_file
     p = Path(path)
     try:
         raw = json.loads(p.read_text(encoding="utf-8"))

@@ -24,12 +24,6 @@ APP = str(REPO / "app.py")
 SAMPLE = REPO / "sample_images"
 
 
-@pytest.fixture(autouse=True)
-def _private_settings(tmp_path, monkeypatch):
-    """Never read or write the tester's own grading settings."""
-    monkeypatch.setenv("POSTURE_SETTINGS", str(tmp_path / "settings.json"))
-
-
 def _app() -> AppTest:
     return AppTest.from_file(APP, default_timeout=60).run()
 

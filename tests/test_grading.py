@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+from pathlib import Path
 
 import pytest
 from helpers_core import ANTERIOR, RIGHT_LATERAL, doc_dict, run, run_cli, two_point_scale
@@ -316,3 +318,22 @@ def test_cli_bad_settings_exit_2(tmp_path, how):
     assert len(out.stderr.strip().splitlines()) == 1
     assert "Traceback" not in out.stderr
     assert "head_tilt" in out.stderr
+
+
+def test_the_per_user_settings_file_is_read_when_no_path_is_given(tmp_path, monkeypatch):
+    """The app saves the practice's bands to the per-user config folder; the core (and the CLI) read them there."""
+    monkeypatch.delenv(grading.SETTINGS_ENV, raising=False)
+    assert grading.load_settings().band("head_tilt") == grading.default_bands()["head_tilt"], "no file: defaults"
+    path = grading.default_settings_path()
+    assert path.parent.parent == Path(os.environ["XDG_CONFIG_HOME"])
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"bands": {"head_tilt": {"mild": 2.5, "moderate": 5, "marked": 8, "source": "our clinic"}}}))
+    band = grading.load_settings().band("head_tilt")
+    assert (band.mild, band.source) == (2.5, "our clinic")
+    doc = tmp_path / "doc.json"
+    doc.write_text(json.dumps(doc_dict("anterior", ANTERIOR, scale=two_point_scale((100, 100), (100, 600), 50.0))))
+    out = run_cli("analyze", str(doc), "--format", "json")
+    assert json.loads(out.stdout)["measurements"]["head_tilt"]["band"]["source"] == "our clinic"
+    monkeypatch.setenv(grading.SETTINGS_ENV, str(tmp_path / "other.json"))  # the variable wins, and must exist
+    with pytest.raises(SettingsError):
+        grading.load_settings()

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
-
-from platformdirs import user_config_dir
 
 from posture import grading, landmarks, measurements
 from posture.document import atomic_write_bytes
@@ -24,11 +21,8 @@ COLUMNS = ("measurement", "id", "graded", "mild", "moderate", "marked", "source"
 
 
 def settings_path() -> Path:
-    """``$POSTURE_SETTINGS`` or the default per-user settings file (which may not exist yet)."""
-    env = os.environ.get(grading.SETTINGS_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path(user_config_dir("posture", appauthor=False)) / "settings.json"
+    """``$POSTURE_SETTINGS`` or the default per-user settings file (which may not exist yet): the file the core reads."""
+    return grading.default_settings_path()
 
 
 def load(path: Path) -> tuple[grading.Settings, str | None]:
