@@ -489,9 +489,9 @@ def how_measured(views: Sequence[ReportView]) -> list[tuple[str, str]]:
     return [
         (
             "Reference lines",
-            "Right and left are always the client's own sides, whichever way the photo shows them. Each photo is first "
-            "turned so that the plumb line marked in it is exactly vertical (when none was marked, the photo's own "
-            "vertical is trusted and the view says so); 'horizontal' means square to that true vertical. Tilts and "
+            "Right and left are always the client's own sides, whichever way the photo shows them. The landmarks of each "
+            "photo are first turned so that the plumb line marked in it is exactly vertical (when none was marked, the "
+            "photo's own vertical is trusted and the view says so); 'horizontal' means square to that true vertical. Tilts and "
             "height differences are measured against the true horizontal. Shifts and offsets are measured from the "
             "postural plumb line, a true vertical through the midpoint of the medial malleoli (front view), of the "
             "heels (back view) or through the lateral malleolus (side views), unless the therapist pinned it elsewhere.",
@@ -501,7 +501,8 @@ def how_measured(views: Sequence[ReportView]) -> list[tuple[str, str]]:
             "Angles are in degrees. Distances are in centimetres, scaled from two marks a known distance apart or from "
             "the client's height (head top to floor); a view without a scale gives pixels, which are not graded. Tilts "
             "and height differences are + when the client's right side is lower, shifts + toward the client's right, "
-            "offsets and leans in the side views + when anterior; the words beside each value say the same plainly.",
+            "offsets and leans in the side views + when anterior; joint angles are 0° when straight. The words beside "
+            "each value say the same plainly, including which way a joint angle bends.",
         ),
         (
             "Uncertainty",
