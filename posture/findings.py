@@ -422,6 +422,17 @@ def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _base_muscle(entry: str) -> str:
+    """``"upper trapezius (left, the higher shoulder)"`` → ``"upper trapezius"``."""
+    return entry.split(" (", 1)[0]
+
+
+def _merge_muscles(entries: list[str]) -> list[str]:
+    """Drop a muscle named without a side when the same muscle is also named with one (the more specific entry)."""
+    qualified = {_base_muscle(e) for e in entries if " (" in e}
+    return [e for e in entries if " (" in e or e not in qualified]
+
+
 def build_plan(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The treatment-planning starter (spec §8): NMT stages in order, items by region."""
     by_region: dict[str, dict[str, list[str]]] = {}
@@ -432,6 +443,8 @@ def build_plan(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for v in vals:
                 if v and v not in slot[key]:
                     slot[key].append(v)
+    for slot in by_region.values():
+        slot["tight"], slot["weak"] = _merge_muscles(slot["tight"]), _merge_muscles(slot["weak"])
     regions = [r for r in REGIONS if r in by_region]
     plan = []
     for stage, title in STAGES:

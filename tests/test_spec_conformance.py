@@ -981,3 +981,18 @@ def test_a_zero_mean_falls_back_to_the_view_default_in_a_rolled_photo_too(roll, 
     cal = {"vertical": {"p1": list(rot((1000, 2800))), "p2": list(rot((1000, 300)))}, "plumb_anchor": list(rot((1000, 2900)))}
     res = run(doc(view, lms, cal=cal))
     assert value(res, "trunk_shift") == pytest.approx(30 * r, abs=1e-6)  # px: 30 px image-right of the anchor
+
+
+def test_plan_names_each_muscle_once_with_its_side():
+    """A head tilt (SCM on the low side) with a head shift (SCM unsided): the plan says "sternocleidomastoid (right)" once."""
+    ms = [
+        {"id": "head_tilt", "value": 4.0, "unit": "deg", "severity": "mild", "region": "head and neck",
+         "band": grading.default_bands()["head_tilt"].as_dict()},
+        {"id": "head_shift", "value": 2.5, "unit": "cm", "severity": "moderate", "region": "head and neck",
+         "band": grading.default_bands()["head_shift"].as_dict()},
+    ]  # fmt: skip
+    found = findings.build_findings(ms)
+    plain = [c for f in findings.public(found) for c in f["consider"]]
+    assert any(c.startswith("sternocleidomastoid:") for c in plain), "the shift alone names the muscle without a side"
+    stage1 = findings.build_plan(found)[0]["items"][0]
+    assert stage1.count("sternocleidomastoid") == 1 and "sternocleidomastoid (right)" in stage1, stage1
