@@ -25,10 +25,12 @@ class Migration:
     apply: Callable[[Connection], None]
 
 
+# Text primary keys say NOT NULL: SQLite, unlike the SQL standard, lets a non-integer primary key be NULL.
+# (Amended before version 1 was ever released; from now on a change is a new step.)
 _V1_SQL = (
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE meta (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)",
     """CREATE TABLE clients (
-        id TEXT PRIMARY KEY,
+        id TEXT NOT NULL PRIMARY KEY,
         name TEXT NOT NULL,
         date_of_birth TEXT,
         sex TEXT NOT NULL DEFAULT '',
@@ -41,7 +43,7 @@ _V1_SQL = (
         updated_at TEXT NOT NULL)""",
     "CREATE INDEX ix_clients_name ON clients (name COLLATE NOCASE)",
     """CREATE TABLE visits (
-        id TEXT PRIMARY KEY,
+        id TEXT NOT NULL PRIMARY KEY,
         client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
         visit_date TEXT NOT NULL,
         revision_count INTEGER NOT NULL,
@@ -49,7 +51,7 @@ _V1_SQL = (
         updated_at TEXT NOT NULL)""",
     "CREATE INDEX ix_visits_client_date ON visits (client_id, visit_date)",
     """CREATE TABLE revisions (
-        id TEXT PRIMARY KEY,
+        id TEXT NOT NULL PRIMARY KEY,
         visit_id TEXT NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
         number INTEGER NOT NULL,
         visit_date TEXT NOT NULL,

@@ -1,14 +1,16 @@
 """Client files: clients, visits and their revisions, kept on this machine.
 
-One data folder (``POSTURE_DATA_DIR``, else the per-user data folder) holds::
+One data folder (``POSTURE_DATA_DIR``, else the per-user data folder; see
+:func:`default_data_dir`) holds, readable by the user only (folders 0700,
+files 0600)::
 
-    posture.db                      SQLite (WAL): clients, visits, revisions, views, files
+    posture.db                       SQLite (WAL): clients, visits, revisions, views, files
     files/<client id>/<revision id>/ one immutable folder per saved revision:
-        anterior.jpg                the photo, orientation applied, no EXIF/GPS
-        anterior_annotated.jpg      the annotated image
-        report.pdf                  the PDF report, when given
-    staging/                        saves in progress (emptied on open)
-    .lock                           keeps the clean-up away from saves in progress
+        anterior.jpg                 the photo, orientation applied, no EXIF/GPS/metadata
+        anterior_annotated.jpg       the annotated image
+        report.pdf                   the PDF report, when given
+    staging/                         saves in progress (cleaned up when a store opens)
+    .lock                            keeps the clean-up away from saves in progress
 
 Folder and file names come only from UUIDs and the fixed view names, never
 from anything a user typed.
@@ -24,15 +26,22 @@ none of it; an unreferenced folder is removed the next time a store opens.
 **Damage** is reported, not fatal: a missing photo or an unreadable row shows
 up in the ``problems`` of the record concerned (one sentence each) while the
 rest of the client file keeps working; calls that cannot proceed raise a
-:class:`StoreError`.
+:class:`StoreError` (one sentence, fit to show).
+
+**Erasure.** :meth:`Store.delete_client` removes every row (SQLite
+``secure_delete`` overwrites them, the WAL is checkpointed and truncated) and
+every file of the client.
 
 Typical use (the app keeps one ``Store`` for the process)::
 
     store = Store(default_data_dir())
     client = store.create_client("Łucja Żółć", consent_photography=True, consent_date=date.today())
-    visit = store.add_visit(client.id, VisitDraft(date.today(), views=[ViewDraft(doc, result, photo=upload_bytes)]))
-    visit = store.revise_visit(visit.id, replace(visit.to_draft(), notes="re-checked"), base_revision=visit.revision)
-    store.list_clients("zolc")  # → [ClientSummary(...)]
+    draft = VisitDraft(date.today(), notes="", views=[ViewDraft(doc, result, photo=upload_bytes, annotated=jpeg_bytes)])
+    visit = store.add_visit(client.id, draft)
+    # reopen and edit: the draft carries the stored files, so only what changed is given again
+    draft = visit.to_draft().with_view(ViewDraft(new_doc, new_result, photo=visit.views["anterior"].photo, annotated=new_jpeg))
+    visit = store.revise_visit(visit.id, draft, base_revision=visit.revision)
+    store.list_clients("zolc")  # → [ClientSummary(...)]; accent- and case-insensitive
 """
 
 from __future__ import annotations
@@ -41,14 +50,16 @@ import contextlib
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import shutil
 import time
 import unicodedata
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -61,6 +72,7 @@ from sqlalchemy.engine import URL
 
 from . import document as docs
 from . import images
+from .errors import ImageError
 from .landmarks import VIEWS
 from .migrations import current_version, migrate
 from .store_schema import (
@@ -85,10 +97,11 @@ except ImportError:  # pragma: no cover - Windows: the clean-up only removes lef
     fcntl = None  # type: ignore[assignment]
 
 __all__ = [
-    "DATA_DIR_ENV", "PRECAUTION_KEYS", "PRECAUTION_LABELS", "SEX_LABELS", "REMOVE",
+    "DATA_DIR_ENV", "PRECAUTION_KEYS", "PRECAUTION_LABELS", "SEX_LABELS", "CLIENT_FIELDS",
     "Store", "default_data_dir", "Precautions", "Client", "ClientSummary", "Visit", "VisitSummary",
-    "RevisionSummary", "ViewRecord", "StoredFile", "ViewDraft", "VisitDraft",
+    "RevisionSummary", "ViewRecord", "StoredFile", "ViewDraft", "VisitDraft", "ImportedRevision", "ImportSummary",
     "StoreError", "NotFoundError", "MissingFileError", "CorruptRecordError", "SchemaError", "fold_name",
+    "jpeg_is_clean", "clean_jpeg", "check_result",
 ]  # fmt: skip
 
 DATA_DIR_ENV = "POSTURE_DATA_DIR"
@@ -119,6 +132,7 @@ SEX_LABELS: dict[str, str] = {"": "Not recorded", "female": "Female", "male": "M
 
 _FILE_NAME_RE = re.compile(r"^(?:(anterior|posterior|right_lateral|left_lateral)(_annotated)?\.jpg|report\.pdf)$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_VIEW_ORDER = {v: i for i, v in enumerate(VIEWS)}
 
 
 def default_data_dir() -> Path:
@@ -134,7 +148,11 @@ def default_data_dir() -> Path:
 
 @dataclass(frozen=True)
 class Precautions:
-    """The precautions checklist of a client: checked keys of :data:`PRECAUTION_KEYS` and the "other" text."""
+    """The precautions checklist of a client: checked keys of :data:`PRECAUTION_KEYS` and the "other" text.
+
+    Giving ``other_text`` checks ``"other"``. Show :meth:`labels` prominently
+    on every visit and in the report whenever :attr:`any` is true.
+    """
 
     checked: frozenset[str] = frozenset()
     other_text: str = ""
@@ -143,12 +161,12 @@ class Precautions:
         if isinstance(self.checked, str) or not isinstance(self.checked, Iterable):
             raise StoreError("Precautions must be a set of checklist keys.")
         checked = frozenset(self.checked)
-        unknown = sorted(k for k in checked if k not in PRECAUTION_LABELS)
+        unknown = sorted(str(k) for k in checked if k not in PRECAUTION_LABELS)
         if unknown:
-            raise StoreError(f"{unknown[0]!r} is not a precaution (expected one of: {', '.join(PRECAUTION_KEYS)}).")
+            raise StoreError(f"{unknown[0][:40]!r} is not a precaution (expected one of: {', '.join(PRECAUTION_KEYS)}).")
         if not isinstance(self.other_text, str):
             raise StoreError("The text of the other precaution must be text.")
-        text = self.other_text.strip()
+        text = unicodedata.normalize("NFC", self.other_text.strip())
         if len(text) > MAX_CONTACT_CHARS:
             raise StoreError(f"The text of the other precaution is longer than {MAX_CONTACT_CHARS} characters.")
         if text:
@@ -174,8 +192,11 @@ class Precautions:
 
     @classmethod
     def from_dict(cls, raw: Any) -> Precautions:
+        """From ``{"checked": [...], "other_text": "..."}``; raise :class:`StoreError`."""
         if not isinstance(raw, dict) or not isinstance(raw.get("checked", []), list):
             raise StoreError('Precautions must be an object {"checked": [...], "other_text": "..."}.')
+        if not all(isinstance(k, str) for k in raw.get("checked", [])):
+            raise StoreError("Precautions must list checklist keys as text.")
         return cls(frozenset(raw.get("checked", [])), raw.get("other_text", "") or "")
 
 
@@ -186,13 +207,13 @@ class Client:
     id: str
     name: str
     date_of_birth: date | None = None
-    sex: str = ""
+    sex: str = ""  # a key of SEX_LABELS
     contact: str = ""
     notes: str = ""
     precautions: Precautions = field(default_factory=Precautions)
     consent_photography: bool = False
     consent_date: date | None = None
-    created_at: str = ""
+    created_at: str = ""  # ISO-8601 UTC
     updated_at: str = ""
     problems: tuple[str, ...] = ()
 
@@ -215,14 +236,19 @@ class ClientSummary:
 
 @dataclass(frozen=True)
 class StoredFile:
-    """A file of a revision. ``problem`` is set when it is missing or has the wrong size."""
+    """A file of a stored revision. ``problem`` is set (one sentence) when it is missing or has the wrong size.
 
-    name: str
+    Read it with :meth:`Store.read_file`; put it in a :class:`ViewDraft` or
+    :class:`VisitDraft` to keep it in a new revision without sending the bytes again.
+    """
+
+    name: str  # "anterior.jpg", "anterior_annotated.jpg", "report.pdf"
     role: str  # "photo" | "annotated" | "report"
     view: str | None
     sha256: str
     size: int
     path: Path
+    revision_id: str
     problem: str | None = None
 
 
@@ -238,15 +264,7 @@ class ViewRecord:
     problems: tuple[str, ...] = ()
 
 
-class _Remove:
-    def __repr__(self) -> str:
-        return "REMOVE"
-
-
-#: Put in a draft's ``photo``/``annotated``/``report_pdf`` to drop the file the edited revision had.
-REMOVE = _Remove()
-
-ImageInput = bytes | bytearray | np.ndarray | os.PathLike[str] | _Remove | None
+ImageInput = bytes | bytearray | np.ndarray | os.PathLike[str] | StoredFile | None
 
 
 @dataclass(frozen=True)
@@ -254,18 +272,24 @@ class ViewDraft:
     """One view to save.
 
     ``result`` is the :func:`posture.analysis.analyze` output for ``document``
-    (computed with the default/env settings when ``None``). ``photo`` and
-    ``annotated`` take image bytes in any accepted format, an RGB ``uint8``
-    array or a path; they are stored as JPEG with orientation applied and no
-    metadata. ``None`` keeps the file of the revision being edited (nothing
-    for a new visit); :data:`REMOVE` drops it. Pass a freshly rendered
-    ``annotated`` image when the landmarks changed.
+    (computed with the default/env settings when ``None``); a given result
+    must have been computed from this document (its measured values are
+    checked). ``photo`` and ``annotated`` take image bytes in any accepted
+    format, an RGB ``uint8`` array, a path, or a :class:`StoredFile` of this
+    client (kept as it is, not re-encoded); ``None`` means no such file. New
+    images are stored as JPEG with the orientation applied and no metadata.
+    A stored annotated image is refused when the landmarks or calibration
+    changed since it was drawn: render it again.
     """
 
     document: docs.ViewDocument
     result: Mapping[str, Any] | None = None
     photo: ImageInput = None
     annotated: ImageInput = None
+
+    @property
+    def view(self) -> str:
+        return self.document.view
 
 
 @dataclass(frozen=True)
@@ -275,7 +299,20 @@ class VisitDraft:
     visit_date: date
     notes: str = ""
     views: Sequence[ViewDraft] = ()
-    report_pdf: bytes | os.PathLike[str] | _Remove | None = None  # None keeps the edited revision's report
+    report_pdf: bytes | os.PathLike[str] | StoredFile | None = None  # None: no report
+
+    def view(self, view: str) -> ViewDraft | None:
+        """The draft of ``view``, or ``None``."""
+        return next((vd for vd in self.views if vd.document.view == view), None)
+
+    def with_view(self, view_draft: ViewDraft) -> VisitDraft:
+        """A copy with ``view_draft`` replacing the draft of the same view (or added)."""
+        others = [vd for vd in self.views if vd.document.view != view_draft.document.view]
+        return replace(self, views=tuple(sorted([*others, view_draft], key=lambda vd: _VIEW_ORDER.get(vd.document.view, 99))))
+
+    def without_view(self, view: str) -> VisitDraft:
+        """A copy without ``view``."""
+        return replace(self, views=tuple(vd for vd in self.views if vd.document.view != view))
 
 
 @dataclass(frozen=True)
@@ -305,7 +342,12 @@ class Visit:
         return {v: rec.result for v, rec in self.views.items() if rec.result is not None}
 
     def to_draft(self) -> VisitDraft:
-        """A draft that saves this revision again unchanged (edit it with :func:`dataclasses.replace`)."""
+        """A draft that saves this revision again unchanged, stored files included by reference.
+
+        Edit it with :meth:`VisitDraft.with_view` / :func:`dataclasses.replace`.
+        Raises :class:`CorruptRecordError` when a view's document is damaged
+        (saving would silently drop it).
+        """
         damaged = [v for v, rec in self.views.items() if rec.document is None]
         if damaged:
             raise CorruptRecordError(
@@ -314,13 +356,14 @@ class Visit:
         return VisitDraft(
             self.visit_date,
             self.notes,
-            tuple(ViewDraft(rec.document, rec.result) for rec in self.views.values() if rec.document is not None),
+            tuple(ViewDraft(rec.document, rec.result, rec.photo, rec.annotated) for rec in self.views.values() if rec.document),
+            self.report,
         )
 
 
 @dataclass(frozen=True)
 class VisitSummary:
-    """One line of a client's visit list (latest revision)."""
+    """One line of a client's visit timeline (latest revision)."""
 
     id: str
     client_id: str
@@ -334,12 +377,55 @@ class VisitSummary:
 
 @dataclass(frozen=True)
 class RevisionSummary:
+    """One saved revision of a visit (``number`` 1 = the first save)."""
+
     id: str
     number: int
     visit_date: date | None
     notes: str
     saved_at: str
     views: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ImportedRevision:
+    """A revision to add with :meth:`Store.import_client`, with the ids and times it had where it came from.
+
+    ``load`` returns its :class:`VisitDraft`; it is called only for revisions
+    the store does not hold yet. ``label`` says where it came from (prefixed
+    to error messages).
+    """
+
+    visit_id: str
+    visit_created_at: str
+    revision_id: str
+    saved_at: str
+    load: Callable[[], VisitDraft]
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What :meth:`Store.import_client` did. ``client`` is ``"created"``, ``"updated"`` or ``"kept"`` (local copy newer)."""
+
+    client_id: str
+    name: str
+    client: str
+    visits_added: int
+    revisions_added: int
+    revisions_already_present: int
+
+    def __str__(self) -> str:
+        record = {
+            "created": "new client",
+            "updated": "client record updated",
+            "kept": "the client record here was kept (it is as new)",
+        }
+        parts = [f"Imported {self.name}: {record.get(self.client, self.client)}", f"{self.visits_added} new visit(s)"]
+        parts.append(f"{self.revisions_added} revision(s) added")
+        if self.revisions_already_present:
+            parts.append(f"{self.revisions_already_present} already here")
+        return ", ".join(parts) + "."
 
 
 # --- small helpers --------------------------------------------------------------------
@@ -374,6 +460,13 @@ def _check_id(value: Any, what: str) -> str:
     if not isinstance(value, str) or not ID_RE.match(value):
         raise NotFoundError(f"No {what} with id {str(value)[:40]!r}.")
     return value
+
+
+def _tighten(path: Path, mode: int) -> None:
+    """Remove group/other permissions from a folder or file of ours."""
+    with contextlib.suppress(OSError):
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, mode)
 
 
 def _make_private_dir(path: Path) -> None:
@@ -413,23 +506,24 @@ def _write_file(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
-def _link_or_copy(src: Path, dst: Path) -> None:
-    """Share an immutable stored file with a new revision (hard link; a copy where links are not supported)."""
-    try:
-        os.link(src, dst)
-    except OSError:
-        _write_file(dst, src.read_bytes())
-
-
 def _remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
     with contextlib.suppress(OSError):
         path.unlink()  # a stray file rather than a folder
 
 
+# APPn (EXIF, XMP, ICC, MPF...) and COM markers; any of them after the first scan means re-encode.
+_STRAY_METADATA_RE = re.compile(rb"\xff[\xe0-\xef\xfe]")
+
+
 def jpeg_is_clean(data: bytes) -> bool:
-    """True for a baseline JPEG with no metadata: no APP1–APP15 (EXIF, XMP, ICC…), no comment, nothing after EOI."""
-    if not data.startswith(b"\xff\xd8") or not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
+    """True for a JPEG carrying no metadata: at most a bare JFIF header (no thumbnail), no APP1–APP15
+    segment (EXIF with GPS and orientation, XMP, ICC, MPF...), no comment, and nothing after the end marker.
+
+    Conservative: a false "not clean" only costs a re-encode.
+    """
+    data = bytes(data)
+    if not data.startswith(b"\xff\xd8") or not data.endswith(b"\xff\xd9"):
         return False
     i, n = 2, len(data)
     while i + 4 <= n:
@@ -439,27 +533,56 @@ def jpeg_is_clean(data: bytes) -> bool:
         if marker == 0xFF:  # fill byte
             i += 1
             continue
-        if marker == 0xDA:  # start of scan: every metadata segment comes before it
-            return True
         if 0xD0 <= marker <= 0xD7 or marker == 0x01:
             i += 2
             continue
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if marker == 0xDA:
+            # Entropy-coded data follows, in which 0xFF is only followed by 0x00, a restart or a real marker.
+            return _STRAY_METADATA_RE.search(data, i + 2 + length) is None
         if 0xE1 <= marker <= 0xEF or marker == 0xFE:
             return False
-        i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
+        if marker == 0xE0 and (length != 16 or data[i + 4 : i + 9] != b"JFIF\x00"):
+            return False
+        i += 2 + length
     return False
+
+
+def _probe_clean_jpeg(data: bytes, what: str) -> tuple[int, int]:
+    """Size of a clean JPEG, after proving it decodes (at 1/8 scale: the whole scan is read, a fraction of the work)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size is checked below
+            img = Image.open(io.BytesIO(data))
+            w, h = img.size
+            if img.format != "JPEG" or w * h > images.MAX_PIXELS:
+                raise ValueError("not a JPEG of an accepted size")
+            img.draft("RGB", (max(1, w // 8), max(1, h // 8)))
+            img.load()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        images.decode_image(data, what)  # the full decode gives the one-sentence reason
+        raise StoreError(f"{what} could not be decoded.") from None  # pragma: no cover - decode_image raised
+    return w, h
 
 
 def clean_jpeg(data: bytes, what: str, quality: int = PHOTO_QUALITY) -> tuple[bytes, int, int]:
     """Validated JPEG bytes without metadata, orientation applied, and the size ``(width, height)``.
 
-    A JPEG that is already clean is kept byte for byte (no second compression);
-    anything else is decoded (:func:`posture.images.decode_image`) and re-encoded.
+    A JPEG that is already clean (:func:`jpeg_is_clean`) is kept byte for
+    byte (no second compression) once it is proven to decode; anything else
+    is decoded (:func:`posture.images.decode_image`, which applies the EXIF
+    orientation) and re-encoded. Raises :class:`StoreError` for a file that
+    is not a photo.
     """
-    image = images.decode_image(bytes(data), what)
+    data = bytes(data)
+    try:
+        if jpeg_is_clean(data):
+            w, h = _probe_clean_jpeg(data, what)
+            return data, w, h
+        image = images.decode_image(data, what)
+    except ImageError as e:
+        raise StoreError(str(e)) from None
     h, w = image.shape[:2]
-    if jpeg_is_clean(data):
-        return bytes(data), w, h
     return images.encode_jpeg(image, quality), w, h
 
 
@@ -475,7 +598,7 @@ def _image_bytes(value: Any, what: str, quality: int) -> tuple[bytes, int, int]:
             raise StoreError(f"Cannot read {what} ({Path(value).name}): {e.strerror}.") from None
     if isinstance(value, (bytes, bytearray)):
         return clean_jpeg(bytes(value), what, quality)
-    raise StoreError(f"{what} must be image bytes, an RGB array or a path.")
+    raise StoreError(f"{what} must be image bytes, an RGB array, a path or a stored file.")
 
 
 def _pdf_bytes(value: Any) -> bytes:
@@ -499,6 +622,17 @@ def _as_date(value: Any, what: str) -> date:
     if value.year < 1900:
         raise StoreError(f"The {what} {value.isoformat()} is before 1900.")
     return value
+
+
+def _timestamp(value: Any, what: str) -> str:
+    """An ISO-8601 timestamp normalised to UTC with microseconds (the store's own format)."""
+    try:
+        t = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise StoreError(f"The {what} {str(value)[:40]!r} is not an ISO-8601 timestamp.") from None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=UTC)
+    return t.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _text(value: Any, what: str, limit: int) -> str:
@@ -534,7 +668,7 @@ def _client_values(c: Client) -> dict[str, Any]:
     dob = None if c.date_of_birth is None else _as_date(c.date_of_birth, "date of birth")
     if dob is not None and dob > date.today():
         raise StoreError(f"The date of birth {dob.isoformat()} is in the future.")
-    if c.sex not in SEX_LABELS:
+    if not isinstance(c.sex, str) or c.sex not in SEX_LABELS:
         raise StoreError(f"Sex must be one of {', '.join(repr(s) for s in SEX_LABELS)}, got {str(c.sex)[:20]!r}.")
     precautions = c.precautions
     if isinstance(precautions, dict):
@@ -569,13 +703,17 @@ def _precautions_from_row(raw: Any, problems: list[str]) -> Precautions:
 
 def _client_from_row(row: Any) -> Client:
     problems: list[str] = []
+    if row.sex not in SEX_LABELS:
+        problems.append("The recorded sex of this client is damaged and is not shown.")
+    if not isinstance(row.name, str):
+        problems.append("The name of this client is damaged in the database: re-enter it.")
     return Client(
         id=row.id,
         name=row.name if isinstance(row.name, str) else "(unreadable name)",
         date_of_birth=_parse_date(row.date_of_birth, "date of birth", problems),
         sex=row.sex if row.sex in SEX_LABELS else "",
-        contact=row.contact or "",
-        notes=row.notes or "",
+        contact=row.contact if isinstance(row.contact, str) else "",
+        notes=row.notes if isinstance(row.notes, str) else "",
         precautions=_precautions_from_row(row.precautions, problems),
         consent_photography=bool(row.consent_photography),
         consent_date=_parse_date(row.consent_date, "date of consent", problems),
@@ -585,17 +723,60 @@ def _client_from_row(row: Any) -> Client:
     )
 
 
-def _check_result(result: Any, view: str) -> str:
+def _finite(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def check_result(result: Any, view: str) -> str:
+    """Check the shape :mod:`posture.compare` relies on; return the result's JSON text or raise :class:`StoreError`.
+
+    A result is the spec's result object of ``view``: ``schema_version`` 1 and
+    ``measurements`` mapping ids to objects with a finite ``value``, a finite
+    ``uncertainty`` ≥ 0 and a ``unit``.
+    """
     if not isinstance(result, Mapping):
         raise StoreError(f"The result of the {view} view must be the analysis result object.")
     if result.get("view") != view:
-        raise StoreError(f"The result given for the {view} view is the result of another view ({result.get('view')!r}).")
-    if not isinstance(result.get("measurements"), Mapping):
+        raise StoreError(
+            f"The result given for the {view} view is the result of another view ({str(result.get('view'))[:20]!r})."
+        )
+    if result.get("schema_version") != 1:
+        raise StoreError(f"The result of the {view} view has an unsupported schema_version (expected 1).")
+    ms = result.get("measurements")
+    if not isinstance(ms, Mapping):
         raise StoreError(f"The result of the {view} view has no measurements object.")
+    for mid, m in ms.items():
+        ok = isinstance(m, Mapping) and _finite(m.get("value")) and _finite(m.get("uncertainty")) and m["uncertainty"] >= 0
+        if not ok or not isinstance(m.get("unit"), str):
+            raise StoreError(f"The result of the {view} view has a malformed measurement {str(mid)[:40]!r}.")
     try:
         return canonical_json(dict(result))
     except (TypeError, ValueError) as e:
         raise StoreError(f"The result of the {view} view cannot be stored as JSON ({e}).") from None
+
+
+def _check_result_matches(result: Mapping[str, Any], doc: docs.ViewDocument) -> None:
+    """Refuse a result that was not computed from ``doc`` (e.g. a stale one after the landmarks moved)."""
+    from .analysis import analyze  # local: analysis pulls in the whole measurement core
+
+    fresh = analyze(doc)["measurements"]
+    given = result["measurements"]
+    same = set(fresh) == set(given) and all(
+        math.isclose(fresh[k]["value"], given[k]["value"], rel_tol=1e-9, abs_tol=1e-9) for k in fresh
+    )
+    if not same:
+        raise StoreError(
+            f"The result given for the {doc.view} view was not computed from its document (landmarks or calibration "
+            "changed since): analyse it again, or pass no result to have it computed."
+        )
+
+
+def _geometry_key(doc: docs.ViewDocument) -> str:
+    """What an annotated image depends on: landmarks, calibration, facing and image size (not notes)."""
+    d = docs.to_dict(doc)
+    return canonical_json(
+        {k: d.get(k) for k in ("landmarks", "calibration", "facing")} | {"size": [doc.image_width, doc.image_height]}
+    )
 
 
 def _file_name(role: str, view: str | None) -> str:
@@ -613,7 +794,7 @@ class _FileWrite:
     sha256: str
     size: int
     data: bytes | None = None  # new bytes, or
-    source: Path | None = None  # an existing stored file to share
+    source: StoredFile | None = None  # a stored file of the same client to share (hard link)
 
 
 @dataclass
@@ -625,7 +806,7 @@ class _RevisionPlan:
     notes: str
     saved_at: str
     visit_created_at: str
-    views: list[tuple[str, str, str | None]]  # view, document JSON, result JSON
+    views: list[tuple[str, str, str]]  # view, document JSON, result JSON
     files: list[_FileWrite]
     new_visit: bool | None = None  # True: must not exist; False: must exist; None: either (import)
     base_number: int | None = None  # raise when the visit's latest revision is no longer this one
@@ -683,7 +864,8 @@ def _make_engine(db_path: Path) -> Engine:
         cur.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = FULL")
+        cur.execute("PRAGMA synchronous = FULL")  # a committed save survives a power cut
+        cur.execute("PRAGMA secure_delete = ON")  # erased rows are overwritten, not just unlinked
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -700,22 +882,28 @@ def _make_engine(db_path: Path) -> Engine:
 class Store:
     """The client file in one data folder. Thread-safe; several processes may share a folder.
 
-    Opening creates the folder (mode 0700) and database when missing, migrates
-    an older database forward, and removes leftovers of interrupted saves and
-    erasures.
+    ``Store(root)`` (default :func:`default_data_dir`) creates the folder
+    (0700) and database (0600) when missing, migrates an older database
+    forward (raising :class:`SchemaError` for a newer or foreign one), and
+    removes leftovers of interrupted saves and erasures. Every method raises
+    :class:`StoreError` (or a subclass) with one sentence fit to show.
     """
 
-    def __init__(self, root: str | os.PathLike[str], *, collect_garbage: bool = True):
-        self.root = Path(root).expanduser()
+    def __init__(self, root: str | os.PathLike[str] | None = None, *, collect_garbage: bool = True):
+        self.root = Path(root if root is not None else default_data_dir()).expanduser()
         _make_private_dir(self.root)
         self.files_dir = self.root / "files"
         self.staging_dir = self.root / "staging"
-        _make_private_dir(self.files_dir)
-        _make_private_dir(self.staging_dir)
         self.db_path = self.root / DB_NAME
+        if self.db_path.exists() or not any(self.root.iterdir()):
+            _tighten(self.root, 0o700)  # our folder: private (a folder holding other things is left as it is)
+        for d in (self.files_dir, self.staging_dir):
+            _make_private_dir(d)
+            _tighten(d, 0o700)
         if not self.db_path.exists():
             with contextlib.suppress(FileExistsError):
                 os.close(os.open(self.db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        _tighten(self.db_path, 0o600)  # SQLite gives its -wal and -shm files the database's mode
         self._lock = _RootLock(self.root / ".lock")
         self._engine = _make_engine(self.db_path)
         try:
@@ -767,13 +955,10 @@ class Store:
 
     def _migrate(self) -> None:
         with self._read() as conn:
-            found = current_version(conn)
-        if found > SCHEMA_VERSION:
-            with self._read() as conn:
-                migrate(conn)  # raises the "newer version" sentence
-        if found < SCHEMA_VERSION:
+            found = current_version(conn)  # raises SchemaError for a foreign database
+        if found != SCHEMA_VERSION:
             with self._write() as conn:
-                migrate(conn)  # re-reads the version: another process may have migrated meanwhile
+                migrate(conn)  # re-reads the version (another process may have migrated meanwhile); refuses a newer one
 
     def schema_version(self) -> int:
         with self._read() as conn:
@@ -785,7 +970,13 @@ class Store:
     # --- clients ---
 
     def create_client(self, name: str, **fields_: Any) -> Client:
-        """Add a client (keyword fields: see :data:`CLIENT_FIELDS`); return the stored record."""
+        """Add a client; return the stored record.
+
+        Keyword fields (all optional): ``date_of_birth`` (date), ``sex`` (a key
+        of :data:`SEX_LABELS`), ``contact``, ``notes`` (text),
+        ``precautions`` (:class:`Precautions` or its dict), ``consent_photography``
+        (bool; True needs ``consent_date``), ``consent_date`` (date).
+        """
         unknown = sorted(set(fields_) - set(CLIENT_FIELDS))
         if unknown:
             raise TypeError(f"create_client() got an unknown field {unknown[0]!r}")
@@ -797,7 +988,7 @@ class Store:
         return self.get_client(client.id)
 
     def update_client(self, client_id: str, **changes: Any) -> Client:
-        """Change some fields of a client (keyword fields: see :data:`CLIENT_FIELDS`); return the new record."""
+        """Change some fields of a client (the keywords of :meth:`create_client`, and ``name``); return the new record."""
         unknown = sorted(set(changes) - set(CLIENT_FIELDS))
         if unknown:
             raise TypeError(f"update_client() got an unknown field {unknown[0]!r}")
@@ -818,16 +1009,20 @@ class Store:
             raise NotFoundError(f"No client with id {client_id!r}.")
         return _client_from_row(row)
 
-    def _name_filter(self, search: str) -> Any:
-        words = fold_name(search or "").split()
+    @staticmethod
+    def _name_filter(search: str) -> Any:
         conds = []
-        for w in words:
+        for w in fold_name(search or "").split():
             escaped = w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             conds.append(clients.c.name_fold.like(f"%{escaped}%", escape="\\"))
         return and_(*conds) if conds else None
 
     def list_clients(self, search: str = "", limit: int = 50, offset: int = 0) -> list[ClientSummary]:
-        """Clients by name (case- and accent-insensitive: ``"zolc"`` finds "Żółć"; every word must match)."""
+        """A page of clients by name, with their visit count and last visit date.
+
+        ``search`` is case- and accent-insensitive and matches anywhere in the
+        name; every word must match (``"zolc"`` finds "Łucja Żółć", ``"luc zol"`` too).
+        """
         limit = max(1, min(int(limit), 1000))
         offset = max(0, int(offset))
         page = select(clients.c.id, clients.c.name, clients.c.name_fold, clients.c.precautions)
@@ -847,11 +1042,12 @@ class Store:
             problems: list[str] = []
             precautions = _precautions_from_row(r.precautions, problems)
             last = _parse_date(r.last, "last visit date", problems)
-            out.append(ClientSummary(r.id, r.name if isinstance(r.name, str) else "(unreadable name)", last, int(r.n), precautions, tuple(problems)))
+            name = r.name if isinstance(r.name, str) else "(unreadable name)"
+            out.append(ClientSummary(r.id, name, last, int(r.n), precautions, tuple(problems)))
         return out
 
     def count_clients(self, search: str = "") -> int:
-        """How many clients :meth:`list_clients` would page through."""
+        """How many clients :meth:`list_clients` pages through for ``search``."""
         q = select(func.count()).select_from(clients)
         cond = self._name_filter(search)
         if cond is not None:
@@ -860,10 +1056,10 @@ class Store:
             return int(conn.execute(q).scalar_one())
 
     def resolve_client_id(self, text: str) -> str:
-        """A full client id from a full id or a unique prefix of at least 6 hex digits (CLI use)."""
+        """A full client id from a full id or a unique prefix of at least 6 hex digits (command-line use)."""
         t = (text or "").strip().lower().replace("-", "")
         if not re.fullmatch(r"[0-9a-f]{6,32}", t):
-            raise NotFoundError(f"{text!r} is not a client id (32 hex digits, or at least the first 6).")
+            raise NotFoundError(f"{str(text)[:40]!r} is not a client id (32 hex digits, or at least the first 6).")
         with self._read() as conn:
             ids = conn.execute(select(clients.c.id).where(clients.c.id.like(f"{t}%")).limit(2)).scalars().all()
         if not ids:
@@ -873,20 +1069,36 @@ class Store:
         return ids[0]
 
     def delete_client(self, client_id: str) -> None:
-        """Erase a client: every row in one transaction, then every file (leftovers go on the next open)."""
+        """Erase a client: every row in one transaction, then every file (leftovers go on the next open).
+
+        The database overwrites the erased rows (``secure_delete``) and its
+        write-ahead log is checkpointed and truncated, so the client's data does
+        not linger in the data folder (unless another process is reading at
+        that moment; the log is then overwritten by later saves).
+        """
         _check_id(client_id, "client")
         with self._write() as conn:
             if conn.execute(select(clients.c.id).where(clients.c.id == client_id)).first() is None:
                 raise NotFoundError(f"No client with id {client_id!r}.")
-            rev_ids = (
-                select(revisions.c.id).join(visits, visits.c.id == revisions.c.visit_id).where(visits.c.client_id == client_id)
-            )
+            visit_ids = select(visits.c.id).where(visits.c.client_id == client_id)
+            rev_ids = select(revisions.c.id).where(revisions.c.visit_id.in_(visit_ids))
             conn.execute(delete(files).where(files.c.revision_id.in_(rev_ids)))
             conn.execute(delete(views).where(views.c.revision_id.in_(rev_ids)))
-            conn.execute(delete(revisions).where(revisions.c.visit_id.in_(select(visits.c.id).where(visits.c.client_id == client_id))))
+            conn.execute(delete(revisions).where(revisions.c.visit_id.in_(visit_ids)))
             conn.execute(delete(visits).where(visits.c.client_id == client_id))
             conn.execute(delete(clients).where(clients.c.id == client_id))
         self._discard(self.files_dir / client_id)
+        self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Move the write-ahead log into the database and truncate it (best effort)."""
+        raw = self._engine.raw_connection()
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except Exception:  # noqa: BLE001 - a busy checkpoint is retried by SQLite's own later checkpoints
+            pass
+        finally:
+            raw.close()
 
     def _discard(self, path: Path) -> None:
         """Remove a folder whose rows are gone: rename it out of ``files/`` first, then delete it."""
@@ -902,17 +1114,23 @@ class Store:
     # --- visits: saving ---
 
     def add_visit(self, client_id: str, draft: VisitDraft) -> Visit:
-        """Save a new visit (revision 1) for a client; return it as stored."""
+        """Save a new visit (revision 1) for a client; return it as stored.
+
+        Refused with :class:`StoreError` when the draft is malformed, a given
+        result does not match its document, an image is not a photo, or new
+        photos are given for a client without consent to photography.
+        """
         client = self.get_client(client_id)
         visit_id = _new_id()
-        plan = self._plan(client, draft, visit_id, base=None)
+        plan = self._plan(client, draft, visit_id)
         plan.new_visit = True
         self._commit([plan])
         return self.get_visit(visit_id)
 
     def revise_visit(self, visit_id: str, draft: VisitDraft, *, base_revision: int | None = None) -> Visit:
-        """Save a new revision of a visit (earlier ones stay readable); return it.
+        """Save ``draft`` as a new revision of a visit (earlier ones stay readable); return it.
 
+        Start from ``visit.to_draft()`` so the stored files are carried over.
         ``base_revision``: the revision the edit started from; when given and
         another save came in meanwhile, raise :class:`StoreError` instead of
         silently superseding it.
@@ -921,9 +1139,9 @@ class Store:
         if base_revision is not None and base.revision != base_revision:
             raise StoreError(self._conflict_message(base.revision, base_revision))
         client = self.get_client(base.client_id)
-        plan = self._plan(client, draft, visit_id, base=base)
+        plan = self._plan(client, draft, visit_id)
         plan.new_visit = False
-        plan.base_number = base.revision if base_revision is not None else None
+        plan.base_number = base_revision
         self._commit([plan])
         return self.get_visit(visit_id)
 
@@ -931,35 +1149,41 @@ class Store:
     def _conflict_message(latest: int, base: int) -> str:
         return f"This visit was saved elsewhere since you opened it (revision {latest} is newer than your {base}): reopen it and edit again."
 
-    def _plan(self, client: Client, draft: VisitDraft, visit_id: str, base: Visit | None) -> _RevisionPlan:
+    def _reuse(self, client_id: str, stored: StoredFile, role: str, view: str | None, what: str) -> _FileWrite:
+        """A stored file of this client to carry into a new revision (as the ``role`` file of ``view``)."""
+        if stored.role != role:
+            names = {"photo": "photo", "annotated": "annotated image", "report": "report"}
+            raise StoreError(f"{what} must be a stored {names[role]}, not the {names.get(stored.role, 'other')} file.")
+        if not ID_RE.match(stored.revision_id or "") or stored.path != self._folder(client_id, stored.revision_id) / stored.name:
+            raise StoreError(f"{what} is a stored file of another client or data folder.")
+        if stored.problem:
+            raise MissingFileError(f"{stored.problem} Give it again, or leave it out, to save.")
+        return _FileWrite(_file_name(role, view), role, view, stored.sha256, stored.size, source=stored)
+
+    def _view_document(self, revision_id: str, view: str) -> docs.ViewDocument | None:
+        with self._read() as conn:
+            text = conn.execute(
+                select(views.c.document).where(views.c.revision_id == revision_id, views.c.view == view)
+            ).scalar_one_or_none()
+        try:
+            return docs.loads(text) if text is not None else None
+        except docs.DocumentError:
+            return None
+
+    def _plan(self, client: Client, draft: VisitDraft, visit_id: str, *, ids: ImportedRevision | None = None) -> _RevisionPlan:
+        """Validate a draft and prepare its rows and files (nothing is written yet).
+
+        ``ids``: the identity of an imported revision (its results are kept as
+        archived, not re-checked against this version's analysis).
+        """
         if not isinstance(draft, VisitDraft):
             raise StoreError("Save a VisitDraft.")
         visit_date = _as_date(draft.visit_date, "visit date")
         notes = _text(draft.notes, "therapist notes", MAX_NOTES_CHARS)
         seen: set[str] = set()
-        view_rows: list[tuple[str, str, str | None]] = []
+        view_rows: list[tuple[str, str, str]] = []
         writes: list[_FileWrite] = []
         new_images = False
-
-        def file_for(role: str, view: str | None, value: Any, inherited: StoredFile | None, what: str, quality: int) -> tuple[_FileWrite | None, tuple[int, int] | None]:
-            nonlocal new_images
-            name = _file_name(role, view)
-            if value is REMOVE:
-                return None, None
-            if value is None:
-                if inherited is None:
-                    return None, None
-                if inherited.problem:
-                    raise MissingFileError(f"{inherited.problem} Give it again, or remove it from the visit, to save.")
-                return _FileWrite(name, role, view, inherited.sha256, inherited.size, source=inherited.path), None
-            if role == "report":
-                data = _pdf_bytes(value)
-                size = None
-            else:
-                data, w, h = _image_bytes(value, what, quality)
-                size = (w, h)
-                new_images = True
-            return _FileWrite(name, role, view, _sha256(data), len(data), data=data), size
 
         for vd in draft.views:
             if not isinstance(vd, ViewDraft) or not isinstance(vd.document, docs.ViewDocument):
@@ -970,96 +1194,138 @@ class Store:
             if view in seen:
                 raise StoreError(f"The {view} view is given twice.")
             seen.add(view)
-            old = base.views.get(view) if base else None
-            photo, photo_size = file_for("photo", view, vd.photo, old.photo if old else None, f"The {view} photo", PHOTO_QUALITY)
-            annotated, _ = file_for(
-                "annotated", view, vd.annotated, old.annotated if old else None, f"The {view} annotated image", ANNOTATED_QUALITY
-            )
             doc = vd.document
-            sized = photo_size and doc.image_width is not None and doc.image_height is not None
-            if sized and (round(doc.image_width), round(doc.image_height)) != photo_size:
-                raise StoreError(
-                    f"The {view} photo is {photo_size[0]}×{photo_size[1]} px but its view document says "
-                    f"{doc.image_width:g}×{doc.image_height:g} px: the landmarks would not line up."
-                )
-            if photo is not None:
-                doc = replace(doc, image_file=photo.name)
-            doc = docs.validated(doc)
+            for role, value, quality in (("photo", vd.photo, PHOTO_QUALITY), ("annotated", vd.annotated, ANNOTATED_QUALITY)):
+                what = f"The {view} {'photo' if role == 'photo' else 'annotated image'}"
+                if value is None:
+                    continue
+                name = _file_name(role, view)
+                if isinstance(value, StoredFile):
+                    w = self._reuse(client.id, value, role, view, what)
+                    if role == "annotated":
+                        drawn_on = self._view_document(value.revision_id, value.view or "")
+                        if drawn_on is None or _geometry_key(drawn_on) != _geometry_key(doc):
+                            raise StoreError(
+                                f"{what} was drawn for other landmarks or calibration: render it again (or leave it out)."
+                            )
+                else:
+                    data, width, height = _image_bytes(value, what, quality)
+                    w = _FileWrite(name, role, view, _sha256(data), len(data), data=data)
+                    new_images = True
+                    if role == "photo":
+                        size_known = doc.image_width is not None and doc.image_height is not None
+                        if size_known and (round(doc.image_width), round(doc.image_height)) != (width, height):
+                            raise StoreError(
+                                f"The {view} photo is {width}×{height} px but its view document says "
+                                f"{doc.image_width:g}×{doc.image_height:g} px: the landmarks would not line up."
+                            )
+                writes.append(w)
+                if role == "photo":
+                    doc = replace(doc, image_file=name)
+            try:
+                doc = docs.validated(doc)
+            except docs.DocumentError as e:
+                raise StoreError(f"The {view} view document is invalid ({e}).") from None
             result = vd.result
             if result is None:
                 from .analysis import analyze  # local: analysis pulls in the whole measurement core
 
                 result = analyze(doc)
-            view_rows.append((view, docs.dumps(doc), _check_result(result, view)))
-            writes += [f for f in (photo, annotated) if f is not None]
-        report, _ = file_for("report", None, draft.report_pdf, base.report if base else None, "The report", 0)
-        if report is not None:
-            writes.append(report)
+            result_json = check_result(result, view)
+            if ids is None and vd.result is not None:
+                _check_result_matches(result, doc)
+            view_rows.append((view, docs.dumps(doc), result_json))
+        if draft.report_pdf is not None:
+            if isinstance(draft.report_pdf, StoredFile):
+                writes.append(self._reuse(client.id, draft.report_pdf, "report", None, "The report"))
+            else:
+                data = _pdf_bytes(draft.report_pdf)
+                writes.append(_FileWrite("report.pdf", "report", None, _sha256(data), len(data), data=data))
         if new_images and not client.consent_photography:
             raise StoreError("Record the client's consent to photography before saving photos of them.")
-        order = {v: i for i, v in enumerate(VIEWS)}
-        view_rows.sort(key=lambda r: order[r[0]])
+        view_rows.sort(key=lambda r: _VIEW_ORDER[r[0]])
         now = _now()
         return _RevisionPlan(
             client_id=client.id,
             visit_id=visit_id,
-            revision_id=_new_id(),
+            revision_id=ids.revision_id if ids else _new_id(),
             visit_date=visit_date.isoformat(),
             notes=notes,
-            saved_at=now,
-            visit_created_at=base.created_at if base else now,
+            saved_at=ids.saved_at if ids else now,
+            visit_created_at=ids.visit_created_at if ids else now,
             views=view_rows,
             files=writes,
         )
 
     def _stage(self, plan: _RevisionPlan) -> Path:
+        """Write a revision's files into a new folder under ``staging/`` (fsynced); return it."""
         folder = self.staging_dir / _new_id()
         folder.mkdir(mode=0o700)
         for f in plan.files:
             target = folder / f.name
             if f.data is not None:
                 _write_file(target, f.data)
-            else:
-                assert f.source is not None
-                _link_or_copy(f.source, target)
-                if target.stat().st_size != f.size:
-                    raise MissingFileError(f"The stored {f.name} of the edited revision has changed on disk: cannot reuse it.")
+                continue
+            assert f.source is not None
+            try:
+                os.link(f.source.path, target)  # stored files are immutable: share them
+            except FileNotFoundError:
+                raise MissingFileError(f"The stored {f.source.name} to keep is missing from the data folder.") from None
+            except OSError:  # no hard links here: copy
+                _write_file(target, f.source.path.read_bytes())
+            if _sha256(target.read_bytes()) != f.sha256:
+                raise MissingFileError(f"The stored {f.source.name} to keep is damaged (its content does not match the record).")
         _fsync_dir(folder)
         return folder
 
-    def _commit(self, plans: Sequence[_RevisionPlan], client_row: Mapping[str, Any] | None = None) -> None:
-        """Stage, publish and reference revisions (and insert/refresh a client row) atomically."""
+    def _commit(self, plans: Iterable[_RevisionPlan], client_row: Mapping[str, Any] | None = None) -> str | None:
+        """Stage, publish and reference revisions (and upsert a client row) atomically.
+
+        ``plans`` may be a generator: each plan's bytes are dropped once they
+        are on disk. Returns what happened to ``client_row`` (``"created"``,
+        ``"updated"``, ``"kept"``) or ``None``.
+        """
         with self._lock.shared():
-            staged: list[Path] = []
+            done: list[_RevisionPlan] = []
             published: list[Path] = []
+            staged: Path | None = None
             try:
                 for plan in plans:
-                    staged.append(self._stage(plan))
-                for plan, folder in zip(plans, staged, strict=True):
-                    final = self._folder(plan.client_id, plan.revision_id)
-                    if not final.parent.exists():
-                        final.parent.mkdir(mode=0o700, exist_ok=True)
-                        _fsync_dir(self.files_dir)
-                    os.rename(folder, final)
-                    published.append(final)
-                    _fsync_dir(final.parent)
+                    if plan.files:
+                        staged = self._stage(plan)
+                        final = self._folder(plan.client_id, plan.revision_id)
+                        if not final.parent.exists():
+                            final.parent.mkdir(mode=0o700, exist_ok=True)
+                            _fsync_dir(self.files_dir)
+                        os.rename(staged, final)
+                        staged = None
+                        published.append(final)
+                        _fsync_dir(final.parent)
+                        for f in plan.files:
+                            f.data = None
+                    done.append(plan)
                 with self._write() as conn:
-                    if client_row is not None:
-                        self._upsert_client_row(conn, client_row)
-                    for plan in plans:
+                    outcome = self._upsert_client_row(conn, client_row) if client_row is not None else None
+                    for plan in done:
                         self._insert_revision(conn, plan)
-            except BaseException:
-                for folder in published + staged:
+                return outcome
+            except BaseException as e:
+                for folder in [*published, *([staged] if staged else [])]:
                     _remove_tree(folder)
+                if isinstance(e, OSError):
+                    raise StoreError(f"Cannot write the visit into the data folder {self.root} ({e.strerror}).") from None
                 raise
 
     @staticmethod
-    def _upsert_client_row(conn: Connection, row: Mapping[str, Any]) -> None:
+    def _upsert_client_row(conn: Connection, row: Mapping[str, Any]) -> str:
         existing = conn.execute(select(clients.c.updated_at).where(clients.c.id == row["id"])).first()
         if existing is None:
             conn.execute(insert(clients).values(**row))
-        elif row["updated_at"] > existing.updated_at:
+            return "created"
+        if row["updated_at"] > existing.updated_at:
             conn.execute(update(clients).where(clients.c.id == row["id"]).values(**{k: v for k, v in row.items() if k != "id"}))
+            return "updated"
+        return "kept"
 
     def _insert_revision(self, conn: Connection, plan: _RevisionPlan) -> None:
         if conn.execute(select(clients.c.id).where(clients.c.id == plan.client_id)).first() is None:
@@ -1094,23 +1360,95 @@ class Store:
         )  # fmt: skip
         if plan.views:
             conn.execute(
-                insert(views), [{"revision_id": plan.revision_id, "view": v, "document": d, "result": r} for v, d, r in plan.views]
+                insert(views),
+                [{"revision_id": plan.revision_id, "view": v, "document": d, "result": r} for v, d, r in plan.views],
             )
         if plan.files:
             conn.execute(
                 insert(files),
                 [
-                    {"revision_id": plan.revision_id, "name": f.name, "role": f.role, "view": f.view, "sha256": f.sha256, "size": f.size}
+                    {
+                        "revision_id": plan.revision_id,
+                        "name": f.name,
+                        "role": f.role,
+                        "view": f.view,
+                        "sha256": f.sha256,
+                        "size": f.size,
+                    }
                     for f in plan.files
                 ],
             )
+
+    # --- import (archives, backups) ---
+
+    def import_client(self, client: Client, revisions_: Iterable[ImportedRevision]) -> ImportSummary:
+        """Add a client file that came from elsewhere, keeping its ids; atomic and idempotent.
+
+        ``client`` carries its ``id``, ``created_at`` and ``updated_at``. The
+        client row is created, or updated when ``client.updated_at`` is newer
+        than the local copy's. Each revision whose id is already stored is
+        skipped; the others are appended to their visit (created when new) in
+        the order given, so a fresh import keeps the revision numbers. Either
+        everything is added or nothing (a bad photo in the last visit leaves
+        the store as it was). :mod:`posture.archive` builds the arguments from
+        an export ZIP.
+        """
+        _check_id(client.id, "client")
+        row = {
+            "id": client.id,
+            "created_at": _timestamp(client.created_at, "client's creation time"),
+            "updated_at": _timestamp(client.updated_at, "client's update time"),
+            **_client_values(client),
+        }
+        with self._read() as conn:
+            present = set(
+                conn.execute(
+                    select(revisions.c.id)
+                    .join(visits, visits.c.id == revisions.c.visit_id)
+                    .where(visits.c.client_id == client.id)
+                ).scalars()
+            )
+            known_visits = set(conn.execute(select(visits.c.id).where(visits.c.client_id == client.id)).scalars())
+        counts = {"added": 0, "present": 0}
+        new_visits: set[str] = set()
+
+        def plans() -> Iterator[_RevisionPlan]:
+            seen: set[str] = set()
+            for rev in revisions_:
+                _check_id(rev.visit_id, "visit")
+                _check_id(rev.revision_id, "revision")
+                if rev.revision_id in seen:
+                    raise StoreError(f"Revision {rev.revision_id} is given twice.")
+                seen.add(rev.revision_id)
+                if rev.revision_id in present:
+                    counts["present"] += 1
+                    continue
+                ids = replace(
+                    rev,
+                    saved_at=_timestamp(rev.saved_at, "revision's save time"),
+                    visit_created_at=_timestamp(rev.visit_created_at, "visit's creation time"),
+                )
+                try:
+                    plan = self._plan(client, rev.load(), rev.visit_id, ids=ids)
+                except StoreError as e:
+                    raise type(e)(f"{rev.label}: {e}" if rev.label else str(e)) from None
+                counts["added"] += 1
+                if rev.visit_id not in known_visits:
+                    new_visits.add(rev.visit_id)
+                yield plan
+
+        outcome = self._commit(plans(), client_row=row)
+        return ImportSummary(client.id, row["name"], outcome or "kept", len(new_visits), counts["added"], counts["present"])
 
     # --- visits: reading ---
 
     def _stored_file(self, client_id: str, revision_id: str, row: Any) -> StoredFile:
         what = "the report" if row.role == "report" else f"the {row.view} {'photo' if row.role == 'photo' else 'annotated image'}"
         if not isinstance(row.name, str) or not _FILE_NAME_RE.match(row.name):
-            return StoredFile(str(row.name)[:40], row.role, row.view, row.sha256, row.size, self.files_dir, f"The record of {what} is damaged.")
+            return StoredFile(
+                str(row.name)[:40], row.role, row.view, row.sha256, row.size, self.files_dir, revision_id,
+                f"The record of {what} is damaged.",
+            )  # fmt: skip
         path = self._folder(client_id, revision_id) / row.name
         problem = None
         try:
@@ -1119,7 +1457,7 @@ class Store:
                 problem = f"The stored file of {what} is damaged (size {size} bytes, expected {row.size})."
         except OSError:
             problem = f"The stored file of {what} is missing from the data folder ({path})."
-        return StoredFile(row.name, row.role, row.view, row.sha256, row.size, path, problem)
+        return StoredFile(row.name, row.role, row.view, row.sha256, row.size, path, revision_id, problem)
 
     def _load_revision(self, conn: Connection, visit_row: Any, rev_row: Any) -> Visit:
         problems: list[str] = []
@@ -1127,8 +1465,7 @@ class Store:
         file_rows = conn.execute(select(files).where(files.c.revision_id == rev_row.id)).all()
         stored = [self._stored_file(visit_row.client_id, rev_row.id, f) for f in file_rows]
         by_view: dict[str, ViewRecord] = {}
-        order = {v: i for i, v in enumerate(VIEWS)}
-        for vr in sorted(view_rows, key=lambda r: order.get(r.view, 99)):
+        for vr in sorted(view_rows, key=lambda r: _VIEW_ORDER.get(r.view, 99)):
             vp: list[str] = []
             doc = None
             try:
@@ -1142,11 +1479,10 @@ class Store:
             if vr.result is not None:
                 try:
                     result = json.loads(vr.result)
-                    if not isinstance(result, dict) or not isinstance(result.get("measurements"), dict):
-                        raise ValueError("not a result object")
-                except (TypeError, ValueError):
+                    check_result(result, vr.view)
+                except (TypeError, ValueError, StoreError):
                     result = None
-                    vp.append(f"The stored result of the {vr.view} view is damaged (not a valid result): re-run the analysis.")
+                    vp.append(f"The stored result of the {vr.view} view is damaged (not a valid result): analyse it again.")
             photo = next((f for f in stored if f.role == "photo" and f.view == vr.view), None)
             annotated = next((f for f in stored if f.role == "annotated" and f.view == vr.view), None)
             vp += [f.problem for f in (photo, annotated) if f is not None and f.problem]
@@ -1160,7 +1496,7 @@ class Store:
             id=visit_row.id,
             client_id=visit_row.client_id,
             visit_date=visit_date,
-            notes=rev_row.notes or "",
+            notes=rev_row.notes if isinstance(rev_row.notes, str) else "",
             revision=rev_row.number,
             revision_id=rev_row.id,
             revision_count=visit_row.revision_count,
@@ -1172,7 +1508,11 @@ class Store:
         )
 
     def get_visit(self, visit_id: str, revision: int | None = None) -> Visit:
-        """A visit at its latest revision, or at revision ``revision`` (1 = first save)."""
+        """A visit at its latest revision, or at revision ``revision`` (1 = first save); raise :class:`NotFoundError`.
+
+        Damage (a missing photo, an unreadable view) does not raise: it is in
+        ``visit.problems`` and the ``problems`` of the view concerned.
+        """
         _check_id(visit_id, "visit")
         with self._read() as conn:
             v = conn.execute(select(visits).where(visits.c.id == visit_id)).first()
@@ -1187,7 +1527,7 @@ class Store:
             return self._load_revision(conn, v, r)
 
     def list_visits(self, client_id: str) -> list[VisitSummary]:
-        """A client's visits, newest first (latest revision of each)."""
+        """A client's visit timeline, newest first (latest revision of each); raise :class:`NotFoundError`."""
         _check_id(client_id, "client")
         r = revisions.alias("r")
         q = (
@@ -1206,23 +1546,22 @@ class Store:
             if conn.execute(select(clients.c.id).where(clients.c.id == client_id)).first() is None:
                 raise NotFoundError(f"No client with id {client_id!r}.")
             rows = conn.execute(q).all()
-        order = {v: i for i, v in enumerate(VIEWS)}
         out = []
         for row in rows:
             problems: list[str] = []
             if row.rev_id is None:
                 problems.append("The latest revision of this visit is missing from the database.")
-            names = sorted(set((row.views or "").split(",")) - {""}, key=lambda v: order.get(v, 99))
             out.append(
                 VisitSummary(
-                    row.id, client_id, _parse_date(row.visit_date, "visit date", problems), row.notes or "",
-                    row.revision_count, tuple(names), row.updated_at, tuple(problems),
+                    row.id, client_id, _parse_date(row.visit_date, "visit date", problems),
+                    row.notes if isinstance(row.notes, str) else "", row.revision_count, _view_names(row.views),
+                    row.updated_at, tuple(problems),
                 )
             )  # fmt: skip
         return out
 
     def list_revisions(self, visit_id: str) -> list[RevisionSummary]:
-        """Every revision of a visit, oldest first."""
+        """Every revision of a visit, oldest first; raise :class:`NotFoundError`."""
         _check_id(visit_id, "visit")
         q = (
             select(revisions, func.group_concat(views.c.view).label("views"))
@@ -1235,17 +1574,16 @@ class Store:
             rows = conn.execute(q).all()
         if not rows:
             raise NotFoundError(f"No visit with id {visit_id!r}.")
-        order = {v: i for i, v in enumerate(VIEWS)}
         return [
             RevisionSummary(
-                r.id, r.number, _parse_date(r.visit_date, "visit date", []), r.notes or "", r.saved_at,
-                tuple(sorted(set((r.views or "").split(",")) - {""}, key=lambda v: order.get(v, 99))),
+                r.id, r.number, _parse_date(r.visit_date, "visit date", []), r.notes if isinstance(r.notes, str) else "",
+                r.saved_at, _view_names(r.views),
             )
             for r in rows
         ]  # fmt: skip
 
     def history(self, client_id: str) -> list[Visit]:
-        """Every visit of a client at its latest revision, oldest first (for :func:`posture.compare.trends`).
+        """Every visit of a client at its latest revision, oldest first (input of :func:`posture.compare.trends`).
 
         A visit whose rows cannot be read is left out; its problem shows in :meth:`list_visits`.
         """
@@ -1258,9 +1596,18 @@ class Store:
         return out
 
     def read_file(self, stored: StoredFile) -> bytes:
-        """The bytes of a stored photo, annotated image or report, checked against its SHA-256."""
+        """The bytes of a stored photo, annotated image or report, checked against its SHA-256.
+
+        Raises :class:`MissingFileError` (one sentence) when it is missing or damaged.
+        """
         if stored.problem:
             raise MissingFileError(stored.problem)
+        try:
+            inside = stored.path.resolve().is_relative_to(self.files_dir.resolve())
+        except OSError:
+            inside = False
+        if not inside:
+            raise StoreError(f"{stored.path} is not a file of this client file.")
         try:
             data = stored.path.read_bytes()
         except OSError:
@@ -1270,7 +1617,7 @@ class Store:
         return data
 
     def delete_visit(self, visit_id: str) -> None:
-        """Remove a visit with every revision and file (rows first, then files)."""
+        """Remove a visit with every revision and file (rows first, then files); raise :class:`NotFoundError`."""
         _check_id(visit_id, "visit")
         with self._write() as conn:
             v = conn.execute(select(visits.c.client_id).where(visits.c.id == visit_id)).first()
@@ -1284,13 +1631,15 @@ class Store:
         for rid in rev_ids:
             if ID_RE.match(rid):
                 self._discard(self.files_dir / v.client_id / rid)
+        self._checkpoint()
 
     # --- housekeeping ---
 
     def collect_garbage(self) -> int:
         """Remove leftovers of interrupted saves and erasures; return how many folders went.
 
-        Skipped (returns 0) while another process is saving into this folder.
+        Runs when a store opens. Skipped (returns 0) while another process is
+        saving into this folder.
         """
         removed = 0
         with self._lock.exclusive_nowait() as locked:
@@ -1307,15 +1656,14 @@ class Store:
 
             with self._read() as conn:
                 client_ids = set(conn.execute(select(clients.c.id)).scalars())
-                referenced = set(
-                    conn.execute(select(visits.c.client_id, revisions.c.id).join(revisions, revisions.c.visit_id == visits.c.id)).tuples()
-                )
+                pairs = select(visits.c.client_id, revisions.c.id).join(revisions, revisions.c.visit_id == visits.c.id)
+                referenced = {(c, r) for c, r in conn.execute(pairs)}
             for entry in list(self.staging_dir.iterdir()):
                 if old_enough(entry):
                     _remove_tree(entry)
                     removed += 1
             for cdir in list(self.files_dir.iterdir()):
-                if not ID_RE.match(cdir.name):
+                if not ID_RE.match(cdir.name) or not cdir.is_dir() or cdir.is_symlink():
                     continue  # not ours: leave it alone
                 if cdir.name not in client_ids:
                     if old_enough(cdir):
@@ -1333,7 +1681,8 @@ class Store:
 
         Checks every row is readable, every visit's revisions are complete and
         numbered 1..n, every file exists with its size (``deep``: its SHA-256),
-        and nothing is left in ``files/`` or ``staging/`` that no row references.
+        and nothing is left in ``files/`` or ``staging/`` that no row references
+        (a save in progress in another process shows up as a leftover).
         """
         problems: list[str] = []
         with self._read() as conn:
@@ -1355,10 +1704,11 @@ class Store:
                 problems.append(f"Visit {v.id}: revisions {numbers} do not match its count {v.revision_count}.")
         for vr in view_rows:
             try:
-                docs.loads(vr.document)
-                if vr.result is not None and not isinstance(json.loads(vr.result), dict):
+                doc = docs.loads(vr.document)
+                if doc.view != vr.view:
                     raise ValueError
-            except (docs.DocumentError, TypeError, ValueError):
+                check_result(json.loads(vr.result), vr.view)
+            except (docs.DocumentError, TypeError, ValueError, StoreError):
                 problems.append(f"Revision {vr.revision_id}: the {vr.view} view is damaged.")
         referenced: set[tuple[str, str]] = set()
         for fr in file_rows:
@@ -1370,25 +1720,25 @@ class Store:
             stored = self._stored_file(visit.client_id, fr.revision_id, fr)
             if stored.problem:
                 problems.append(f"Revision {fr.revision_id}: {stored.problem}")
-            elif deep and _sha256(stored.path.read_bytes()) != fr.sha256:
-                problems.append(f"Revision {fr.revision_id}: the stored file {fr.name} does not match its checksum.")
+            elif deep:
+                try:
+                    ok = _sha256(stored.path.read_bytes()) == fr.sha256
+                except OSError:
+                    ok = False
+                if not ok:
+                    problems.append(f"Revision {fr.revision_id}: the stored file {fr.name} does not match its checksum.")
         for cdir in self.files_dir.iterdir():
-            for rdir in cdir.iterdir() if cdir.is_dir() else []:
-                if (cdir.name, rdir.name) not in referenced and any(rdir.iterdir()):
-                    problems.append(f"Folder {rdir} is referenced by no revision (left over).")
+            if not cdir.is_dir():
+                problems.append(f"{cdir} is not a folder of the client file (left over).")
+                continue
+            for rdir in cdir.iterdir():
+                if (cdir.name, rdir.name) not in referenced:
+                    problems.append(f"{rdir} is referenced by no revision (left over).")
         leftovers = list(self.staging_dir.iterdir())
         if leftovers:
             problems.append(f"{len(leftovers)} interrupted save(s) left in {self.staging_dir}.")
         return problems
 
 
-def load_image_bytes(data: bytes) -> Image.Image:  # pragma: no cover - convenience for the app
-    """A PIL image of stored JPEG bytes (for display)."""
-    return Image.open(io.BytesIO(data))
-
-
-def _unused(*_: Any) -> None:  # keep linters quiet about names re-exported for callers
-    return None
-
-
-_unused(fields)
+def _view_names(concatenated: str | None) -> tuple[str, ...]:
+    return tuple(sorted(set((concatenated or "").split(",")) - {""}, key=lambda v: _VIEW_ORDER.get(v, 99)))
