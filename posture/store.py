@@ -419,7 +419,7 @@ class ImportSummary:
         record = {
             "created": "new client",
             "updated": "client record updated",
-            "kept": "the client record here was kept (it is as new)",
+            "kept": "the client record here kept (it is as new or newer)",
         }
         parts = [f"Imported {self.name}: {record.get(self.client, self.client)}", f"{self.visits_added} new visit(s)"]
         parts.append(f"{self.revisions_added} revision(s) added")
