@@ -522,3 +522,14 @@ def test_stored_files_of_other_folders_are_refused(store, tmp_path):
     with pytest.raises(StoreError, match="must be a stored photo, not the annotated image file"):
         store.add_visit(cid, VisitDraft(DAY, views=[ViewDraft(sample_doc(), None, v.views["anterior"].annotated)]))
     assert isinstance(v.views["anterior"].photo, StoredFile)
+
+
+def test_a_result_is_checked_whatever_settings_are_in_force(tmp_path, monkeypatch):
+    """The app may point POSTURE_SETTINGS at a file it has not written yet; saving must still work."""
+    doc = sample_doc()
+    result = analyze(doc)
+    monkeypatch.setenv("POSTURE_SETTINGS", str(tmp_path / "not-yet.json"))
+    with Store(tmp_path / "data") as store:
+        client = store.create_client("Ida", consent_photography=True, consent_date=DAY)
+        visit = store.add_visit(client.id, VisitDraft(DAY, views=[ViewDraft(doc, result, sample_photo())]))
+        assert visit.views["anterior"].result == result
