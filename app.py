@@ -1,51 +1,24 @@
 """Posture: the therapist's app. Run with ``streamlit run app.py`` (or ``make run``).
 
-Reads top to bottom like the workflow: choose a view → add its photo (or the
-sample client) → calibrate → place the landmarks → live results → save.
-The logic lives in ``ui/`` (widgets, session state, the landmark editor) and
-``posture/`` (the measurement core).
+A consultation goes through three pages:
+
+1. **Client files**: find or create the client (precautions, consent), see their visits.
+2. **Assessment**: for each view add the photo, calibrate, place the landmarks,
+   read the postural distortion live, download or save it into the client's file.
+3. **Compare visits**: two visits side by side, what changed, and the trends.
+
+The pages are in ``pages/``, their widgets in ``ui/``, the measurement core in ``posture/``.
 """
 
 import streamlit as st
 
-from ui import state, views
-
 st.set_page_config(page_title="Posture · postural assessment", page_icon="🧍", layout="wide")
 
-assessment = state.get()
-state.sync_editor(assessment)  # the landmark editor's latest clicks, before anything is drawn
-views.flash_ui()
-views.header_ui()
-
-view = views.view_picker_ui(assessment)  # 1 · which view
-views.photo_ui(assessment, view)  # 2 · its photo
-if view.photo is None:
-    views.empty_view_ui(view)
-    views.settings_ui(assessment)
-    st.stop()
-
-
-@st.fragment
-def assess() -> None:
-    """Steps 3–6. A click in the editor reruns only this part of the page, so results follow the mouse quickly."""
-    state.sync_editor(assessment)
-    work, live = st.columns([3, 2], gap="medium")
-    with work:
-        views.calibration_ui(view)  # 3 · true vertical, scale, facing
-        views.editor_ui(view)  # 4 · landmarks (and calibration clicks) on the photo
-    result = view.analyze(assessment.settings)
-    with live:
-        views.measurements_ui(view, result)  # 5 · live results
-
-    findings, preview = st.columns([3, 2], gap="medium")
-    with findings:
-        views.findings_ui(view, result)
-        views.plan_ui(result)
-        views.not_measured_ui(view, result)
-    with preview:
-        views.preview_ui(assessment, view, result)
-    views.downloads_ui(assessment, view, result)  # 6 · save
-
-
-assess()
-views.settings_ui(assessment)
+st.navigation(
+    [
+        st.Page("pages/assessment.py", title="Assessment", icon=":material/accessibility_new:", default=True),
+        st.Page("pages/clients.py", title="Client files", icon=":material/folder_shared:"),
+        st.Page("pages/compare.py", title="Compare visits", icon=":material/compare:"),
+    ],
+    position="top",
+).run()

@@ -49,7 +49,8 @@ def test_place_drag_undo_download(tmp_path: Path) -> None:
     OUTPUT.mkdir(exist_ok=True)
     truth = json.loads((SAMPLE / "anterior.json").read_text())["landmarks"]
     settings = tmp_path / "settings.json"  # keep the tester's own grading bands out of it
-    with streamlit_server(env={"POSTURE_SETTINGS": str(settings)}) as url, sync_playwright() as p:
+    env = {"POSTURE_SETTINGS": str(settings), "POSTURE_DATA_DIR": str(tmp_path / "data")}
+    with streamlit_server(env=env) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
         errors: list[str] = []

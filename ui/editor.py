@@ -23,7 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import streamlit as st  # noqa: TID251 - the UI layer (pyproject bans Streamlit for the core)
+import streamlit as st
 
 from posture import landmarks
 from posture.frame import PLUMB_LANDMARKS

@@ -18,6 +18,11 @@ _UNIT = {"deg": "°", "cm": " cm", "px": " px", "%": " %"}
 _DECIMALS = {"deg": 1, "cm": 1, "px": 0, "%": 0}
 
 
+def unit_symbol(unit: str) -> str:
+    """``"°"``, ``"cm"``, ``"px"``, ``"%"``: the unit as written after a number."""
+    return _UNIT.get(unit, unit).strip()
+
+
 def fmt_number(value: float, unit: str) -> str:
     d = _DECIMALS.get(unit, 2)
     return f"{value:.{d}f}{_UNIT.get(unit, ' ' + unit)}"

@@ -366,8 +366,29 @@ class Assessment:
     photos: dict[str, Photo] = field(default_factory=dict)
     #: Uploads that could not be read, by SHA-256, with their one-sentence reason.
     failed: dict[str, str] = field(default_factory=dict)
-    #: Uploader file ids already handled, so a file still sitting in the uploader is not applied again.
-    handled_uploads: set[str] = field(default_factory=set)
+    #: The client (and visit) this assessment belongs to (``ui.client_file.Link``), or ``None``.
+    link: Any = None
+    #: View → (digest, ``posture.store.StoredFile``) of the photo as it is in the client file (not stored twice).
+    stored_photos: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    #: :meth:`fingerprint` when last saved to (or opened from) the client file.
+    saved_fingerprint: str | None = None
+
+    def fingerprint(self) -> str:
+        """Changes whenever a photo, landmark, calibration or facing of any view changes."""
+        h = hashlib.sha256()
+        for vs in self.views_with_photos():
+            assert vs.photo is not None
+            h.update(f"{vs.view}:{vs.photo.digest}:".encode())
+            h.update(document.dumps(vs.doc).encode())
+        return h.hexdigest()
+
+    def mark_saved(self) -> None:
+        self.saved_fingerprint = self.fingerprint()
+
+    @property
+    def unsaved(self) -> bool:
+        """True when there is work that is not in the client file (or not linked to one)."""
+        return bool(self.views_with_photos()) and self.fingerprint() != self.saved_fingerprint
 
     @property
     def view(self) -> ViewState:

@@ -7,7 +7,9 @@ here so that the tests can reach them.
 
 from __future__ import annotations
 
-import streamlit as st  # noqa: TID251 - the UI layer (pyproject bans Streamlit for the core)
+import streamlit as st
+
+from posture.store import Store, default_data_dir
 
 from . import settings_store
 from .model import Assessment
@@ -44,3 +46,16 @@ def new_assessment() -> None:
     """Forget everything of this session (photos, landmarks); the grading settings are reloaded."""
     for key in (ASSESSMENT_KEY, EDITOR_KEY):
         st.session_state.pop(key, None)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _open_store(root: str) -> Store:
+    return Store(root)
+
+
+def store() -> Store:
+    """The client store of this machine (``$POSTURE_DATA_DIR`` or the per-user data folder), opened once per process.
+
+    Raises :class:`posture.store.StoreError` with one sentence when it cannot be opened.
+    """
+    return _open_store(str(default_data_dir()))

@@ -11,13 +11,13 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-import streamlit as st  # noqa: TID251 - the UI layer (pyproject bans Streamlit for the core)
+import streamlit as st
 
 from posture import images, landmarks, render
 from posture.errors import SettingsError
 
+from . import client_file, settings_store, state
 from . import format as fmt
-from . import settings_store, state
 from .editor import landmark_editor
 from .model import Assessment, ViewState
 
@@ -325,14 +325,12 @@ def not_measured_ui(vs: ViewState, result: dict[str, Any]) -> None:
         st.markdown("\n".join(f"- **{fmt.measurement_label(vs.view, mid)}**: {reason}" for mid, reason in nm.items()))
 
 
-def _caption(a: Assessment, vs: ViewState) -> str:
-    return render.caption_text(vs.view, date.today().isoformat(), a.client or None)
 
 
 def preview_ui(a: Assessment, vs: ViewState, result: dict[str, Any]) -> None:
     """The annotated photo as it will be saved, drawn on the display copy (fast)."""
     assert vs.photo is not None
-    img = render.render_annotated(vs.photo.display, vs.doc, result, display_scale=vs.photo.display_scale, caption=_caption(a, vs))
+    img = render.render_annotated(vs.photo.display, vs.doc, result, display_scale=vs.photo.display_scale, caption=client_file.caption(a, vs, date.today()))
     st.image(images.encode_jpeg(img, 85), caption="Annotated photo (preview)", width="stretch")
 
 
@@ -341,11 +339,10 @@ def preview_ui(a: Assessment, vs: ViewState, result: dict[str, Any]) -> None:
 
 def downloads_ui(a: Assessment, vs: ViewState, result: dict[str, Any]) -> None:
     st.subheader("6 · Save", anchor=False)
-    photo, doc, caption = vs.photo, vs.doc, _caption(a, vs)
-    assert photo is not None
+    assert vs.photo is not None
 
     def annotated_jpeg() -> bytes:
-        return images.encode_jpeg(render.render_annotated(photo.image, doc, result, caption=caption), 92)
+        return images.encode_jpeg(client_file.annotated_full(a, vs, result, date.today()), 92)
 
     c1, c2, c3, c4 = st.columns(4)
     with c1:
@@ -381,24 +378,22 @@ def downloads_ui(a: Assessment, vs: ViewState, result: dict[str, Any]) -> None:
             help="Every view's document with a clean copy of its photo (no EXIF): a folder `python -m posture` reads.",
             icon=":material/folder_zip:",
         )
+    notes = a.link.notes if a.link else ""
+    problem = client_file.report_problem(a, notes)
     with c4:
         st.download_button(
             "PDF report",
-            lambda: report_pdf(a),
+            lambda: client_file.report_pdf(a, date.today(), notes),
+            disabled=problem is not None,
             file_name="posture_report.pdf",
             mime="application/pdf",
             on_click="ignore",
             key="dl_pdf",
-            help="All views with photos: annotated images, measurements, findings and the planning starter.",
+            help=problem or "All views with photos: annotated images, measurements, findings and the planning starter.",
             icon=":material/picture_as_pdf:",
         )
-
-
-def report_pdf(a: Assessment) -> bytes:
-    from posture import report
-
-    views = [(vs.doc, vs.analyze(a.settings), vs.photo.image) for vs in a.views_with_photos()]  # type: ignore[union-attr]
-    return report.build_report(views, client=a.client or None)
+        if problem:
+            st.caption(problem)
 
 
 # --- settings ---------------------------------------------------------------------------

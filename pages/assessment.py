@@ -1,0 +1,46 @@
+"""The assessment: choose a view → add its photo (or the sample client) → calibrate → place the landmarks →
+live results → download, or save into the client's file."""
+
+import streamlit as st
+
+from ui import client_views, state, views
+
+assessment = state.get()
+state.sync_editor(assessment)  # the landmark editor's latest clicks, before anything is drawn
+views.flash_ui()
+views.header_ui()
+client_views.client_banner_ui(assessment)  # whose assessment, and their precautions
+
+view = views.view_picker_ui(assessment)  # 1 · which view
+views.photo_ui(assessment, view)  # 2 · its photo
+if view.photo is None:
+    views.empty_view_ui(view)
+    views.settings_ui(assessment)
+    st.stop()
+
+
+@st.fragment
+def assess() -> None:
+    """Steps 3–6. A click in the editor reruns only this part of the page, so results follow the mouse quickly."""
+    state.sync_editor(assessment)
+    work, live = st.columns([3, 2], gap="medium")
+    with work:
+        views.calibration_ui(view)  # 3 · true vertical, scale, facing
+        views.editor_ui(view)  # 4 · landmarks (and calibration clicks) on the photo
+    result = view.analyze(assessment.settings)
+    with live:
+        views.measurements_ui(view, result)  # 5 · live results
+
+    findings, preview = st.columns([3, 2], gap="medium")
+    with findings:
+        views.findings_ui(view, result)
+        views.plan_ui(result)
+        views.not_measured_ui(view, result)
+    with preview:
+        views.preview_ui(assessment, view, result)
+    views.downloads_ui(assessment, view, result)  # 6 · save: downloads…
+    client_views.save_to_file_ui(assessment, client_views.store_or_none())  # …and the client's file
+
+
+assess()
+views.settings_ui(assessment)

@@ -1,0 +1,127 @@
+"""The client file in the real app, in Debian's Chromium: create a client, save an assessment into their file,
+reopen it, save a second visit and compare the two. Screenshots go to ``test-output/``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from browser_support import CHROMIUM_ARGS, OUTPUT, chromium_path, image_to_screen, streamlit_server
+
+from posture.store import Store
+
+pytestmark = pytest.mark.browser
+
+NAME = "Łucja Żółć"
+
+
+def _nav(page, title: str) -> None:  # noqa: ANN001
+    page.get_by_role("link", name=title).first.click()
+    page.wait_for_selector("[data-testid='stMainBlockContainer']", timeout=15_000)
+
+
+def _wait_idle(page) -> None:  # noqa: ANN001
+    """Until Streamlit has finished the current run (the status widget disappears)."""
+    page.wait_for_timeout(150)
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=30_000)
+
+
+def _banner(page, revision: int):  # noqa: ANN001, ANN202
+    """The assessment's client banner once the visit is saved at ``revision``."""
+    return page.get_by_text(re.compile(rf"Client: {NAME} · visit of \d{{4}}-\d\d-\d\d, revision {revision}$"))
+
+
+def test_client_visit_reopen_compare(tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    chromium = chromium_path()
+    OUTPUT.mkdir(exist_ok=True)
+    data = tmp_path / "data"
+    env = {"POSTURE_SETTINGS": str(tmp_path / "settings.json"), "POSTURE_DATA_DIR": str(data)}
+    with streamlit_server(env=env) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1100})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url)
+        page.wait_for_selector("text=Load the sample client", timeout=30_000)
+
+        # create the client, with a precaution and consent
+        _nav(page, "Client files")
+        page.get_by_role("button", name="New client").click()
+        page.get_by_label("Name *").fill(NAME)
+        page.get_by_text("Pregnancy", exact=True).click()
+        page.get_by_text("Consents to being photographed").click()
+        page.get_by_role("button", name="Create client").click()
+        expect(page.get_by_role("heading", name=NAME)).to_be_visible(timeout=15_000)
+        expect(page.get_by_text("Precautions: Pregnancy")).to_be_visible()
+        page.screenshot(path=str(OUTPUT / "clients-1-new-client.png"))
+
+        # a new assessment for her: the sample client's four views, saved into her file
+        page.get_by_role("button", name="New assessment").click()
+        expect(page.get_by_text(f"Client: {NAME}")).to_be_visible(timeout=15_000)
+        page.get_by_role("button", name="Load the sample client").first.click()
+        page.wait_for_selector(".pe[data-ready='1']", timeout=30_000)
+        _wait_idle(page)
+        save = page.get_by_role("button", name=f"Save to {NAME}'s file")
+        save.scroll_into_view_if_needed()
+        save.click()
+        expect(_banner(page, 1)).to_be_visible(timeout=60_000)
+        _wait_idle(page)
+        with Store(data) as store:
+            (client,) = store.list_clients()
+            (visit,) = store.list_visits(client.id)
+            assert len(visit.views) == 4
+            first_tilt = store.get_visit(visit.id).views["anterior"].result["measurements"]["shoulder_tilt"]["value"]
+
+        # reopen it from her page, drag the left acromion 40 px down, save: a second revision
+        _nav(page, "Client files")
+        expect(page.get_by_role("heading", name="Visits")).to_be_visible(timeout=15_000)
+        _wait_idle(page)
+        page.screenshot(path=str(OUTPUT / "clients-2-client-page.png"))
+        page.get_by_role("button", name="Open", exact=True).first.click()
+        page.wait_for_selector(".pe[data-ready='1']", timeout=30_000)
+        _wait_idle(page)
+        expect(_banner(page, 1)).to_be_visible()
+        page.locator(".pe-stage").scroll_into_view_if_needed()
+        with Store(data) as store:
+            acromion = store.get_visit(visit.id).views["anterior"].document.landmarks["acromion_l"]
+        x, y = image_to_screen(page, acromion.x, acromion.y)
+        k = float(page.locator(".pe-svg").get_attribute("data-k"))
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x, y + 20 * k, steps=4)
+        page.mouse.move(x, y + 40 * k, steps=4)
+        page.mouse.up()
+        _wait_idle(page)
+        page.get_by_role("button", name="Save changes as a new revision").click()
+        expect(_banner(page, 2)).to_be_visible(timeout=60_000)
+        _wait_idle(page)
+        with Store(data) as store:
+            revised = store.get_visit(visit.id)
+            assert revised.revision == 2
+            assert revised.views["anterior"].result["measurements"]["shoulder_tilt"]["value"] < first_tilt - 1
+            assert store.get_visit(visit.id, revision=1).views["anterior"].result["measurements"]["shoulder_tilt"]["value"] == first_tilt
+
+        # a second visit → compare the two
+        _nav(page, "Client files")
+        page.get_by_role("button", name="New assessment").click()
+        expect(page.get_by_text("new visit, not saved yet")).to_be_visible(timeout=15_000)
+        page.get_by_role("button", name="Load the sample client").first.click()
+        page.wait_for_selector(".pe[data-ready='1']", timeout=30_000)
+        _wait_idle(page)
+        page.get_by_role("button", name=f"Save to {NAME}'s file").click()
+        expect(_banner(page, 1)).to_be_visible(timeout=60_000)
+        _wait_idle(page)
+
+        _nav(page, "Compare visits")
+        table = page.locator("table.pm-compare[data-view='anterior']")
+        expect(table).to_be_visible(timeout=30_000)
+        assert table.locator("tr[data-mid='shoulder_tilt']").get_attribute("data-verdict") == "improved"
+        assert table.locator("tr[data-mid='head_tilt']").get_attribute("data-verdict") == "unchanged"
+        page.wait_for_selector("[data-testid='stVegaLiteChart'], .vega-embed", timeout=30_000)
+        page.screenshot(path=str(OUTPUT / "clients-3-compare.png"), full_page=True)
+        browser.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"

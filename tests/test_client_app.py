@@ -1,0 +1,252 @@
+"""Client files in the app (AppTest, headless) with a real store in a temporary data folder.
+
+Covers: create a client with precautions, start an assessment for them, save it
+as a visit, reopen it and save a revision (the first stays readable), compare
+two visits, link an unlinked assessment, erase the client; and the plain logic
+of ``ui.client_file`` against the real store.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from posture.store import Precautions, Store
+
+REPO = Path(__file__).resolve().parents[1]
+APP = str(REPO / "app.py")
+SAMPLE = REPO / "sample_images"
+
+
+@pytest.fixture
+def store():
+    """The store the app opens (conftest points ``POSTURE_DATA_DIR`` at a fresh folder)."""
+    with Store(os.environ["POSTURE_DATA_DIR"]) as s:
+        yield s
+
+
+def _ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _app() -> AppTest:
+    return _ok(AppTest.from_file(APP, default_timeout=60).run())
+
+
+def _texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
+    parts += [e.value for e in at.error] + [w.value for w in at.warning] + [i.value for i in at.info] + [s.value for s in at.success]
+    return "\n".join(str(p) for p in parts)
+
+
+def _create_client(at: AppTest, name: str, precautions: tuple[str, ...] = ()) -> AppTest:
+    at.switch_page("pages/clients.py").run()
+    _ok(at)
+    at.text_input(key="new_client_name").input(name)
+    for key in precautions:
+        at.checkbox(key=f"new_client_pre_{key}").check()
+    at.checkbox(key="new_client_consent").check()
+    at.button(key="new_client_submit").click().run()
+    return _ok(at)
+
+
+def _follow(at: AppTest, page: str = "pages/assessment.py") -> AppTest:
+    """AppTest does not follow an ``st.switch_page`` made by the script into later runs: follow it by hand."""
+    return _ok(at.switch_page(page).run())
+
+
+def _move(at: AppTest, landmark: str, dy: float, seq: int) -> AppTest:
+    from ui.state import EDITOR_KEY
+
+    vs = at.session_state["assessment"].view
+    pts = vs.editor_points()
+    pts[landmark] = [pts[landmark][0], pts[landmark][1] + dy]
+    at.session_state[EDITOR_KEY] = {"edit": {"doc": vs.doc_id, "nonce": "test", "seq": seq, "points": pts}}
+    return _ok(at.run())
+
+
+def test_client_record_visit_reopen_revision_compare_erase(store):
+    at = _create_client(_app(), "Łucja Żółć", ("pregnancy", "acute_injury_or_inflammation"))
+    # the new client's page: name, precautions shown prominently, no visits yet
+    assert at.title[0].value == "Łucja Żółć"
+    assert any("Pregnancy" in e.value and "Acute injury" in e.value for e in at.error), "precautions in red"
+    assert "No visits yet" in _texts(at)
+    (client,) = store.list_clients("zolc")
+    assert client.name == "Łucja Żółć" and client.precautions.checked == {"pregnancy", "acute_injury_or_inflammation"}
+
+    # new assessment for her: the assessment page shows whose it is and the precautions
+    at.button(key="new_visit").click().run()
+    _follow(at)
+    a = at.session_state["assessment"]
+    assert a.link.client_id == client.id
+    assert "Łucja Żółć" in _texts(at) and any("Pregnancy" in e.value for e in at.error)
+    at.button(key="sample_main").click().run()
+    _ok(at)
+    assert len(at.session_state["assessment"].views_with_photos()) == 4
+
+    # save to her file: one visit with all four views, photos and annotated images without EXIF, a report
+    at.button(key="save_visit_submit").click().run()
+    _ok(at)
+    (summary,) = store.list_visits(client.id)
+    assert set(summary.views) == {"anterior", "posterior", "right_lateral", "left_lateral"}
+    visit = store.get_visit(summary.id)
+    assert visit.revision == 1 and visit.report is not None
+    assert store.read_file(visit.report)[:5] == b"%PDF-"
+    for rec in visit.views.values():
+        photo = Image.open(io.BytesIO(store.read_file(rec.photo)))
+        assert photo.format == "JPEG" and not photo.getexif()
+        annotated = Image.open(io.BytesIO(store.read_file(rec.annotated)))
+        assert annotated.size == photo.size
+    first_tilt = visit.views["anterior"].result["measurements"]["shoulder_tilt"]["value"]
+    truth = json.loads((SAMPLE / "anterior.json").read_text())["landmarks"]
+    assert visit.views["anterior"].document.landmarks["acromion_l"].xy == (truth["acromion_l"]["x"], truth["acromion_l"]["y"])
+
+    # reopen it from her page (a fresh session, as another day), move the left acromion down, save: revision 2
+    at = _app()
+    at.switch_page("pages/clients.py").run()
+    at.session_state["open_client"] = client.id
+    at.run()
+    at.button(key=f"open_visit_{summary.id}").click().run()
+    _follow(at)
+    a = at.session_state["assessment"]
+    assert a.link.visit_id == summary.id and a.link.revision == 1
+    assert a.views["anterior"].doc.landmarks["acromion_l"].xy == (truth["acromion_l"]["x"], truth["acromion_l"]["y"])
+    assert not a.unsaved, "a visit just opened has nothing unsaved"
+    at.session_state["pending_view"] = "anterior"
+    at.run()
+    _move(at, "acromion_l", 60.0, seq=1)
+    assert at.session_state["assessment"].unsaved
+    at.button(key="save_visit_submit").click().run()
+    _ok(at)
+    revised = store.get_visit(summary.id)
+    assert revised.revision == 2
+    assert revised.views["anterior"].result["measurements"]["shoulder_tilt"]["value"] < first_tilt - 2
+    assert store.get_visit(summary.id, revision=1).views["anterior"].result["measurements"]["shoulder_tilt"]["value"] == first_tilt
+    # the unchanged photo is shared, not stored again
+    assert revised.views["posterior"].photo.sha256 == visit.views["posterior"].photo.sha256
+
+    # a second visit (a new assessment from the sample, left acromion raised) → compare the two
+    at.switch_page("pages/clients.py").run()
+    at.session_state["open_client"] = client.id
+    at.run()
+    at.button(key="new_visit").click().run()
+    _follow(at)
+    at.button(key="sample_main").click().run()
+    at.session_state["pending_view"] = "anterior"
+    at.run()
+    at.button(key="save_visit_submit").click().run()
+    _ok(at)
+    assert len(store.list_visits(client.id)) == 2
+
+    at.switch_page("pages/compare.py").run()
+    _ok(at)
+    tables = [h.proto.body for h in at.get("html") if "pm-compare" in h.proto.body]
+    assert tables, "a change table per view"
+    anterior = next(t for t in tables if 'data-view="anterior"' in t)
+    # revision 2 of the first visit has the left shoulder 60 px lower: the second visit (the sample) is back to
+    # a mild right-low tilt, which is closer to level: improved
+    assert 'data-mid="shoulder_tilt" data-verdict="improved"' in anterior
+    assert 'data-mid="head_tilt" data-verdict="unchanged"' in anterior, "same landmarks → unchanged"
+    assert len(at.get("vega_lite_chart")) == 1, "a trend chart"
+
+    # erase her: confirm by typing the name
+    at.switch_page("pages/clients.py").run()
+    at.session_state["open_client"] = client.id
+    at.run()
+    at.text_input(key=f"erase_confirm_{client.id}").input("Łucja Żółć").run()
+    at.button(key=f"erase_{client.id}").click().run()
+    _ok(at)
+    assert store.list_clients() == []
+    assert not any((Path(store.root) / "files").rglob("*.jpg")), "no file of hers is left"
+
+
+def test_unlinked_assessment_can_be_linked_and_saved(store):
+    store.create_client("Ana Ruiz", consent_photography=True, consent_date=date.today())
+    at = _app()
+    at.button(key="sample_main").click().run()
+    _ok(at)
+    assert "Link this assessment to a client" in _texts(at)
+    at.text_input(key="link_search").input("ruiz").run()
+    at.button(key="link_client").click().run()
+    _ok(at)
+    assert at.session_state["assessment"].link.client_name == "Ana Ruiz"
+    at.button(key="save_visit_submit").click().run()
+    _ok(at)
+    (row,) = store.list_clients("ana")
+    assert row.visit_count == 1
+
+
+def test_unsaved_work_is_not_dropped_without_asking(store):
+    client = store.create_client("Bo Lind")
+    at = _app()
+    at.button(key="sample_main").click().run()  # unlinked work in progress
+    at.switch_page("pages/clients.py").run()
+    at.session_state["open_client"] = client.id
+    at.run()
+    at.button(key="new_visit").click().run()
+    _ok(at)
+    assert "not saved in a client file" in _texts(at)
+    assert at.session_state["assessment"].link is None, "the open assessment is untouched until confirmed"
+    assert len(at.session_state["assessment"].views_with_photos()) == 4
+    at.button(key="discard_go").click().run()
+    _follow(at)
+    a = at.session_state["assessment"]
+    assert a.link is not None and a.link.client_name == "Bo Lind" and not a.views_with_photos()
+
+
+def test_client_list_search_and_edit(store):
+    for name in ("Zoë Adams", "Marta Núñez", "O'Brien / ../etc", "🙂 Smile"):
+        store.create_client(name)
+    at = _app()
+    at.switch_page("pages/clients.py").run()
+    at.text_input(key="client_search").input("nunez").run()
+    _ok(at)
+    assert "Marta Núñez" in _texts(at) and "Zoë Adams" not in _texts(at)
+    at.text_input(key="client_search").input("../").run()
+    assert "O'Brien / ../etc" in _texts(at).replace("\\", "")
+    (row,) = store.list_clients("o'brien")
+    at.session_state["open_client"] = row.id
+    at.text_input(key="client_search").input("").run()
+    _ok(at)
+    key = f"edit_client_{row.id}"
+    at.text_input(key=f"{key}_name").input("Seán O'Brien")
+    at.checkbox(key=f"{key}_pre_severe_osteoporosis_or_fragile_bones").check()
+    at.button(key=f"{key}_submit").click().run()
+    _ok(at)
+    updated = store.get_client(row.id)
+    assert updated.name == "Seán O'Brien"
+    assert updated.precautions == Precautions(frozenset({"severe_osteoporosis_or_fragile_bones"}))
+    assert any("osteoporosis" in e.value for e in at.error)
+
+
+def test_a_client_needs_a_name(store):
+    at = _create_client(_app(), "   ")
+    assert any("needs a name" in e.value for e in at.error)
+    assert store.count_clients() == 0
+
+
+def test_open_visit_with_a_missing_photo_says_so_and_keeps_the_rest(store, tmp_path):
+    from ui import client_file
+    from ui.model import Assessment
+
+    a = Assessment()
+    a.load_sample()
+    client = store.create_client("Kim", consent_photography=True, consent_date=date(2026, 1, 5))
+    client_file.link_client(a, client)
+    visit, _ = client_file.save(a, store, date(2026, 1, 5), "first", with_report=False)
+    visit.views["posterior"].photo.path.unlink()  # damage: a photo file disappears
+
+    fresh = Assessment()
+    problems = client_file.open_visit(fresh, store, client, store.get_visit(visit.id))
+    assert any("posterior" in p for p in problems), problems
+    assert fresh.views["posterior"].photo is None
+    assert fresh.views["anterior"].photo is not None and fresh.views["anterior"].placed_count == 20
+    assert fresh.link.visit_id == visit.id and fresh.link.notes == "first"

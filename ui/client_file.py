@@ -1,0 +1,175 @@
+"""The assessment ↔ the client file: link a client, save the assessment as a visit, reopen a visit.
+
+Plain Python (no Streamlit), tested with a real :class:`posture.store.Store`
+in a temporary folder. The store keeps immutable revisions, so saving a
+reopened visit adds a revision and the earlier one stays readable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from posture import render, report
+from posture.errors import PostureError
+from posture.store import Client, Store, ViewDraft, Visit, VisitDraft
+
+from .model import Assessment, ViewState
+
+
+@dataclass(frozen=True)
+class Link:
+    """Which client (and, once saved or reopened, which visit revision) the assessment belongs to."""
+
+    client_id: str
+    client_name: str
+    precautions: tuple[str, ...] = ()
+    consent: bool = False  # consent to photography recorded (the store refuses photos without it)
+    visit_id: str | None = None
+    revision: int | None = None
+    visit_date: date | None = None
+    notes: str = ""
+
+
+def link_client(a: Assessment, client: Client) -> None:
+    """Make ``a`` an assessment of ``client`` (a new visit until it is saved)."""
+    a.link = Link(client.id, client.name, tuple(client.precautions.labels()), client.consent_photography)
+    a.client = client.name
+    a.stored_photos = {}
+
+
+def unlink(a: Assessment) -> None:
+    a.link = None
+    a.stored_photos = {}
+
+
+def refresh_client(a: Assessment, client: Client) -> None:
+    """Take an edited client record's name and precautions into the linked assessment."""
+    if a.link is not None and a.link.client_id == client.id:
+        a.link = _replace(
+            a.link,
+            client_name=client.name,
+            precautions=tuple(client.precautions.labels()),
+            consent=client.consent_photography,
+        )
+        a.client = client.name
+
+
+def _replace(link: Link, **changes: Any) -> Link:
+    from dataclasses import replace
+
+    return replace(link, **changes)
+
+
+def caption(a: Assessment, vs: ViewState, day: date) -> str:
+    return render.caption_text(vs.view, day.isoformat(), a.client or None)
+
+
+def annotated_full(a: Assessment, vs: ViewState, result: dict[str, Any], day: date) -> Any:
+    """The full-resolution annotated photo of ``vs`` (an RGB array), as saved and downloaded."""
+    assert vs.photo is not None
+    return render.render_annotated(vs.photo.image, vs.doc, result, caption=caption(a, vs, day))
+
+
+def report_pdf(a: Assessment, day: date, notes: str = "") -> bytes:
+    """The PDF report of every view with a photo, with the client's name and precautions when linked."""
+    views = []
+    for vs in a.views_with_photos():
+        assert vs.photo is not None
+        result = vs.analyze(a.settings)
+        assert result is not None
+        annotated = report.annotate_for_report(
+            vs.photo.display, vs.doc, result, display_scale=vs.photo.display_scale, client=a.client or None, date=day.isoformat()
+        )
+        views.append((vs.doc, result, annotated))
+    precautions = "; ".join(a.link.precautions) if a.link and a.link.precautions else None
+    return report.build_report(views, client=a.client or None, date=day.isoformat(), notes=notes or None, precautions=precautions)
+
+
+def visit_draft(a: Assessment, day: date, notes: str, pdf: bytes | None) -> VisitDraft:
+    """Everything of ``a`` that goes into the client file: each view's document, result, photo and annotated image.
+
+    A photo that came from the file unchanged is passed as its stored file
+    (the new revision shares it; it is not re-encoded).
+    """
+    drafts = []
+    for vs in a.views_with_photos():
+        assert vs.photo is not None
+        result = vs.analyze(a.settings)
+        assert result is not None
+        digest, stored = a.stored_photos.get(vs.view, (None, None))
+        photo = stored if digest == vs.photo.digest else vs.photo.image
+        drafts.append(ViewDraft(vs.doc, result, photo=photo, annotated=annotated_full(a, vs, result, day)))
+    return VisitDraft(day, notes, tuple(drafts), report_pdf=pdf)
+
+
+def report_problem(a: Assessment, notes: str = "") -> str | None:
+    """Why no PDF report can be made for ``a`` (text the bundled font cannot print), or ``None``."""
+    try:
+        report.check_printable("The client's name", a.client)
+        report.check_printable("The notes", notes)
+        report.check_printable("The precautions", "; ".join(a.link.precautions) if a.link else "")
+    except PostureError as exc:
+        return str(exc)
+    return None
+
+
+def save(a: Assessment, store: Store, day: date, notes: str, *, with_report: bool = True) -> tuple[Visit, str | None]:
+    """Save ``a`` into the linked client's file: a new visit, or a new revision of the reopened one.
+
+    Returns the stored visit and, when the PDF report could not be made (and
+    the visit was saved without it), the sentence saying why. Raises
+    :class:`posture.store.StoreError` (one sentence) when it cannot save,
+    e.g. when the visit was changed in another window since it was opened.
+    """
+    link = a.link
+    if link is None:
+        raise ValueError("the assessment is not linked to a client")
+    if not a.views_with_photos():
+        raise ValueError("nothing to save")
+    problem = report_problem(a, notes) if with_report else None
+    pdf = report_pdf(a, day, notes) if with_report and problem is None else None
+    draft = visit_draft(a, day, notes, pdf)
+    if link.visit_id is None:
+        visit = store.add_visit(link.client_id, draft)
+    else:
+        visit = store.revise_visit(link.visit_id, draft, base_revision=link.revision)
+    a.link = _replace(link, visit_id=visit.id, revision=visit.revision, visit_date=visit.visit_date, notes=visit.notes)
+    _remember_photos(a, visit)
+    return visit, (f"Saved without a PDF report: {problem}" if problem else None)
+
+
+def _remember_photos(a: Assessment, visit: Visit) -> None:
+    """Note which stored file holds each view's photo, so saving again shares it."""
+    a.stored_photos = {}
+    for view, rec in visit.views.items():
+        vs = a.views[view]
+        if rec.photo is not None and vs.photo is not None:
+            a.stored_photos[view] = (vs.photo.digest, rec.photo)
+
+
+def open_visit(a: Assessment, store: Store, client: Client, visit: Visit) -> list[str]:
+    """Load a stored visit into ``a`` (which should be fresh) to look at or edit; the problems met, one sentence each."""
+    problems = list(visit.problems)
+    link_client(a, client)
+    a.link = _replace(a.link, visit_id=visit.id, revision=visit.revision, visit_date=visit.visit_date, notes=visit.notes)  # type: ignore[arg-type]
+    for view, rec in visit.views.items():
+        problems += list(rec.problems)
+        if rec.document is None or rec.photo is None or rec.photo.problem:
+            if rec.photo is not None and rec.photo.problem:
+                problems.append(rec.photo.problem)
+            continue
+        vs = a.views[view]
+        try:
+            photo = a.photo_from_bytes(rec.photo.name, store.read_file(rec.photo))
+            vs.set_photo(photo)
+            vs.load_document(rec.document)
+        except PostureError as exc:  # StoreError, ImageError, DocumentError: each carries one sentence
+            problems.append(f"The {view} view could not be opened: {exc}")
+            continue
+        a.stored_photos[view] = (photo.digest, rec.photo)
+    loaded = [v for v in visit.views if v in a.stored_photos]
+    if loaded:
+        a.current = loaded[0]
+    return problems

@@ -1,0 +1,443 @@
+"""Client files in the app: the client list, a client's page, the banner and the save step of an assessment.
+
+Small ``*_ui()`` functions in the style of :mod:`ui.views`. The logic that
+moves an assessment in and out of the store is :mod:`ui.client_file`; the
+store itself is :mod:`posture.store`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from posture import landmarks
+from posture.errors import PostureError
+from posture.store import PRECAUTION_LABELS, SEX_LABELS, Client, Precautions, Store
+
+from . import client_file, state
+from .model import Assessment
+
+PAGE_CLIENTS = "pages/clients.py"
+PAGE_ASSESSMENT = "pages/assessment.py"
+PAGE_COMPARE = "pages/compare.py"
+LIST_PAGE = 50
+
+
+def _day(d: date | None) -> str:
+    return d.isoformat() if d else "–"
+
+
+def precautions_ui(labels: list[str] | tuple[str, ...]) -> None:
+    """The precautions, shown prominently (red) whenever there are any."""
+    if labels:
+        st.error("**Precautions:** " + " · ".join(labels), icon=":material/warning:")
+    else:
+        st.caption("No precautions recorded.")
+
+
+# --- the client form (create and edit) --------------------------------------------------
+
+
+def client_form_ui(key: str, client: Client | None = None) -> dict[str, Any] | None:
+    """A form for a client record; the fields when submitted (``None`` otherwise)."""
+    c = client
+    with st.form(key, border=True):
+        name = st.text_input("Name *", value=c.name if c else "", max_chars=200, key=f"{key}_name")
+        col1, col2 = st.columns(2)
+        dob = col1.date_input(
+            "Date of birth (optional)",
+            value=c.date_of_birth if c else None,
+            min_value=date(1900, 1, 1),
+            max_value=date.today(),
+            key=f"{key}_dob",
+        )
+        sexes = list(SEX_LABELS)
+        sex = col2.selectbox(
+            "Sex", sexes, index=sexes.index(c.sex) if c and c.sex in sexes else 0, format_func=SEX_LABELS.get, key=f"{key}_sex"
+        )
+        contact = st.text_area("Contact (phone, e-mail, address)", value=c.contact if c else "", height=68, key=f"{key}_contact")
+        st.markdown("**Precautions** (check all that apply)")
+        checked = c.precautions.checked if c else frozenset()
+        cols = st.columns(2)
+        ticks = {}
+        for i, (k, label) in enumerate(PRECAUTION_LABELS.items()):
+            ticks[k] = cols[i % 2].checkbox(label, value=k in checked, key=f"{key}_pre_{k}")
+        other = st.text_input("Other precaution (describe)", value=c.precautions.other_text if c else "", key=f"{key}_other")
+        col1, col2 = st.columns(2)
+        consent = col1.checkbox(
+            "Consents to being photographed", value=c.consent_photography if c else False, key=f"{key}_consent"
+        )
+        consent_date = col2.date_input(
+            "Date of consent",
+            value=(c.consent_date if c and c.consent_date else date.today()),
+            max_value=date.today(),
+            key=f"{key}_consent_date",
+        )
+        notes = st.text_area("Notes", value=c.notes if c else "", height=90, key=f"{key}_notes")
+        submitted = st.form_submit_button("Save client" if c else "Create client", type="primary", key=f"{key}_submit")
+    if not submitted:
+        return None
+    return {
+        "name": name.strip(),
+        "date_of_birth": dob,
+        "sex": sex,
+        "contact": contact,
+        "notes": notes,
+        "precautions": Precautions(frozenset(k for k, v in ticks.items() if v), other),
+        "consent_photography": consent,
+        "consent_date": consent_date if consent else None,
+    }
+
+
+# --- the client list --------------------------------------------------------------------
+
+
+def open_client(client_id: str | None) -> None:
+    st.session_state["open_client"] = client_id
+
+
+def client_list_ui(store: Store) -> None:
+    st.title("Client files", anchor=False)
+    st.caption(f"Kept on this computer in `{store.root}`. Photos are stored without GPS or other EXIF data.")
+    search_col, new_col = st.columns([3, 1], vertical_alignment="bottom")
+    search = search_col.text_input("Find a client", key="client_search", placeholder="name (accents and case don't matter)")
+    with new_col.popover("New client", icon=":material/person_add:", width="stretch"):
+        fields = client_form_ui("new_client")
+        if fields is not None:
+            _create_client(store, fields)
+    shown = st.session_state.setdefault("client_list_shown", LIST_PAGE)
+    try:
+        total = store.count_clients(search)
+        rows = store.list_clients(search, limit=shown)
+    except PostureError as exc:
+        st.error(str(exc))
+        return
+    if not rows:
+        st.info("No client matches." if search else "No clients yet: create the first one with “New client”.")
+    for row in rows:
+        with st.container(border=True):
+            c1, c2, c3 = st.columns([4, 3, 1], vertical_alignment="center")
+            flag = " ⚠️" if row.precautions.any else ""
+            c1.markdown(f"**{_escape_md(row.name)}**{flag}")
+            c2.caption(f"{row.visit_count} visit{'s' if row.visit_count != 1 else ''} · last {_day(row.last_visit_date)}")
+            c3.button("Open", key=f"open_{row.id}", on_click=open_client, args=(row.id,), width="stretch")
+            for p in row.problems:
+                c1.warning(p)
+    if total > len(rows):
+        st.caption(f"Showing {len(rows)} of {total}.")
+        if st.button("Show more", key="client_list_more"):
+            st.session_state["client_list_shown"] = shown + LIST_PAGE
+            st.rerun()
+    import_ui(store)
+
+
+def _create_client(store: Store, fields: dict[str, Any]) -> None:
+    if not fields["name"]:
+        st.error("A client needs a name (or a reference such as initials).")
+        return
+    try:
+        client = store.create_client(**fields)
+    except PostureError as exc:
+        st.error(str(exc))
+        return
+    open_client(client.id)
+    st.session_state["flash"] = f"{client.name} added."
+    st.rerun()
+
+
+def _escape_md(text: str) -> str:
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>$~" else ch for ch in text)
+
+
+def import_ui(store: Store) -> None:
+    from posture import archive
+
+    with st.expander("Import a client file (ZIP exported by Posture)"):
+        up = st.file_uploader("Client archive", type=["zip"], key="import_zip")
+        if up is not None:
+            done = st.session_state.setdefault("imports_done", {})
+            if up.file_id not in done:
+                try:
+                    with st.spinner("Importing…"):
+                        outcome = archive.import_archive_bytes(store, up.getvalue(), up.name)
+                    done[up.file_id] = (True, outcome)
+                except PostureError as exc:
+                    done[up.file_id] = (False, str(exc))
+            ok, message = done[up.file_id]
+            (st.success if ok else st.error)(message)
+
+
+# --- one client's page ------------------------------------------------------------------
+
+
+def client_page_ui(store: Store, a: Assessment, client_id: str) -> None:
+    try:
+        client = store.get_client(client_id)
+        visits = store.list_visits(client_id)
+    except PostureError as exc:
+        st.error(str(exc))
+        st.button("Back to the client list", on_click=open_client, args=(None,))
+        return
+    st.button("← All clients", key="back_to_list", on_click=open_client, args=(None,), type="tertiary")
+    st.title(client.name, anchor=False)
+    facts = []
+    if client.date_of_birth:
+        facts.append(f"born {client.date_of_birth.isoformat()}")
+    if client.sex:
+        facts.append(SEX_LABELS.get(client.sex, client.sex).lower())
+    facts.append(
+        f"consented to photography on {client.consent_date.isoformat()}"
+        if client.consent_photography and client.consent_date
+        else "no consent to photography recorded"
+    )
+    st.caption(" · ".join(facts))
+    for p in client.problems:
+        st.warning(p)
+    precautions_ui(client.precautions.labels())
+    _client_action_ui(store, a, client)
+    if not client.consent_photography:
+        st.warning("Record the client's consent to photography before taking posture photos (Edit the record).")
+
+    c1, c2, c3 = st.columns(3)
+    c1.button(
+        "New assessment", type="primary", icon=":material/add_a_photo:", key="new_visit", width="stretch",
+        on_click=_request, args=(client.id, "new"),
+    )  # fmt: skip
+    c2.download_button(
+        "Export (ZIP)",
+        lambda: _export_bytes(store, client.id),
+        file_name=f"posture-client-{client.id[:8]}.zip",
+        mime="application/zip",
+        on_click="ignore",
+        icon=":material/folder_zip:",
+        key="export_client",
+        width="stretch",
+        help="A folder with the client record and, per visit, the view documents, photos, annotated images and report.",
+    )
+    with c3.popover("Erase client…", icon=":material/delete_forever:", width="stretch"):
+        _erase_ui(store, a, client)
+
+    with st.expander("Edit the record"):
+        fields = client_form_ui(f"edit_client_{client.id}", client)
+        if fields is not None:
+            if not fields["name"]:
+                st.error("A client needs a name (or a reference such as initials).")
+            else:
+                try:
+                    updated = store.update_client(client.id, **fields)
+                except PostureError as exc:
+                    st.error(str(exc))
+                else:
+                    client_file.refresh_client(a, updated)
+                    st.session_state["flash"] = "Record saved."
+                    st.rerun()
+    if client.contact or client.notes:
+        with st.expander("Contact and notes"):
+            if client.contact:
+                st.text(client.contact)
+            if client.notes:
+                st.text(client.notes)
+
+    st.session_state["compare_client"] = client.id  # the compare page opens on this client
+    head, link = st.columns([4, 1], vertical_alignment="bottom")
+    head.subheader("Visits", anchor=False)
+    if len(visits) >= 2:
+        link.page_link(PAGE_COMPARE, label="Compare visits", icon=":material/compare:")
+    if not visits:
+        st.info("No visits yet: start a new assessment, then save it from its step 6.")
+    for v in visits:
+        with st.container(border=True):
+            c1, c2 = st.columns([5, 1], vertical_alignment="center")
+            names = ", ".join(landmarks.VIEW_LABELS[x] for x in v.views) or "no views"
+            rev = f" · revision {v.revision_count}" if v.revision_count > 1 else ""
+            c1.markdown(f"**{_day(v.visit_date)}** · {names}{rev}")
+            if v.notes:
+                c1.caption(v.notes[:300])
+            for p in v.problems:
+                c1.warning(p)
+            c2.button("Open", key=f"open_visit_{v.id}", on_click=_request, args=(client.id, "open", v.id), width="stretch")
+
+
+def _client_action_ui(store: Store, a: Assessment, client: Client) -> None:
+    """Carry out "new assessment" / "open visit" once any unsaved work has been dealt with."""
+    action = st.session_state.get("client_action")
+    if not action or action[0] != client.id:
+        return
+    if not _confirm_discard_ui(a):
+        return
+    del st.session_state["client_action"]
+    _, kind, visit_id = action
+    if kind == "new":
+        _start_assessment(a, client)
+    else:
+        _open_visit(store, client, visit_id)
+
+
+def _request(client_id: str, kind: str, visit_id: str | None = None) -> None:
+    """Button callback: start a new assessment (``"new"``) or open a visit (``"open"``) on this run."""
+    st.session_state["client_action"] = (client_id, kind, visit_id)
+    st.session_state.pop("discard_confirmed", None)
+
+
+def _confirm_discard_ui(a: Assessment) -> bool:
+    """When another assessment with unsaved work is open, ask before replacing it; True when it may be replaced."""
+    if not a.unsaved or st.session_state.get("discard_confirmed"):
+        return True
+    whose = f" of {a.link.client_name}" if a.link else ""
+    st.warning(f"The assessment{whose} that is open has changes that are not saved in a client file.")
+    c1, c2 = st.columns(2)
+    if c1.button("Discard them and go on", key="discard_go"):
+        st.session_state["discard_confirmed"] = True
+        st.rerun()
+    c2.page_link(PAGE_ASSESSMENT, label="Back to it (save it first)", icon=":material/undo:")
+    return False
+
+
+def _start_assessment(a: Assessment, client: Client) -> None:
+    st.session_state.pop("discard_confirmed", None)
+    state.new_assessment()
+    client_file.link_client(state.get(), client)
+    st.session_state["flash"] = f"New assessment for {client.name}."
+    st.switch_page(PAGE_ASSESSMENT)
+
+
+def _open_visit(store: Store, client: Client, visit_id: str) -> None:
+    try:
+        visit = store.get_visit(visit_id)
+    except PostureError as exc:
+        st.error(str(exc))
+        return
+    st.session_state.pop("discard_confirmed", None)
+    state.new_assessment()
+    fresh = state.get()
+    with st.spinner("Opening the visit…"):
+        problems = client_file.open_visit(fresh, store, client, visit)
+    fresh.mark_saved()
+    msg = f"Visit of {_day(visit.visit_date)} opened: saving it again adds revision {visit.revision + 1}."
+    st.session_state["flash"] = msg + (" " + " ".join(problems) if problems else "")
+    st.session_state["pending_view"] = fresh.current
+    st.switch_page(PAGE_ASSESSMENT)
+
+
+def _export_bytes(store: Store, client_id: str) -> bytes:
+    from posture import archive
+
+    return archive.export_client_bytes(store, client_id)
+
+
+def _erase_ui(store: Store, a: Assessment, client: Client) -> None:
+    st.markdown(
+        f"This removes **{_escape_md(client.name)}**, every visit, photo, annotated image and report of theirs from this "
+        "computer. It cannot be undone; export the file first if it must be kept."
+    )
+    typed = st.text_input("Type the client's name to confirm", key=f"erase_confirm_{client.id}")
+    if st.button(
+        "Erase everything of this client", type="primary", key=f"erase_{client.id}", disabled=typed.strip() != client.name
+    ):
+        try:
+            store.delete_client(client.id)
+        except PostureError as exc:
+            st.error(str(exc))
+            return
+        if a.link is not None and a.link.client_id == client.id:
+            state.new_assessment()
+        open_client(None)
+        st.session_state["flash"] = f"{client.name} erased."
+        st.rerun()
+
+
+# --- in the assessment ------------------------------------------------------------------
+
+
+def client_banner_ui(a: Assessment) -> None:
+    """Whose assessment this is, and their precautions, above everything else."""
+    link = a.link
+    if link is None:
+        return
+    visit = f"visit of {_day(link.visit_date)}, revision {link.revision}" if link.visit_id else "new visit, not saved yet"
+    c1, c2 = st.columns([5, 1], vertical_alignment="center")
+    c1.markdown(f"**Client:** {_escape_md(link.client_name)} · {visit}")
+    if c2.button("Client file", key="goto_client", icon=":material/folder_shared:", width="stretch"):
+        open_client(link.client_id)
+        st.switch_page(PAGE_CLIENTS)
+    precautions_ui(link.precautions)
+
+
+def save_to_file_ui(a: Assessment, store: Store | None) -> None:
+    """Step 6, continued: save the whole assessment (all views) into the client's file."""
+    st.markdown("##### Client file")
+    if store is None:
+        st.caption("The client file is not available (see the message above); use the downloads instead.")
+        return
+    if a.link is None:
+        _pick_client_ui(a, store)
+        return
+    link = a.link
+    saved = a.fingerprint() == a.saved_fingerprint
+    if not link.consent:
+        st.warning(
+            f"{link.client_name}'s consent to photography is not recorded, so their photos cannot be saved. "
+            "Record it in their client file (Edit the record), then save."
+        )
+    with st.form("save_visit", border=True):
+        c1, c2 = st.columns([1, 3])
+        day = c1.date_input("Visit date", value=link.visit_date or date.today(), max_value=date.today())
+        notes = c2.text_input("Therapist's notes for this visit", value=link.notes, max_chars=5000)
+        label = "Save changes as a new revision" if link.visit_id else f"Save to {link.client_name}'s file"
+        if link.visit_id and saved:
+            st.caption("No changes since this visit was saved.")
+        clicked = st.form_submit_button(
+            label, type="primary", icon=":material/save:", key="save_visit_submit", disabled=not link.consent
+        )
+    if clicked:
+        _save(a, store, day, notes)
+
+
+def _save(a: Assessment, store: Store, day: date, notes: str) -> None:
+    try:
+        with st.status("Saving to the client file…", expanded=False) as status:
+            status.update(label="Rendering the annotated photos and the report…")
+            visit, warning = client_file.save(a, store, day, notes)
+            status.update(label="Saved.", state="complete")
+    except PostureError as exc:
+        st.error(str(exc))
+        return
+    a.mark_saved()
+    done = f"Saved to {a.link.client_name}'s file: visit of {_day(visit.visit_date)}, revision {visit.revision}."
+    st.session_state["flash"] = done + (f" {warning}" if warning else "")
+    st.rerun()
+
+
+def _pick_client_ui(a: Assessment, store: Store) -> None:
+    st.caption("Link this assessment to a client to keep it in their file (photos stay on this computer).")
+    c1, c2 = st.columns([2, 2], vertical_alignment="bottom")
+    search = c1.text_input("Find the client", key="link_search", placeholder="name")
+    try:
+        rows = store.list_clients(search, limit=20)
+    except PostureError as exc:
+        st.error(str(exc))
+        return
+    if not rows:
+        c2.page_link(PAGE_CLIENTS, label="Create the client in Client files", icon=":material/person_add:")
+        return
+    options = {r.id: r.name for r in rows}
+    chosen = c2.selectbox("Client", list(options), format_func=options.get, key="link_pick")
+    if st.button("Link to this client", key="link_client", disabled=chosen is None):
+        try:
+            client = store.get_client(chosen)
+        except PostureError as exc:
+            st.error(str(exc))
+            return
+        client_file.link_client(a, client)
+        st.rerun()
+
+
+def store_or_none() -> Store | None:
+    """The client store, or ``None`` with one sentence on screen when it cannot be opened."""
+    try:
+        return state.store()
+    except PostureError as exc:
+        st.error(f"The client file cannot be opened: {exc}")
+        return None
