@@ -250,3 +250,47 @@ def test_open_visit_with_a_missing_photo_says_so_and_keeps_the_rest(store, tmp_p
     assert fresh.views["posterior"].photo is None
     assert fresh.views["anterior"].photo is not None and fresh.views["anterior"].placed_count == 20
     assert fresh.link.visit_id == visit.id and fresh.link.notes == "first"
+
+
+def test_export_then_import_through_the_app(store):
+    from posture import archive
+    from ui import client_file
+    from ui.model import Assessment
+
+    client = store.create_client("Noor Haddad", consent_photography=True, consent_date=date(2026, 2, 1))
+    a = Assessment()
+    a.load_sample()
+    client_file.link_client(a, client)
+    client_file.save(a, store, date(2026, 2, 1), "baseline", with_report=False)
+    data = archive.export_client_bytes(store, client.id)
+    store.delete_client(client.id)
+    assert store.count_clients() == 0
+
+    at = _app()
+    at.switch_page("pages/clients.py").run()
+    at.file_uploader(key="import_zip").upload("noor.zip", data, "application/zip").run()
+    _ok(at)
+    assert at.success and "Noor Haddad" in at.success[0].value
+    (row,) = store.list_clients("haddad")
+    assert row.visit_count == 1
+    (visit,) = store.history(row.id)
+    assert visit.notes == "baseline" and len(visit.views) == 4
+
+    at.file_uploader(key="import_zip").upload("junk.zip", b"not a zip at all", "application/zip").run()
+    _ok(at)
+    assert at.error and "junk.zip" in at.error[0].value and "\n" not in at.error[0].value
+    assert store.count_clients() == 1, "a bad archive changes nothing"
+
+
+def test_starting_afresh_asks_before_dropping_unsaved_work():
+    at = _app()
+    at.button(key="sample_main").click().run()
+    _ok(at)
+    assert at.session_state["assessment"].unsaved
+    at.button(key="new_assessment").click().run()
+    _ok(at)
+    assert len(at.session_state["assessment"].views_with_photos()) == 4, "one click does not discard"
+    assert any("Unsaved work will be lost" in w.value for w in at.warning)
+    at.button(key="new_assessment_confirm").click().run()
+    _ok(at)
+    assert not at.session_state["assessment"].views_with_photos()

@@ -166,7 +166,7 @@ def import_ui(store: Store) -> None:
                 except PostureError as exc:
                     done[up.file_id] = (False, str(exc))
             ok, message = done[up.file_id]
-            (st.success if ok else st.error)(message)
+            (st.success if ok else st.error)(str(message))
 
 
 # --- one client's page ------------------------------------------------------------------

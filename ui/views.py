@@ -52,15 +52,32 @@ def _status(vs: ViewState) -> str:
 def assessment_menu_ui(a: Assessment) -> None:
     """The client's name and the whole-assessment actions (sample client, start again)."""
     with st.popover("Assessment", icon=":material/folder_open:", width="stretch"):
-        a.client = st.text_input("Client (name or reference, for the report)", value=a.client, key="client_name")
+        if a.link is not None:
+            st.markdown(f"Client: **{a.link.client_name}** (from their client file)")
+        else:
+            a.client = st.text_input("Client (name or reference, for the report)", value=a.client, key="client_name")
         st.markdown("\n".join(f"- **{vs.label}**: {_status(vs)}" for vs in a.views.values()))
-        if st.button(
-            "Load the sample client", key="sample_menu", help="Four demo photos of an invented client, already landmarked."
-        ):
+        if a.unsaved:
+            st.caption("This assessment has work that is not saved in a client file: the actions below discard it.")
+        if _confirmed_button(a, "Load the sample client", "sample_menu", "Four demo photos of an invented client, already landmarked."):
             load_sample(a)
-        if st.button("Start a new assessment", key="new_assessment", help="Forget every photo and landmark of this session."):
+        if _confirmed_button(a, "Start a new assessment", "new_assessment", "Forget every photo and landmark of this session."):
             state.new_assessment()
             st.rerun()
+
+
+def _confirmed_button(a: Assessment, label: str, key: str, help: str) -> bool:
+    """A button that asks once more before it discards unsaved work; True when the action should go ahead."""
+    if st.button(label, key=key, help=help):
+        if not a.unsaved:
+            return True
+        st.session_state["confirm_action"] = key
+    if st.session_state.get("confirm_action") == key:
+        st.warning("Unsaved work will be lost.")
+        if st.button("Yes, discard it", key=f"{key}_confirm", type="primary"):
+            st.session_state.pop("confirm_action", None)
+            return True
+    return False
 
 
 def load_sample(a: Assessment) -> None:
