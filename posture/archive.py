@@ -40,7 +40,6 @@ import re
 import stat
 import struct
 import sys
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -163,16 +162,8 @@ def export_client(store: Store, client_id: str, out_zip: str | os.PathLike[str])
     out = Path(out_zip)
     if not out.parent.is_dir():
         raise ArchiveError(f"Cannot write {out}: the folder {out.parent} does not exist.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)  # 0600
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            summary = _write_export(store, client_id, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with docs.atomic_writer(out) as fh:  # 0600, temp file then rename
+        summary = _write_export(store, client_id, fh)
     return ExportSummary(out, *summary)
 
 
