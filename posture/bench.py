@@ -4,7 +4,9 @@
 memory and seeded, a photo-like portrait JPEG (4032 px on the long side by
 default: gradients, soft shapes, a drawn figure and sensor-like noise, so
 that its JPEG size is that of a phone photo) and a plausible anterior view
-document for it, then times (median of ``--repeat`` runs each):
+document for it, then times (median of ``--repeat`` rounds; every round runs
+each step once, in turn, so a slow spell of a noisy machine slows the
+baseline as much as the work measured against it):
 
 * ``decode_ms``: a plain ``cv2.imdecode`` of that JPEG, the baseline;
 * ``encode_full_ms``: ``cv2.imencode`` JPEG (q90) of the full-size photo;
@@ -296,13 +298,20 @@ def synthetic_view(
 # --- the benchmark ------------------------------------------------------------------
 
 
-def _median_ms(fn: Callable[[], object], repeat: int) -> float:
-    times = []
+def _medians_ms(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Median time of each function, in ms, the functions taking turns (one round runs each once).
+
+    Interleaving keeps the ratios honest on a noisy machine: a slow spell
+    slows the baseline and the measured work alike, instead of whichever was
+    being timed at the moment.
+    """
+    times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000.0)
-    return statistics.median(times)
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[k].append((time.perf_counter() - t0) * 1000.0)
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def run(long_side: int = 4032, repeat: int = 7, *, seed: int = 0) -> dict[str, Any]:
@@ -318,9 +327,7 @@ def run(long_side: int = 4032, repeat: int = 7, *, seed: int = 0) -> dict[str, A
     settings = grading.load_settings(None)
     date = "2025-01-01"
 
-    decode_ms = _median_ms(lambda: cv2.imdecode(buf, cv2.IMREAD_COLOR), repeat)
     full = cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    encode_full_ms = _median_ms(lambda: images.encode_jpeg(full), repeat)
     display, scale = images.display_copy(full)
     result = analyze(doc, settings)
     render.render_annotated(display, doc, result, display_scale=scale)  # warm the label cache as the app would be
@@ -337,13 +344,6 @@ def run(long_side: int = 4032, repeat: int = 7, *, seed: int = 0) -> dict[str, A
         shown = render.render_annotated(display, moved, res, display_scale=scale)
         images.encode_jpeg(shown, quality=85)
 
-    parts = {
-        "analyze_ms": _median_ms(lambda: analyze(doc.with_landmark("acromion_r", (lm.x + 1, lm.y)), settings), repeat),
-        "render_display_ms": _median_ms(lambda: render.render_annotated(display, doc, result, display_scale=scale), repeat),
-        "encode_display_ms": _median_ms(lambda: images.encode_jpeg(display, quality=85), repeat),
-    }
-    per_click_ms = _median_ms(click, repeat)
-
     def save() -> tuple[bytes, bytes, bytes]:
         annotated = render.render_annotated(full, doc, result, caption=render.caption_text(doc.view, date))
         image_bytes = images.encode_jpeg(annotated)
@@ -353,16 +353,25 @@ def run(long_side: int = 4032, repeat: int = 7, *, seed: int = 0) -> dict[str, A
         return image_bytes, doc_bytes, pdf
 
     save()  # warm: fonts and label cache
-    save_parts = {
-        "render_full_ms": _median_ms(lambda: render.render_annotated(full, doc, result), repeat),
-        "report_pdf_ms": _median_ms(
-            lambda: report.build_report(
+    t = _medians_ms(
+        {
+            "decode": lambda: cv2.imdecode(buf, cv2.IMREAD_COLOR),
+            "encode_full": lambda: images.encode_jpeg(full),
+            "click": click,
+            "analyze": lambda: analyze(doc.with_landmark("acromion_r", (lm.x + 1, lm.y)), settings),
+            "render_display": lambda: render.render_annotated(display, doc, result, display_scale=scale),
+            "encode_display": lambda: images.encode_jpeg(display, quality=85),
+            "save": save,
+            "render_full": lambda: render.render_annotated(full, doc, result),
+            "report_pdf": lambda: report.build_report(
                 [(doc, result, report.annotate_for_report(display, doc, result, display_scale=scale, date=date))], date=date
             ),
-            max(3, repeat // 2),
-        ),
-    }
-    save_ms = _median_ms(save, max(3, repeat // 2))
+        },
+        repeat,
+    )
+    decode_ms, encode_full_ms, per_click_ms, save_ms = t["decode"], t["encode_full"], t["click"], t["save"]
+    parts = {f"{k}_ms": t[k] for k in ("analyze", "render_display", "encode_display")}
+    save_parts = {f"{k}_ms": t[k] for k in ("render_full", "report_pdf")}
     sizes = save()
 
     # memory: one decode + click + save cycle under tracemalloc (timings above ran without it)

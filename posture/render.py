@@ -344,14 +344,31 @@ def _caption_patch(text: str, width: int, font_px: int) -> Sprite:
 # --- label placement ----------------------------------------------------------------
 
 
-def _overlaps(cands: np.ndarray, rects: list[tuple[float, float, float, float]]) -> np.ndarray:
-    """Total overlap area of each candidate rect ``(C, 4)`` with ``rects``, shape ``(C,)``."""
-    if not rects:
+def _overlaps(cands: np.ndarray, rects: np.ndarray) -> np.ndarray:
+    """Total overlap area of each candidate rect ``(C, 4)`` with ``rects`` ``(R, 4)``, shape ``(C,)``."""
+    if not len(rects):
         return np.zeros(len(cands))
-    r = np.asarray(rects, float)
-    w = np.minimum(cands[:, None, 2], r[None, :, 2]) - np.maximum(cands[:, None, 0], r[None, :, 0])
-    h = np.minimum(cands[:, None, 3], r[None, :, 3]) - np.maximum(cands[:, None, 1], r[None, :, 1])
-    return (np.clip(w, 0, None) * np.clip(h, 0, None)).sum(axis=1)
+    w = np.minimum(cands[:, None, 2], rects[None, :, 2]) - np.maximum(cands[:, None, 0], rects[None, :, 0])
+    h = np.minimum(cands[:, None, 3], rects[None, :, 3]) - np.maximum(cands[:, None, 1], rects[None, :, 1])
+    return (np.maximum(w, 0) * np.maximum(h, 0)).sum(axis=1)
+
+
+class _Rects:
+    """A growing ``(N, 4)`` array of rectangles ``(x0, y0, x1, y1)``."""
+
+    def __init__(self) -> None:
+        self._a = np.empty((64, 4))
+        self.n = 0
+
+    def add(self, rect: tuple[float, float, float, float]) -> None:
+        if self.n == len(self._a):
+            self._a = np.concatenate([self._a, np.empty_like(self._a)])
+        self._a[self.n] = rect
+        self.n += 1
+
+    @property
+    def array(self) -> np.ndarray:
+        return self._a[: self.n]
 
 
 class _Placer:
@@ -361,14 +378,13 @@ class _Placer:
 
     def __init__(self, width: int, height: int, style: Style):
         self.w, self.h, self.s = width, height, style
-        self.hard: list[tuple[float, float, float, float]] = []
-        self.soft: list[tuple[float, float, float, float]] = []
+        self.hard, self.soft = _Rects(), _Rects()
 
     def block(self, rect: tuple[float, float, float, float]) -> None:
-        self.hard.append(rect)
+        self.hard.add(rect)
 
     def avoid(self, rect: tuple[float, float, float, float]) -> None:
-        self.soft.append(rect)
+        self.soft.add(rect)
 
     def place(self, anchor: Point, patch: Sprite, side: float, key: str = "") -> TextBox:
         """Place ``patch`` beside ``anchor``, preferring the ``side`` (+1 image-right, -1 left)."""
@@ -376,26 +392,27 @@ class _Placer:
         ax, ay = anchor
         gap = self.s.gap + self.s.dot_radius
         side = 1.0 if side >= 0 else -1.0
-        steps = self._STEPS * bh
+        n = len(self._STEPS)
+        beside_y = ay - bh / 2 + self._STEPS * bh
 
-        def beside(sd: float, dist: float, dys: np.ndarray) -> np.ndarray:
-            x = ax + dist if sd > 0 else ax - dist - bw
-            return np.stack([np.full(len(dys), x), ay - bh / 2 + dys], axis=1)
+        def x_beside(sd: float, dist: float) -> float:
+            return ax + dist if sd > 0 else ax - dist - bw
 
-        cands = np.concatenate(
-            [
-                beside(side, gap, steps),
-                beside(side, gap + 3 * self.s.gap, steps),
-                np.array([[ax - bw / 2, ay - gap - bh], [ax - bw / 2, ay + gap]]),
-                beside(-side, gap, steps[:7]),
-                beside(side, gap + 0.6 * bw + 6 * self.s.gap, steps),
-            ]
-        )
-        cands[:, 0] = np.clip(cands[:, 0], 0, max(0, self.w - bw))
-        cands[:, 1] = np.clip(cands[:, 1], 0, max(0, self.h - bh))
-        cands = np.round(cands)
-        rects = np.concatenate([cands, cands + (bw, bh)], axis=1)
-        score = _overlaps(rects, self.hard) + 0.25 * _overlaps(rects, self.soft)
+        # candidates in order of preference: beside on the preferred side, a little further out, above/below,
+        # on the other side, well out on the preferred side
+        xs = np.repeat(
+            [x_beside(side, gap), x_beside(side, gap + 3 * self.s.gap), ax - bw / 2, x_beside(-side, gap),
+             x_beside(side, gap + 0.6 * bw + 6 * self.s.gap)],
+            [n, n, 2, 7, n],
+        )  # fmt: skip
+        ys = np.concatenate([beside_y, beside_y, [ay - gap - bh, ay + gap], beside_y[:7], beside_y])
+        rects = np.empty((len(xs), 4))
+        rects[:, 0] = np.round(np.clip(xs, 0, max(0, self.w - bw)))
+        rects[:, 1] = np.round(np.clip(ys, 0, max(0, self.h - bh)))
+        rects[:, 2] = rects[:, 0] + bw
+        rects[:, 3] = rects[:, 1] + bh
+        cands = rects[:, :2]
+        score = _overlaps(rects, self.hard.array) + 0.25 * _overlaps(rects, self.soft.array)
         free = np.flatnonzero(score < 1e-3)
         best = int(free[0]) if len(free) else int(np.argmin(score))  # argmin: the first of equals
         x0, y0 = int(cands[best, 0]), int(cands[best, 1])

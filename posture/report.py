@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import json
+import math
 import os
 from collections.abc import Sequence
 from functools import lru_cache
@@ -286,13 +287,30 @@ class _Writer:
 
     def para(self, text: str, size: float = 9.5, color: tuple[int, int, int] = _INK, bold: bool = False, h: float = 4.6) -> None:
         self.font(size, bold, color)
-        self.pdf.multi_cell(0, h, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self._lines(self.pdf.w - self.pdf.r_margin - self.pdf.get_x(), h, text)
+
+    def _lines(self, w: float, h: float, text: str) -> None:
+        """``multi_cell`` for text that may wrap; a plain ``cell`` (no line breaking, which is slow in fpdf2) when it fits on one line."""
+        pdf = self.pdf
+        if "\n" not in text and pdf.get_string_width(text) <= w - 2 * pdf.c_margin:
+            pdf.cell(w, h, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        else:
+            pdf.multi_cell(w, h, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def para_height(self, text: str, size: float = 9.5, indent: float = 0.0, h: float = 4.6) -> float:
-        """Height (mm) :meth:`para` (or :meth:`bullet`, with its ``indent`` + 4) would take for ``text``."""
+        """Height (mm) :meth:`para` (or :meth:`bullet`, with its ``indent`` + 4) would take for ``text``, or a little more.
+
+        Estimated from the text's width rather than by a dry run of
+        ``multi_cell`` (fpdf2's line breaking is slow: a dry run per item
+        doubled the time of a report). Word wrapping leaves at most about a
+        word's width free per line, so the estimate allows 15 % of each line
+        for it; it is only used to keep an item from being split across pages,
+        where too much is harmless.
+        """
         self.font(size)
-        lines = self.pdf.multi_cell(self.width - indent, h, text, dry_run=True, output="LINES")
-        return len(lines) * h
+        usable = self.width - indent - 2 * self.pdf.c_margin
+        lines = sum(max(1, math.ceil(self.pdf.get_string_width(part) / (0.85 * usable))) for part in text.split("\n"))
+        return lines * h
 
     def bullet(self, text: str, size: float = 9.5, indent: float = 3.0) -> None:
         pdf = self.pdf
@@ -301,7 +319,7 @@ class _Writer:
         self.font(size)
         pdf.set_x(pdf.l_margin + indent)
         pdf.cell(4, 4.6, "•")
-        pdf.multi_cell(self.width - indent - 4, 4.6, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self._lines(self.width - indent - 4, 4.6, text)
 
     def boxed(self, title: str, body: str, color: tuple[int, int, int]) -> None:
         """A text block with a coloured bar on the left."""
