@@ -294,3 +294,20 @@ def test_starting_afresh_asks_before_dropping_unsaved_work():
     at.button(key="new_assessment_confirm").click().run()
     _ok(at)
     assert not at.session_state["assessment"].views_with_photos()
+
+
+def test_an_unusable_data_folder_is_one_sentence_and_the_assessment_still_works(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    monkeypatch.setenv("POSTURE_DATA_DIR", str(blocker))
+    at = _app()
+    at.switch_page("pages/clients.py").run()
+    _ok(at)
+    assert len(at.error) == 1 and "client file cannot be opened" in at.error[0].value
+    at.switch_page("pages/assessment.py").run()
+    at.button(key="sample_main").click().run()
+    _ok(at)
+    assert at.session_state["assessment"].views_with_photos(), "the assessment works without a client file"
+    assert any("client file cannot be opened" in e.value for e in at.error)
+    assert "use the downloads instead" in _texts(at)
+    assert blocker.read_text() == "a file where the data folder should be", "nothing overwritten"
