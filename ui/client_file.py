@@ -7,7 +7,7 @@ reopened visit adds a revision and the earlier one stays readable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -32,34 +32,33 @@ class Link:
     notes: str = ""
 
 
+def _client_fields(client: Client) -> dict[str, Any]:
+    """What the link keeps of the client record."""
+    return {
+        "client_id": client.id,
+        "client_name": client.name,
+        "precautions": tuple(client.precautions.labels()),
+        "consent": client.consent_photography,
+    }
+
+
+def _with_visit(link: Link, visit: Visit) -> Link:
+    """``link`` pointing at the stored revision ``visit``."""
+    return replace(link, visit_id=visit.id, revision=visit.revision, visit_date=visit.visit_date, notes=visit.notes)
+
+
 def link_client(a: Assessment, client: Client) -> None:
     """Make ``a`` an assessment of ``client`` (a new visit until it is saved)."""
-    a.link = Link(client.id, client.name, tuple(client.precautions.labels()), client.consent_photography)
+    a.link = Link(**_client_fields(client))
     a.client = client.name
     a.stored_photos = {}
 
 
-def unlink(a: Assessment) -> None:
-    a.link = None
-    a.stored_photos = {}
-
-
 def refresh_client(a: Assessment, client: Client) -> None:
-    """Take an edited client record's name and precautions into the linked assessment."""
+    """Take an edited client record's name, precautions and consent into the linked assessment."""
     if a.link is not None and a.link.client_id == client.id:
-        a.link = _replace(
-            a.link,
-            client_name=client.name,
-            precautions=tuple(client.precautions.labels()),
-            consent=client.consent_photography,
-        )
+        a.link = replace(a.link, **_client_fields(client))
         a.client = client.name
-
-
-def _replace(link: Link, **changes: Any) -> Link:
-    from dataclasses import replace
-
-    return replace(link, **changes)
 
 
 def caption(a: Assessment, vs: ViewState, day: date) -> str:
@@ -135,8 +134,9 @@ def save(a: Assessment, store: Store, day: date, notes: str, *, with_report: boo
         visit = store.add_visit(link.client_id, draft)
     else:
         visit = store.revise_visit(link.visit_id, draft, base_revision=link.revision)
-    a.link = _replace(link, visit_id=visit.id, revision=visit.revision, visit_date=visit.visit_date, notes=visit.notes)
+    a.link = _with_visit(link, visit)
     _remember_photos(a, visit)
+    a.mark_saved()
     return visit, (f"Saved without a PDF report: {problem}" if problem else None)
 
 
@@ -153,7 +153,7 @@ def open_visit(a: Assessment, store: Store, client: Client, visit: Visit) -> lis
     """Load a stored visit into ``a`` (which should be fresh) to look at or edit; the problems met, one sentence each."""
     problems = list(visit.problems)
     link_client(a, client)
-    a.link = _replace(a.link, visit_id=visit.id, revision=visit.revision, visit_date=visit.visit_date, notes=visit.notes)  # type: ignore[arg-type]
+    a.link = _with_visit(a.link, visit)
     for view, rec in visit.views.items():
         problems += list(rec.problems)
         if rec.document is None or rec.photo is None or rec.photo.problem:
@@ -172,4 +172,5 @@ def open_visit(a: Assessment, store: Store, client: Client, visit: Visit) -> lis
     loaded = [v for v in visit.views if v in a.stored_photos]
     if loaded:
         a.current = loaded[0]
+    a.mark_saved()
     return problems

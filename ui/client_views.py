@@ -314,7 +314,6 @@ def _open_visit(store: Store, client: Client, visit_id: str) -> None:
     fresh = state.get()
     with st.spinner("Opening the visit…"):
         problems = client_file.open_visit(fresh, store, client, visit)
-    fresh.mark_saved()
     msg = f"Visit of {_day(visit.visit_date)} opened: saving it again adds revision {visit.revision + 1}."
     st.session_state["flash"] = msg + (" " + " ".join(problems) if problems else "")
     st.session_state["pending_view"] = fresh.current
@@ -375,7 +374,6 @@ def save_to_file_ui(a: Assessment, store: Store | None) -> None:
         _pick_client_ui(a, store)
         return
     link = a.link
-    saved = a.fingerprint() == a.saved_fingerprint
     if not link.consent:
         st.warning(
             f"{link.client_name}'s consent to photography is not recorded, so their photos cannot be saved. "
@@ -386,7 +384,7 @@ def save_to_file_ui(a: Assessment, store: Store | None) -> None:
         day = c1.date_input("Visit date", value=link.visit_date or date.today(), max_value=date.today())
         notes = c2.text_input("Therapist's notes for this visit", value=link.notes, max_chars=5000)
         label = "Save changes as a new revision" if link.visit_id else f"Save to {link.client_name}'s file"
-        if link.visit_id and saved:
+        if link.visit_id and not a.unsaved:
             st.caption("No changes since this visit was saved.")
         clicked = st.form_submit_button(
             label, type="primary", icon=":material/save:", key="save_visit_submit", disabled=not link.consent
@@ -404,7 +402,6 @@ def _save(a: Assessment, store: Store, day: date, notes: str) -> None:
     except PostureError as exc:
         st.error(str(exc))
         return
-    a.mark_saved()
     done = f"Saved to {a.link.client_name}'s file: visit of {_day(visit.visit_date)}, revision {visit.revision}."
     st.session_state["flash"] = done + (f" {warning}" if warning else "")
     st.rerun()
