@@ -156,9 +156,7 @@ def synthetic_document(
     calibration.
     """
     w, h = float(width), float(height)
-    placed = {
-        i: PlacedLandmark(*_to_image(view, lx, hy, w, h, roll_deg)) for i, (lx, hy) in _BODY_CM[view].items()
-    }
+    placed = {i: PlacedLandmark(*_to_image(view, lx, hy, w, h, roll_deg)) for i, (lx, hy) in _BODY_CM[view].items()}
     plumb_x_cm = -55.0 if view != "anterior" else 55.0  # the calibration plumb line beside the client
     vline = None
     if vertical:

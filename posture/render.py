@@ -540,7 +540,12 @@ _SHORT = {
     "l3": "L3",
     "s1": "S1",
 }
-_SHORT_LATERAL = {"tragus": "Tragus", "acromion": "Acromion", "greater_trochanter": "Trochanter", "lateral_malleolus": "Lat. malleolus"}
+_SHORT_LATERAL = {
+    "tragus": "Tragus",
+    "acromion": "Acromion",
+    "greater_trochanter": "Trochanter",
+    "lateral_malleolus": "Lat. malleolus",
+}
 
 
 def short_label(landmark_id: str) -> str:
@@ -830,7 +835,9 @@ class _Builder:
                        self.sev("trunk_lean"), -f, "trunk_lean")  # fmt: skip
         if "hip_angle" in m:
             flexed = m["hip_angle"].get("direction", "").split(", ")[0]  # e.g. "hip extended"; the full words are in the table
-            self.label(p["greater_trochanter"], f"Hip angle {self.value('hip_angle')}", [flexed], self.sev("hip_angle"), -f, "hip_angle")
+            self.label(
+                p["greater_trochanter"], f"Hip angle {self.value('hip_angle')}", [flexed], self.sev("hip_angle"), -f, "hip_angle"
+            )
         if "knee_angle" in m:
             self.label(p["knee"], f"Knee angle {self.value('knee_angle')}", [m["knee_angle"].get("direction", "")],
                        self.sev("knee_angle"), -f, "knee_angle")  # fmt: skip
@@ -874,7 +881,9 @@ class _Builder:
             self.placer.block((0, y, self.w, self.h))
         if legend:
             cal = self.doc.calibration
-            leg = _legend_patch(s.small_font, grid and bool(self.result.get("cm_per_px")), cal.vertical is not None or cal.scale is not None)
+            leg = _legend_patch(
+                s.small_font, grid and bool(self.result.get("cm_per_px")), cal.vertical is not None or cal.scale is not None
+            )
             m = round(s.gap)
             self.ov.texts.append(TextBox((m, m), leg, "legend"))
             self.placer.block((m, m, m + leg.shape[1], m + leg.shape[0]))

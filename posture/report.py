@@ -172,7 +172,9 @@ def calibration_lines(doc: ViewDocument, result: dict[str, Any]) -> list[str]:
 def calibration_summary(doc: ViewDocument, result: dict[str, Any]) -> str:
     """One line: vertical, scale, plumb line and placement error of a view."""
     vertical = (
-        f"plumb line marked (roll {result['vertical_roll_deg']:+.2f}°)" if result["vertical_source"] == "line" else "image vertical (no plumb line)"
+        f"plumb line marked (roll {result['vertical_roll_deg']:+.2f}°)"
+        if result["vertical_source"] == "line"
+        else "image vertical (no plumb line)"
     )
     sc = doc.calibration.scale
     if isinstance(sc, HeightScale):
@@ -181,7 +183,9 @@ def calibration_summary(doc: ViewDocument, result: dict[str, Any]) -> str:
         scale = f"marks {sc.distance_cm:g} cm apart ({result['cm_per_px']:.4f} cm/px)"
     else:
         scale = "no scale (pixels)"
-    plumb = "pinned" if doc.calibration.plumb_anchor is not None else ("from the landmarks" if result.get("plumb_line") else "none")
+    plumb = (
+        "pinned" if doc.calibration.plumb_anchor is not None else ("from the landmarks" if result.get("plumb_line") else "none")
+    )
     return f"vertical: {vertical}; scale: {scale}; postural plumb line: {plumb}; placement error {result.get('landmark_sigma_px', 0):.1f} px."
 
 
@@ -342,7 +346,9 @@ class _Writer:
         color = render.severity_color(severity)
         self.pdf.set_fill_color(*color)
         self.font(8, True, _text_on(color))
-        self.pdf.cell(w, h, render.SEVERITY_LABELS.get(severity, "Not graded") + ("*" if borderline else ""), align="C", fill=True)
+        self.pdf.cell(
+            w, h, render.SEVERITY_LABELS.get(severity, "Not graded") + ("*" if borderline else ""), align="C", fill=True
+        )
 
 
 def _finding_rows(w: _Writer, found: list[dict[str, Any]], with_view: bool) -> None:
@@ -423,7 +429,9 @@ def _view_section(w: _Writer, doc: ViewDocument, result: dict[str, Any], annotat
         pdf.image(_embed_jpeg(annotated), x=pdf.l_margin, y=top, w=img_w, h=img_h, alt_text=f"Annotated {doc.view} photo")
         bottom = top + img_h
     else:
-        w.para("The photo of this view is not included in this report; the measurements below come from its landmarks.", 9, _MUTED)
+        w.para(
+            "The photo of this view is not included in this report; the measurements below come from its landmarks.", 9, _MUTED
+        )
         top = bottom = pdf.get_y() + 2  # the findings go below this line, full width
     col_x = pdf.l_margin + img_w + (5 if img_w else 0)
     col_w = w.width - img_w - (5 if img_w else 0)
@@ -468,7 +476,12 @@ def _view_section(w: _Writer, doc: ViewDocument, result: dict[str, Any], annotat
     if result["measurements"]:
         _measurement_table(w, result)
         if any(m.get("borderline") for m in result["measurements"].values()):
-            w.para("* borderline: within two uncertainties of a band edge, so the severity could be one step either way.", 7.5, _MUTED, h=3.8)
+            w.para(
+                "* borderline: within two uncertainties of a band edge, so the severity could be one step either way.",
+                7.5,
+                _MUTED,
+                h=3.8,
+            )
     if result.get("not_measured"):
         pdf.ln(1)
         missing = "; ".join(f"{_label(doc.view, mid)} ({why})" for mid, why in result["not_measured"].items())
@@ -616,7 +629,11 @@ def build_report(
     counts = {s: sum(1 for f in found if f["severity"] == s) for s in ("marked", "moderate", "mild")}
     if found:
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        w.para(f"{len(found)} observation{'s' if len(found) != 1 else ''} outside the normal bands ({summary}), most important first:", 9.5, _MUTED)
+        w.para(
+            f"{len(found)} observation{'s' if len(found) != 1 else ''} outside the normal bands ({summary}), most important first:",
+            9.5,
+            _MUTED,
+        )
         pdf.ln(1)
         _finding_rows(w, found, with_view=len(views) > 1)
     else:

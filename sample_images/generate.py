@@ -157,6 +157,7 @@ def client_landmarks(c: Client) -> dict[str, np.ndarray]:
     # Pelvis: right side 1 cm lower; anterior tilt from the ASIS-PSIS line.
     rise = c.asis_psis_depth_cm * math.tan(math.radians(c.pelvic_tilt_deg))
     asis_z = 8.2
+
     def oblique(x: float) -> float:  # the pelvis is rigid: the whole ring rotates, right side down
         return x / 12.0 * c.pelvis_drop_r_cm / 2
 
@@ -189,18 +190,58 @@ def client_landmarks(c: Client) -> dict[str, np.ndarray]:
 
 VIEW_LANDMARKS = {
     "anterior": [
-        "glabella", "tragus_r", "tragus_l", "acromion_r", "acromion_l", "sternal_notch",
-        "asis_r", "asis_l", "greater_trochanter_r", "greater_trochanter_l", "patella_r", "patella_l",
-        "knee_lateral_r", "knee_lateral_l", "tibial_tuberosity_r", "tibial_tuberosity_l",
-        "lateral_malleolus_r", "lateral_malleolus_l", "medial_malleolus_r", "medial_malleolus_l",
+        "glabella",
+        "tragus_r",
+        "tragus_l",
+        "acromion_r",
+        "acromion_l",
+        "sternal_notch",
+        "asis_r",
+        "asis_l",
+        "greater_trochanter_r",
+        "greater_trochanter_l",
+        "patella_r",
+        "patella_l",
+        "knee_lateral_r",
+        "knee_lateral_l",
+        "tibial_tuberosity_r",
+        "tibial_tuberosity_l",
+        "lateral_malleolus_r",
+        "lateral_malleolus_l",
+        "medial_malleolus_r",
+        "medial_malleolus_l",
     ],
     "posterior": [
-        "tragus_r", "tragus_l", "acromion_r", "acromion_l", "scapula_inferior_angle_r",
-        "scapula_inferior_angle_l", "c7", "t3", "t7", "t12", "l3", "s1", "psis_r", "psis_l",
-        "leg_midline_r", "leg_midline_l", "achilles_r", "achilles_l", "calcaneus_r", "calcaneus_l",
+        "tragus_r",
+        "tragus_l",
+        "acromion_r",
+        "acromion_l",
+        "scapula_inferior_angle_r",
+        "scapula_inferior_angle_l",
+        "c7",
+        "t3",
+        "t7",
+        "t12",
+        "l3",
+        "s1",
+        "psis_r",
+        "psis_l",
+        "leg_midline_r",
+        "leg_midline_l",
+        "achilles_r",
+        "achilles_l",
+        "calcaneus_r",
+        "calcaneus_l",
     ],
     "lateral": [
-        "tragus", "eye_canthus", "c7", "acromion", "asis", "psis", "greater_trochanter", "knee",
+        "tragus",
+        "eye_canthus",
+        "c7",
+        "acromion",
+        "asis",
+        "psis",
+        "greater_trochanter",
+        "knee",
         "lateral_malleolus",
     ],
 }
@@ -341,8 +382,17 @@ class Group:
     ``composite`` the part receives its lighting and is laid onto the canvas.
     """
 
-    def __init__(self, scene: Scene, shapes, colour, round_cm: float, dim: float = 1.0, warm: bool = True,
-                 in_pixels: bool = False, shade_with=()):
+    def __init__(
+        self,
+        scene: Scene,
+        shapes,
+        colour,
+        round_cm: float,
+        dim: float = 1.0,
+        warm: bool = True,
+        in_pixels: bool = False,
+        shade_with=(),
+    ):
         """``shade_with``: extra shapes that count as "more of the same volume" when shading,
         so that the part has no dark rim where it joins them (they are not drawn)."""
         self.scene = scene
@@ -574,8 +624,7 @@ def draw_plumb_line(scene: Scene) -> None:
         return _ss_px(np.stack([x + pts[:, 0] * PX_PER_CM, FLOOR_Y - pts[:, 1] * PX_PER_CM], axis=1))
 
     bob_shape = [(-1.25, 14.2), (1.25, 14.2), (1.25, 10.6), (0.05, 5.4), (-0.05, 5.4), (-1.25, 10.6)]
-    bob = Group(scene, [to_px(outline([(p[0], p[1], "c") for p in bob_shape], 2))], BRASS, 1.1, warm=False,
-                in_pixels=True)
+    bob = Group(scene, [to_px(outline([(p[0], p[1], "c") for p in bob_shape], 2))], BRASS, 1.1, warm=False, in_pixels=True)
     bob.composite()
     ring = to_px(ellipse(0, 14.9, 0.45, 0.55, 0, 24))
     cv2.polylines(scene.img, [np.round(ring * 16).astype(np.int32)], True, (90, 80, 60), int(0.9 * SS), cv2.LINE_AA, 4)
@@ -616,7 +665,9 @@ def draw_marker(img: np.ndarray, c: np.ndarray) -> None:
     ds = np.hypot(xx - c[0] - 0.8 * SS, yy - c[1] - 1.0 * SS)
     shadow = np.clip(r_out + 1.2 * SS - ds, 0, 1.5 * SS) / (1.5 * SS)
     hl = np.exp(-(((xx - c[0] + 1.0 * SS) ** 2 + (yy - c[1] + 1.2 * SS) ** 2) / (2.2 * SS) ** 2))
-    inner = np.asarray((214, 214, 210), np.float32) + (np.asarray((252, 252, 250), np.float32) - 214)[None, None, :] * hl[..., None]
+    inner = (
+        np.asarray((214, 214, 210), np.float32) + (np.asarray((252, 252, 250), np.float32) - 214)[None, None, :] * hl[..., None]
+    )
     rim = np.asarray((42, 42, 46), np.float32)
     col = rim * (1 - a_in[..., None]) + inner * a_in[..., None]
     roi = img[y0 : y0 + size, x0 : x0 + size]
@@ -667,17 +718,40 @@ def frontal_trunk(scene: Scene) -> np.ndarray:
 def frontal_arm(scene: Scene, s: float) -> np.ndarray:
     acr = scene.lm["acromion_r" if s < 0 else "acromion_l"][1]
     a = acr - 139.25
-    centre = [(s * 18.7, acr - 3.0), (s * 19.9, 122.0 + a), (s * 21.2, 106.5 + a), (s * 22.3, 94.0 + a),
-              (s * 22.9, 82.5 + a), (s * 23.2, 74.0 + a), (s * 23.2, 67.0 + a)]
+    centre = [
+        (s * 18.7, acr - 3.0),
+        (s * 19.9, 122.0 + a),
+        (s * 21.2, 106.5 + a),
+        (s * 22.3, 94.0 + a),
+        (s * 22.9, 82.5 + a),
+        (s * 23.2, 74.0 + a),
+        (s * 23.2, 67.0 + a),
+    ]
     radii = [4.1, 3.6, 3.15, 3.3, 2.45, 2.75, 2.2]
     return tube(centre, radii)
 
 
 LEG_STATIONS = [  # y, lateral half-width, medial half-width (cm from the leg axis)
-    (95.0, 7.0, 8.4), (88.0, 8.3, 8.3), (80.0, 8.1, 8.0), (72.0, 7.4, 7.2), (64.0, 6.7, 6.5),
-    (56.0, 5.9, 5.9), (51.5, 5.3, 5.6), (48.5, 5.3, 5.1), (45.0, 4.8, 4.6), (40.0, 5.0, 5.0),
-    (34.0, 5.2, 5.6), (27.0, 4.6, 4.8), (20.0, 3.8, 3.7), (13.5, 3.1, 2.9), (9.5, 3.3, 3.3),
-    (7.9, 3.7, 3.75), (6.6, 4.1, 3.6), (4.6, 4.2, 3.75), (2.6, 4.7, 4.3), (1.1, 5.0, 4.6),
+    (95.0, 7.0, 8.4),
+    (88.0, 8.3, 8.3),
+    (80.0, 8.1, 8.0),
+    (72.0, 7.4, 7.2),
+    (64.0, 6.7, 6.5),
+    (56.0, 5.9, 5.9),
+    (51.5, 5.3, 5.6),
+    (48.5, 5.3, 5.1),
+    (45.0, 4.8, 4.6),
+    (40.0, 5.0, 5.0),
+    (34.0, 5.2, 5.6),
+    (27.0, 4.6, 4.8),
+    (20.0, 3.8, 3.7),
+    (13.5, 3.1, 2.9),
+    (9.5, 3.3, 3.3),
+    (7.9, 3.7, 3.75),
+    (6.6, 4.1, 3.6),
+    (4.6, 4.2, 3.75),
+    (2.6, 4.7, 4.3),
+    (1.1, 5.0, 4.6),
 ]
 
 
@@ -719,10 +793,14 @@ def draw_frontal_figure(scene: Scene, groups: list) -> None:
         if front:
             pat = lm[f"patella_{side}"]
             g.spot(pat[0], pat[1], 2.4, 2.8, 1.05, 0.6)
-            g.stroke(smooth_open([(pat[0] - 2.4, pat[1] - 2.6), (pat[0], pat[1] - 3.6), (pat[0] + 2.4, pat[1] - 2.6)]), 0.5, 0.9, 0.5)
+            g.stroke(
+                smooth_open([(pat[0] - 2.4, pat[1] - 2.6), (pat[0], pat[1] - 3.6), (pat[0] + 2.4, pat[1] - 2.6)]), 0.5, 0.9, 0.5
+            )
             g.stroke(smooth_open([(s * (ax + 2.4), 53.5), (s * (ax + 3.2), 50.5), (s * (ax + 2.9), 47)]), 0.35, 0.93, 0.4)
             tt = lm[f"tibial_tuberosity_{side}"]
-            g.stroke([(tt[0], tt[1] - 1.0), (s * (leg_axis_x(20) + 0.3), 20.0), (s * (leg_axis_x(11) + 0.2), 11.0)], 0.5, 1.05, 0.5)
+            g.stroke(
+                [(tt[0], tt[1] - 1.0), (s * (leg_axis_x(20) + 0.3), 20.0), (s * (leg_axis_x(11) + 0.2), 11.0)], 0.5, 1.05, 0.5
+            )
             mm, lmal = lm[f"medial_malleolus_{side}"], lm[f"lateral_malleolus_{side}"]
             g.spot(mm[0], mm[1], 1.0, 1.2, 1.05, 0.4)
             g.spot(lmal[0], lmal[1], 0.9, 1.1, 1.05, 0.4)
@@ -759,10 +837,30 @@ def draw_frontal_figure(scene: Scene, groups: list) -> None:
     pel_r, pel_l = -c.pelvis_drop_r_cm / 2, c.pelvis_drop_r_cm / 2
     if front:
         # sports top: scoop neck, straps, band under the bust
-        top = [(0.2, 131.2), (-4.0, 132.5), (-7.2, 135.8), (-8.4, 140.0), (-9.0, 147.0, "c"), (-12.2, 147.0, "c"),
-               (-11.7, 139.5), (-13.0, 134.5), (-15.6, 130.0), (-18.0, 126.0), (-18.0, 117.8, "c"),
-               (0.0, 117.3, "c"), (18.0, 117.8, "c"), (18.0, 126.0), (15.6, 130.0), (13.0, 134.5), (11.7, 139.5),
-               (12.2, 147.0, "c"), (9.0, 147.0, "c"), (8.4, 140.0), (7.2, 135.8), (4.0, 132.5)]
+        top = [
+            (0.2, 131.2),
+            (-4.0, 132.5),
+            (-7.2, 135.8),
+            (-8.4, 140.0),
+            (-9.0, 147.0, "c"),
+            (-12.2, 147.0, "c"),
+            (-11.7, 139.5),
+            (-13.0, 134.5),
+            (-15.6, 130.0),
+            (-18.0, 126.0),
+            (-18.0, 117.8, "c"),
+            (0.0, 117.3, "c"),
+            (18.0, 117.8, "c"),
+            (18.0, 126.0),
+            (15.6, 130.0),
+            (13.0, 134.5),
+            (11.7, 139.5),
+            (12.2, 147.0, "c"),
+            (9.0, 147.0, "c"),
+            (8.4, 140.0),
+            (7.2, 135.8),
+            (4.0, 132.5),
+        ]
         tm = g.paint(outline(top), TOP)
         band = g.region([(-18, 121.3), (18, 121.3), (18, 117.0), (-18, 117.0)]) * tm
         g.paint_mask(band, TOP_TRIM)
@@ -781,8 +879,19 @@ def draw_frontal_figure(scene: Scene, groups: list) -> None:
         sn = lm["sternal_notch"]
         for s, side in ((-1.0, "r"), (1.0, "l")):
             acr = lm[f"acromion_{side}"]
-            g.stroke(smooth_open([(sn[0] + s * 1.4, sn[1] + 0.9), (s * 8, sn[1] + 0.2 + (acr[1] - 139.25) * 0.3),
-                                  (s * 15, acr[1] + 0.2), (acr[0] - s * 1.5, acr[1] + 0.6)]), 0.5, 0.9, 0.45)
+            g.stroke(
+                smooth_open(
+                    [
+                        (sn[0] + s * 1.4, sn[1] + 0.9),
+                        (s * 8, sn[1] + 0.2 + (acr[1] - 139.25) * 0.3),
+                        (s * 15, acr[1] + 0.2),
+                        (acr[0] - s * 1.5, acr[1] + 0.6),
+                    ]
+                ),
+                0.5,
+                0.9,
+                0.45,
+            )
             g.stroke(smooth_open([(s * 13.5, 110.5), (s * 12.5, 103), (s * 10.5, 95.5)]), 0.6, 0.94, 0.8)
             g.stroke(smooth_open([(s * 16.0, 137.0), (s * 18.5, 131.0), (s * 19.3, 124.5)]), 0.5, 0.93, 0.6)
         g.spot(sn[0], sn[1] + 0.3, 1.1, 0.8, 0.88, 0.35)
@@ -790,7 +899,10 @@ def draw_frontal_figure(scene: Scene, groups: list) -> None:
         g.stroke([(0.25, 116.5), (0.3, 104.0)], 0.5, 0.96, 0.7)
     else:
         # back of the sports top: band and two straps, scapulae and spine left open
-        band_pts = smooth_open([(-18, 126.6), (0, 126.2), (18, 126.6)]).tolist() + smooth_open([(18, 121.2), (0, 120.8), (-18, 121.2)]).tolist()
+        band_pts = (
+            smooth_open([(-18, 126.6), (0, 126.2), (18, 126.6)]).tolist()
+            + smooth_open([(18, 121.2), (0, 120.8), (-18, 121.2)]).tolist()
+        )
         tm = g.paint(band_pts, TOP)
         for s in (-1.0, 1.0):
             strap = [(s * 12.9, 126.0, "c"), (s * 14.9, 126.0, "c"), (s * 12.4, 147.5, "c"), (s * 10.4, 147.5, "c")]
@@ -821,10 +933,21 @@ def draw_frontal_figure(scene: Scene, groups: list) -> None:
             ia = lm[f"scapula_inferior_angle_{side}"][:2]
             acr = lm[f"acromion_{side}"][:2]
             sup = (s * 6.0 + 0.4 * ia[0] - 0.4 * s * 9.2, 141.0 + (acr[1] - 139.25))
-            border = [sup, (sup[0] + s * 0.2, 136.0), (ia[0] - s * 1.2, ia[1] + 2.4), (ia[0], ia[1] - 0.6),
-                      (ia[0] + s * 3.0, ia[1] + 2.5), (s * 15.5, 129.5 + (acr[1] - 139.25))]
+            border = [
+                sup,
+                (sup[0] + s * 0.2, 136.0),
+                (ia[0] - s * 1.2, ia[1] + 2.4),
+                (ia[0], ia[1] - 0.6),
+                (ia[0] + s * 3.0, ia[1] + 2.5),
+                (s * 15.5, 129.5 + (acr[1] - 139.25)),
+            ]
             g.stroke(smooth_open(border), 0.7, 0.84, 0.55)
-            g.stroke(smooth_open([(sup[0] + s * 0.4, sup[1] - 2.5), (s * 12, acr[1] - 0.3), (acr[0] - s * 1.4, acr[1] + 0.2)]), 0.7, 0.93, 0.6)
+            g.stroke(
+                smooth_open([(sup[0] + s * 0.4, sup[1] - 2.5), (s * 12, acr[1] - 0.3), (acr[0] - s * 1.4, acr[1] + 0.2)]),
+                0.7,
+                0.93,
+                0.6,
+            )
             g.multiply(g.region(ellipse((ia[0] + sup[0]) / 2 + s * 3.5, (ia[1] + sup[1]) / 2, 4.0, 6.5, 0), 1.5), 1.05)
     # arms on top of the clothing; elbow and hand details
     for s, side, arm in ((-1.0, "r", arms[0]), (1.0, "l", arms[1])):
@@ -852,15 +975,41 @@ def draw_frontal_figure(scene: Scene, groups: list) -> None:
         bun.stroke(scene.head(smooth_open([(-3.1, 4.0), (0.0, 5.3), (3.1, 4.0)])), 0.35, 0.75, 0.3)
     hg = Group(scene, [scene.head(skull), scene.head(outline(hair_out))], SKIN, round_cm=6.0)
     if front:
-        hairline = [(8.3, 1.2), (7.9, 3.2), (7.0, 5.2), (5.2, 7.4), (2.5, 8.4), (0.0, 8.6), (-2.5, 8.4), (-5.2, 7.4),
-                    (-7.0, 5.2), (-7.9, 3.2), (-8.3, 1.2), (-9.0, 14.0), (9.0, 14.0)]
+        hairline = [
+            (8.3, 1.2),
+            (7.9, 3.2),
+            (7.0, 5.2),
+            (5.2, 7.4),
+            (2.5, 8.4),
+            (0.0, 8.6),
+            (-2.5, 8.4),
+            (-5.2, 7.4),
+            (-7.0, 5.2),
+            (-7.9, 3.2),
+            (-8.3, 1.2),
+            (-9.0, 14.0),
+            (9.0, 14.0),
+        ]
         hm = hg.paint(scene.head(outline(hairline[:-2] + [(-8.5, 9.0), (-5, 14), (5, 14), (8.5, 9.0)])), HAIR, 0.12)
         hg.texture(hm, 0.16, -60.0, rng)
         hg.stroke(scene.head(smooth_open([(0.3, 8.6), (0.5, 11.0), (0.4, 13.0)])), 0.25, 0.8, 0.12)
         draw_face_front(scene, hg)
     else:
-        hair = [(8.3, 1.0), (8.0, -2.0), (6.4, -5.4), (4.0, -6.9), (1.5, -7.2), (0.0, -7.7), (-1.5, -7.2),
-                (-4.0, -6.9), (-6.4, -5.4), (-8.0, -2.0), (-8.3, 1.0), (-9.0, 14.0), (9.0, 14.0)]
+        hair = [
+            (8.3, 1.0),
+            (8.0, -2.0),
+            (6.4, -5.4),
+            (4.0, -6.9),
+            (1.5, -7.2),
+            (0.0, -7.7),
+            (-1.5, -7.2),
+            (-4.0, -6.9),
+            (-6.4, -5.4),
+            (-8.0, -2.0),
+            (-8.3, 1.0),
+            (-9.0, 14.0),
+            (9.0, 14.0),
+        ]
         hm = hg.paint(scene.head(outline(hair[:-2] + [(-8.5, 9.0), (-5, 14), (5, 14), (8.5, 9.0)])), HAIR, 0.12)
         hg.texture(hm, 0.16, -95.0, rng)
     groups.append(hg)
@@ -901,33 +1050,147 @@ def draw_face_front(scene: Scene, g: Group) -> None:
 
 # The mid-sagittal profile of trunk and near leg (Z forward, Y up), neck to toes and back.
 PROFILE_FRONT = [
-    (4.2, 150.2), (4.8, 146.0), (5.6, 142.0), (6.4, 139.5), (8.0, 136.5), (10.5, 132.6), (13.6, 128.2),
-    (15.2, 124.8), (14.7, 121.2), (12.4, 118.9), (10.7, 116.5), (10.1, 112.0), (10.5, 106.0), (11.2, 100.5),
-    (10.9, 96.5), (9.9, 92.5), (9.2, 88.0), (8.8, 82.0), (8.6, 76.0), (8.0, 68.0), (7.2, 60.0), (6.1, 54.0),
-    (5.2, 50.6), (4.85, 47.6), (4.6, 44.6), (4.3, 40.0), (3.9, 30.0), (3.4, 20.0), (3.0, 13.0), (3.3, 9.2),
-    (5.4, 7.2), (9.0, 5.3), (13.5, 3.7), (16.8, 2.5), (18.3, 1.5), (18.45, 0.55), (17.6, 0.0, "c"),
+    (4.2, 150.2),
+    (4.8, 146.0),
+    (5.6, 142.0),
+    (6.4, 139.5),
+    (8.0, 136.5),
+    (10.5, 132.6),
+    (13.6, 128.2),
+    (15.2, 124.8),
+    (14.7, 121.2),
+    (12.4, 118.9),
+    (10.7, 116.5),
+    (10.1, 112.0),
+    (10.5, 106.0),
+    (11.2, 100.5),
+    (10.9, 96.5),
+    (9.9, 92.5),
+    (9.2, 88.0),
+    (8.8, 82.0),
+    (8.6, 76.0),
+    (8.0, 68.0),
+    (7.2, 60.0),
+    (6.1, 54.0),
+    (5.2, 50.6),
+    (4.85, 47.6),
+    (4.6, 44.6),
+    (4.3, 40.0),
+    (3.9, 30.0),
+    (3.4, 20.0),
+    (3.0, 13.0),
+    (3.3, 9.2),
+    (5.4, 7.2),
+    (9.0, 5.3),
+    (13.5, 3.7),
+    (16.8, 2.5),
+    (18.3, 1.5),
+    (18.45, 0.55),
+    (17.6, 0.0, "c"),
 ]
 PROFILE_BACK = [
-    (-4.4, 0.0, "c"), (-5.6, 0.6), (-6.0, 2.5), (-5.7, 5.0), (-4.7, 8.0), (-4.1, 11.0), (-4.3, 16.0), (-5.6, 24.0),
-    (-6.9, 31.0), (-7.1, 35.0), (-6.6, 41.0), (-5.9, 46.5), (-6.1, 52.0), (-6.8, 60.0), (-7.6, 67.0),
-    (-8.7, 72.0), (-11.2, 76.5), (-12.8, 82.0), (-12.9, 87.0), (-11.8, 92.0), (-10.0, 96.0), (-8.9, 99.5),
-    (-7.2, 103.5), (-6.6, 107.0), (-7.0, 111.0), (-8.1, 117.5), (-9.6, 124.0), (-10.7, 130.5), (-10.7, 135.0),
-    (-10.2, 140.3), (-9.5, 144.5), (-8.75, 147.5), (-7.3, 149.6), (-5.8, 151.2),
+    (-4.4, 0.0, "c"),
+    (-5.6, 0.6),
+    (-6.0, 2.5),
+    (-5.7, 5.0),
+    (-4.7, 8.0),
+    (-4.1, 11.0),
+    (-4.3, 16.0),
+    (-5.6, 24.0),
+    (-6.9, 31.0),
+    (-7.1, 35.0),
+    (-6.6, 41.0),
+    (-5.9, 46.5),
+    (-6.1, 52.0),
+    (-6.8, 60.0),
+    (-7.6, 67.0),
+    (-8.7, 72.0),
+    (-11.2, 76.5),
+    (-12.8, 82.0),
+    (-12.9, 87.0),
+    (-11.8, 92.0),
+    (-10.0, 96.0),
+    (-8.9, 99.5),
+    (-7.2, 103.5),
+    (-6.6, 107.0),
+    (-7.0, 111.0),
+    (-8.1, 117.5),
+    (-9.6, 124.0),
+    (-10.7, 130.5),
+    (-10.7, 135.0),
+    (-10.2, 140.3),
+    (-9.5, 144.5),
+    (-8.75, 147.5),
+    (-7.3, 149.6),
+    (-5.8, 151.2),
 ]
 
 PROFILE_HEAD = [  # head-local (z forward, y up), origin between the tragi
-    (-0.5, 12.6), (3.6, 12.0), (6.8, 10.0), (8.9, 7.2), (9.8, 4.8), (10.1, 3.4), (9.75, 2.4), (10.4, 1.0),
-    (11.4, -0.8), (12.25, -2.05), (12.0, -2.8), (10.9, -3.3, "c"), (11.15, -4.3), (10.85, -5.0), (10.95, -5.7),
-    (10.25, -6.7), (10.45, -7.8), (9.95, -9.0), (8.6, -9.7), (6.0, -9.3), (3.4, -8.2), (0.2, -6.4),
-    (-2.6, -5.4), (-6.2, -6.5), (-8.6, -3.5), (-9.3, 0.5), (-8.9, 5.0), (-6.8, 9.2), (-3.8, 11.8),
+    (-0.5, 12.6),
+    (3.6, 12.0),
+    (6.8, 10.0),
+    (8.9, 7.2),
+    (9.8, 4.8),
+    (10.1, 3.4),
+    (9.75, 2.4),
+    (10.4, 1.0),
+    (11.4, -0.8),
+    (12.25, -2.05),
+    (12.0, -2.8),
+    (10.9, -3.3, "c"),
+    (11.15, -4.3),
+    (10.85, -5.0),
+    (10.95, -5.7),
+    (10.25, -6.7),
+    (10.45, -7.8),
+    (9.95, -9.0),
+    (8.6, -9.7),
+    (6.0, -9.3),
+    (3.4, -8.2),
+    (0.2, -6.4),
+    (-2.6, -5.4),
+    (-6.2, -6.5),
+    (-8.6, -3.5),
+    (-9.3, 0.5),
+    (-8.9, 5.0),
+    (-6.8, 9.2),
+    (-3.8, 11.8),
 ]
 PROFILE_HAIR = [  # outer hair outline over the skull, plus the hairline
-    (9.05, 7.4), (8.2, 9.2), (6.0, 11.6), (3.7, 12.55), (-0.5, 13.0), (-4.0, 12.3), (-7.2, 9.6),
-    (-9.3, 5.2), (-9.75, 0.6), (-9.0, -3.6), (-6.5, -6.8), (-4.2, -5.4), (-3.6, -1.5), (-3.2, 2.6),
-    (-1.6, 4.3), (0.4, 4.3), (1.5, 2.0), (2.2, 1.0), (2.9, 3.5), (4.8, 6.1), (7.3, 7.6),
+    (9.05, 7.4),
+    (8.2, 9.2),
+    (6.0, 11.6),
+    (3.7, 12.55),
+    (-0.5, 13.0),
+    (-4.0, 12.3),
+    (-7.2, 9.6),
+    (-9.3, 5.2),
+    (-9.75, 0.6),
+    (-9.0, -3.6),
+    (-6.5, -6.8),
+    (-4.2, -5.4),
+    (-3.6, -1.5),
+    (-3.2, 2.6),
+    (-1.6, 4.3),
+    (0.4, 4.3),
+    (1.5, 2.0),
+    (2.2, 1.0),
+    (2.9, 3.5),
+    (4.8, 6.1),
+    (7.3, 7.6),
 ]
-PROFILE_EAR = [(0.3, 0.9), (0.25, 2.6), (-0.6, 3.6), (-2.0, 3.85), (-3.05, 2.8), (-3.3, 0.8), (-2.85, -1.5),
-               (-1.6, -3.1), (-0.5, -3.15), (0.1, -1.6)]
+PROFILE_EAR = [
+    (0.3, 0.9),
+    (0.25, 2.6),
+    (-0.6, 3.6),
+    (-2.0, 3.85),
+    (-3.05, 2.8),
+    (-3.3, 0.8),
+    (-2.85, -1.5),
+    (-1.6, -3.1),
+    (-0.5, -3.15),
+    (0.1, -1.6),
+]
 
 
 def profile_body() -> np.ndarray:
@@ -958,9 +1221,22 @@ def draw_lateral_figure(scene: Scene, groups: list) -> None:
     g.paint_mask(g.region(band) * sm, SHORTS_BAND)
     g.stroke(smooth_open([(1.5, 91.0), (1.2, 82.0), (0.6, 71.5)]), 0.25, 0.8, 0.15)  # side seam
     g.stroke([(9.5, 72.2), (-9.3, 70.0)], 0.4, 1.12, 0.15)
-    top = [(8.4, 135.2), (3.0, 141.0), (0.6, 145.0, "c"), (-2.4, 145.0, "c"), (-4.4, 135.5), (-6.4, 127.6),
-           (-8.0, 126.6), (-11.8, 126.4, "c"),
-           (-11.8, 120.9, "c"), (0.0, 119.3), (13.5, 117.9, "c"), (17.0, 118.3, "c"), (17.0, 127.0), (12.2, 132.6)]
+    top = [
+        (8.4, 135.2),
+        (3.0, 141.0),
+        (0.6, 145.0, "c"),
+        (-2.4, 145.0, "c"),
+        (-4.4, 135.5),
+        (-6.4, 127.6),
+        (-8.0, 126.6),
+        (-11.8, 126.4, "c"),
+        (-11.8, 120.9, "c"),
+        (0.0, 119.3),
+        (13.5, 117.9, "c"),
+        (17.0, 118.3, "c"),
+        (17.0, 127.0),
+        (12.2, 132.6),
+    ]
     tm = g.paint(outline(top), TOP)
     g.paint_mask(g.region([(-12, 122.7), (-9.0, 122.2), (0, 120.9), (17, 120.4), (17, 117), (-12, 117)]) * tm, TOP_TRIM)
     # knee, shin, ankle, foot details
@@ -1015,7 +1291,9 @@ def draw_lateral_figure(scene: Scene, groups: list) -> None:
     draw_face_profile(scene, hg, side)
     groups.append(hg)
     ear = Group(scene, [scene.head(outline(PROFILE_EAR), ear_dy)], SKIN, round_cm=1.1, dim=0.98)
-    ear.stroke(scene.head(smooth_open([(-0.3, 2.9), (-1.9, 3.1), (-2.6, 2.0), (-2.6, -0.3), (-1.6, -2.3)]), ear_dy), 0.28, 0.84, 0.15)
+    ear.stroke(
+        scene.head(smooth_open([(-0.3, 2.9), (-1.9, 3.1), (-2.6, 2.0), (-2.6, -0.3), (-1.6, -2.3)]), ear_dy), 0.28, 0.84, 0.15
+    )
     ear.spot(*scene.head([(-1.1, 0.3)], ear_dy)[0], 0.8, 1.1, 0.82, 0.3)
     groups.append(ear)
 
@@ -1098,8 +1376,14 @@ def render(view: View, client: Client, seed: int) -> tuple[np.ndarray, dict]:
         centre = _ss_px([IMAGE_W / 2, IMAGE_H / 2])
         ms = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), view.roll_deg, 1.0)
         wall = tuple(float(v) for v in WALL_TOP)
-        scene.img = cv2.warpAffine(scene.img, ms, (scene.shape[1], scene.shape[0]), flags=cv2.INTER_CUBIC,
-                                   borderMode=cv2.BORDER_CONSTANT, borderValue=wall)
+        scene.img = cv2.warpAffine(
+            scene.img,
+            ms,
+            (scene.shape[1], scene.shape[0]),
+            flags=cv2.INTER_CUBIC,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=wall,
+        )
 
     # down-sample, crop the margin, add a little sensor noise
     small = cv2.resize(scene.img, (scene.shape[1] // SS, scene.shape[0] // SS), interpolation=cv2.INTER_AREA)

@@ -103,7 +103,10 @@ def test_client_visit_reopen_compare(tmp_path: Path) -> None:
             revised = store.get_visit(visit.id)
             assert revised.revision == 2
             assert revised.views["anterior"].result["measurements"]["shoulder_tilt"]["value"] < first_tilt - 1
-            assert store.get_visit(visit.id, revision=1).views["anterior"].result["measurements"]["shoulder_tilt"]["value"] == first_tilt
+            assert (
+                store.get_visit(visit.id, revision=1).views["anterior"].result["measurements"]["shoulder_tilt"]["value"]
+                == first_tilt
+            )
 
         # a second visit → compare the two
         _nav(page, "Client files")

@@ -43,7 +43,9 @@ def _app() -> AppTest:
 
 def _texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
-    parts += [e.value for e in at.error] + [w.value for w in at.warning] + [i.value for i in at.info] + [s.value for s in at.success]
+    parts += (
+        [e.value for e in at.error] + [w.value for w in at.warning] + [i.value for i in at.info] + [s.value for s in at.success]
+    )
     return "\n".join(str(p) for p in parts)
 
 
@@ -129,7 +131,9 @@ def test_client_record_visit_reopen_revision_compare_erase(store):
     revised = store.get_visit(summary.id)
     assert revised.revision == 2
     assert revised.views["anterior"].result["measurements"]["shoulder_tilt"]["value"] < first_tilt - 2
-    assert store.get_visit(summary.id, revision=1).views["anterior"].result["measurements"]["shoulder_tilt"]["value"] == first_tilt
+    assert (
+        store.get_visit(summary.id, revision=1).views["anterior"].result["measurements"]["shoulder_tilt"]["value"] == first_tilt
+    )
     # the unchanged photo is shared, not stored again
     assert revised.views["posterior"].photo.sha256 == visit.views["posterior"].photo.sha256
 

@@ -336,7 +336,9 @@ def test_round_trip_keeps_unknown_keys(tmp_path):
 
 
 def test_round_trip_lateral_and_height_scale(tmp_path):
-    d = good("left_lateral", RIGHT_LATERAL, scale=height_scale(172.5, (1000, 100), (1010, 2900)), plumb_anchor=(990, 2550), sigma=3.5)
+    d = good(
+        "left_lateral", RIGHT_LATERAL, scale=height_scale(172.5, (1000, 100), (1010, 2900)), plumb_anchor=(990, 2550), sigma=3.5
+    )
     doc = document.parse_document(d)
     out = tmp_path / "side.json"
     document.save(doc, out)

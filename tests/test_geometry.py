@@ -267,7 +267,10 @@ def test_plumb_line_from_the_anchor_upward_along_the_true_vertical():
     line = (rot_cw((500, 2800), roll, c), rot_cw((500, 300), roll, c))
     res = run(doc_dict("anterior", img, vertical=line, width=2000, height=3000))
     pl = res["plumb_line"]
-    anchor = ((img["medial_malleolus_r"][0] + img["medial_malleolus_l"][0]) / 2, (img["medial_malleolus_r"][1] + img["medial_malleolus_l"][1]) / 2)
+    anchor = (
+        (img["medial_malleolus_r"][0] + img["medial_malleolus_l"][0]) / 2,
+        (img["medial_malleolus_r"][1] + img["medial_malleolus_l"][1]) / 2,
+    )
     assert pl["p1"] == pytest.approx(list(anchor), abs=1e-9)
     dx, dy = pl["p2"][0] - pl["p1"][0], pl["p2"][1] - pl["p1"][1]
     assert dy < 0  # upward in the image

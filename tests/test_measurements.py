@@ -105,11 +105,7 @@ def test_anterior_worked_example():
             "deg",
         ),
         "leg_length_diff": (
-            (
-                math.dist(P(a, "asis_r"), P(a, "medial_malleolus_r"))
-                - math.dist(P(a, "asis_l"), P(a, "medial_malleolus_l"))
-            )
-            * K,
+            (math.dist(P(a, "asis_r"), P(a, "medial_malleolus_r")) - math.dist(P(a, "asis_l"), P(a, "medial_malleolus_l"))) * K,
             "cm",
         ),
     }
@@ -472,7 +468,13 @@ def test_uncertainty_worked_examples():
 
 @pytest.mark.parametrize(("height", "sigma"), [(4032, 0.002 * 4032), (800, 2.0), (None, 2.0)])
 def test_default_sigma(height, sigma):
-    d = _doc("anterior", {"acromion_r": (800, 700), "acromion_l": (1200, 690)}, width=None, height=height, vertical=((50, 750), (50, 100)))
+    d = _doc(
+        "anterior",
+        {"acromion_r": (800, 700), "acromion_l": (1200, 690)},
+        width=None,
+        height=height,
+        vertical=((50, 750), (50, 100)),
+    )
     ms = run(d)["measurements"]
     assert ms["shoulder_height_diff"]["uncertainty"] == pytest.approx(sigma * math.sqrt(2) * K, rel=1e-3)
 

@@ -152,7 +152,11 @@ def test_plumb_line_and_horizontals_follow_the_true_vertical():
     horiz = np.array([math.cos(t), math.sin(t)])
     step_px = 10.0 / result["cm_per_px"]
     for direction, across in ((up, horiz), (horiz, up)):
-        offsets = sorted(float(seg[0] @ across) for seg in overlay.grid if abs(abs(float((seg[1] - seg[0]) @ direction)) - np.hypot(*(seg[1] - seg[0]))) < 1e-6)
+        offsets = sorted(
+            float(seg[0] @ across)
+            for seg in overlay.grid
+            if abs(abs(float((seg[1] - seg[0]) @ direction)) - np.hypot(*(seg[1] - seg[0]))) < 1e-6
+        )
         assert len(offsets) >= 3
         assert np.allclose(np.diff(offsets), step_px, rtol=1e-9)
     # the dashed references through the right acromion are perpendicular to the true vertical
@@ -187,7 +191,9 @@ def test_dots_take_the_worst_severity():
 
 
 @pytest.mark.parametrize("view", ["anterior", "posterior", "right_lateral", "left_lateral"])
-@pytest.mark.parametrize(("w", "h", "text_scale"), [(750, 1000, 1.0), (1000, 750, 1.0), (1050, 1400, 1.0), (1125, 1500, 1.35), (3024, 4032, 1.0)])
+@pytest.mark.parametrize(
+    ("w", "h", "text_scale"), [(750, 1000, 1.0), (1000, 750, 1.0), (1050, 1400, 1.0), (1125, 1500, 1.35), (3024, 4032, 1.0)]
+)
 def test_labels_do_not_overlap_each_other(view, w, h, text_scale):
     """At the app's display size (~1000 px), the report's (1500 px, larger text) and a phone's 12 MP, portrait or landscape."""
     doc = synthetic_document(view, w, h, roll_deg=2.0)
@@ -377,5 +383,7 @@ def test_cli_render_bad_output_and_no_photo_named(tmp_path):
 
 def test_cli_render_wrong_photo(view_folder, tmp_path):
     Image.new("RGB", (800, 600)).save(tmp_path / "landscape.jpg")
-    res = _cli("render", str(view_folder / "anterior.json"), "--image", str(tmp_path / "landscape.jpg"), "--out", str(tmp_path / "o.jpg"))
+    res = _cli(
+        "render", str(view_folder / "anterior.json"), "--image", str(tmp_path / "landscape.jpg"), "--out", str(tmp_path / "o.jpg")
+    )
     assert res.returncode == 2 and "right photo" in res.stderr

@@ -208,7 +208,12 @@ def test_plan_stages_in_order_and_how_measured(sample_report):
 
 def test_no_negative_zero(sample_report):
     _, views, pdf = sample_report
-    near_zero = [m for _, r, _ in views for m in r["measurements"].values() if round(m["value"], 1) == 0 and math.copysign(1, m["value"]) < 0]
+    near_zero = [
+        m
+        for _, r, _ in views
+        for m in r["measurements"].values()
+        if round(m["value"], 1) == 0 and math.copysign(1, m["value"]) < 0
+    ]
     assert near_zero, "the sample has a negative value that rounds to zero (its pelvic shift is -0.0)"
     assert not re.search(r"(?<![\d.])-0\.0(?![\d])", _text(pdf))
 
@@ -317,8 +322,8 @@ def test_report_of_a_resized_photo_keeps_the_landmarks_in_place(tmp_path):
     """A photo exported smaller than the one the landmarks were placed on is scaled, not misdrawn."""
     s = _small_session(tmp_path / "s")
     Image.open(s / "anterior.jpg").resize((300, 400)).save(s / "anterior.jpg")
-    (doc, _, small), = report.load_session(s)
-    (_, _, full), = report.load_session(_small_session(tmp_path / "full"))
+    ((doc, _, small),) = report.load_session(s)
+    ((_, _, full),) = report.load_session(_small_session(tmp_path / "full"))
     assert small.shape[:2] == (400, 300)
     big = np.asarray(Image.fromarray(full).resize((300, 400), Image.Resampling.LANCZOS), int)
     lm = doc.landmarks["acromion_r"]
@@ -478,7 +483,9 @@ def test_csv_one_row_per_measurement(view):
         assert r["level"] == (m.get("level") or "")
         band = m["band"]
         if band:
-            assert [float(r[f"band_{k}"]) for k in ("mild", "moderate", "marked")] == [band[k] for k in ("mild", "moderate", "marked")]
+            assert [float(r[f"band_{k}"]) for k in ("mild", "moderate", "marked")] == [
+                band[k] for k in ("mild", "moderate", "marked")
+            ]
             assert r["band_source"] == band["source"]
         else:
             assert r["band_mild"] == r["band_source"] == ""

@@ -59,7 +59,9 @@ def assessment_menu_ui(a: Assessment) -> None:
         st.markdown("\n".join(f"- **{vs.label}**: {_status(vs)}" for vs in a.views.values()))
         if a.unsaved:
             st.caption("This assessment has work that is not saved in a client file: the actions below discard it.")
-        if _confirmed_button(a, "Load the sample client", "sample_menu", "Four demo photos of an invented client, already landmarked."):
+        if _confirmed_button(
+            a, "Load the sample client", "sample_menu", "Four demo photos of an invented client, already landmarked."
+        ):
             load_sample(a)
         if _confirmed_button(a, "Start a new assessment", "new_assessment", "Forget every photo and landmark of this session."):
             state.new_assessment()
@@ -342,12 +344,12 @@ def not_measured_ui(vs: ViewState, result: dict[str, Any]) -> None:
         st.markdown("\n".join(f"- **{fmt.measurement_label(vs.view, mid)}**: {reason}" for mid, reason in nm.items()))
 
 
-
-
 def preview_ui(a: Assessment, vs: ViewState, result: dict[str, Any]) -> None:
     """The annotated photo as it will be saved, drawn on the display copy (fast)."""
     assert vs.photo is not None
-    img = render.render_annotated(vs.photo.display, vs.doc, result, display_scale=vs.photo.display_scale, caption=client_file.caption(a, vs, date.today()))
+    img = render.render_annotated(
+        vs.photo.display, vs.doc, result, display_scale=vs.photo.display_scale, caption=client_file.caption(a, vs, date.today())
+    )
     st.image(images.encode_jpeg(img, 85), caption="Annotated photo (preview)", width="stretch")
 
 
