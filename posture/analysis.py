@@ -1,13 +1,14 @@
 """One view document in, the spec's result object out (spec §7 "Result").
 
-``analyze(doc)`` is the whole pipeline: corrected frame → every measurement of
-the view with its uncertainty → grading → findings → treatment-planning
-starter. It does no I/O and never needs the photo.
+``analyze(doc, settings)`` is the whole pipeline: corrected frame → every
+measurement of the view with its uncertainty → grading → findings →
+treatment-planning starter. It does no I/O and never needs the photo: the
+grading bands are an argument (the shipped defaults when left out); reading a
+practice's settings file is the caller's business (the command line and the
+app do it, with :func:`posture.grading.load_settings`).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 
@@ -16,8 +17,9 @@ from . import grading
 from .document import ViewDocument
 from .frame import Frame, build_frame
 from .measurements import Measured, definitions, evaluate
+from .result import RESULT_SCHEMA_VERSION, Measurement, Notice, Result
 
-RESULT_SCHEMA_VERSION = 1
+__all__ = ["RESULT_SCHEMA_VERSION", "analyze", "corrected_landmarks", "grade"]
 
 
 def corrected_landmarks(doc: ViewDocument, frame: Frame) -> dict[str, np.ndarray]:
@@ -25,23 +27,22 @@ def corrected_landmarks(doc: ViewDocument, frame: Frame) -> dict[str, np.ndarray
     return {i: frame.to_XY(np.asarray(lm.xy, float)) for i, lm in doc.landmarks.items()}
 
 
-def grade(m: Measured, frame: Frame, settings: grading.Settings) -> dict[str, Any]:
+def grade(m: Measured, frame: Frame, settings: grading.Settings) -> Measurement:
     """The result entry of one measurement, graded under ``settings``."""
     d = m.definition
     band = settings.band(d.id)
     if d.kind == "length" and frame.cm_per_px is None:
         band = None  # distances in pixels are not graded
     rule = grading.rule_for(d.id)
-    severity = grading.severity(m.value, band, rule) if band else None
-    entry: dict[str, Any] = {
+    entry: Measurement = {
         "label": d.label,
         "plane": d.plane,
         "value": m.value,
         "unit": m.unit,
         "uncertainty": m.uncertainty,
-        "severity": severity,
-        "borderline": bool(band) and grading.is_borderline(m.value, m.uncertainty, band, rule),
-        "direction": words.direction(d.id, m.value, m.extra),
+        "severity": rule.severity(m.value, band) if band else None,
+        "borderline": bool(band) and rule.is_borderline(m.value, m.uncertainty, band),
+        "direction": words.direction(d.id, m.value, m.extra, band),
         "landmarks": list(m.landmarks),
         "band": band.as_dict() if band else None,
         "region": d.region,
@@ -51,12 +52,12 @@ def grade(m: Measured, frame: Frame, settings: grading.Settings) -> dict[str, An
     return entry
 
 
-def analyze(doc: ViewDocument, settings: grading.Settings | None = None) -> dict[str, Any]:
-    """Analyse a validated view document; return the result object of spec §7."""
-    settings = settings or grading.load_settings()
+def analyze(doc: ViewDocument, settings: grading.Settings | None = None) -> Result:
+    """Analyse a validated view document under ``settings`` (default: the shipped bands); return spec §7's result."""
+    settings = settings or grading.default_settings()
     frame = build_frame(doc)
     XY = corrected_landmarks(doc, frame)
-    measurements: dict[str, dict[str, Any]] = {}
+    measurements: dict[str, Measurement] = {}
     not_measured: dict[str, str] = {}
     for d in definitions(doc.view):
         outcome = evaluate(frame, XY, d)
@@ -64,23 +65,25 @@ def analyze(doc: ViewDocument, settings: grading.Settings | None = None) -> dict
             not_measured[d.id] = outcome
         else:
             measurements[d.id] = grade(outcome, frame, settings)
-    measured = [{"id": k, **v} for k, v in measurements.items()]
-    found = words.build_findings(measured)
+    found = words.build_findings(measurements)
+    notices: list[Notice] = [*frame.warnings, *words.referrals_without_finding(measurements, found)]
     placed = {i: lm.xy for i, lm in doc.landmarks.items()}
-    result: dict[str, Any] = {
+    result: Result = {
         "schema_version": RESULT_SCHEMA_VERSION,
         "view": doc.view,
         "vertical_source": frame.vertical_source,
         "vertical_roll_deg": frame.roll_deg,
         "cm_per_px": frame.cm_per_px,
         "plumb_line": frame.plumb_line_px(placed, doc.image_height),
-        "warnings": list(frame.warnings) + words.referrals_without_finding(measured, found),
+        "warnings": [n.text for n in notices],
         "measurements": measurements,
         "not_measured": not_measured,
         "findings": words.public(found),
         "plan": words.build_plan(found),
         "landmark_sigma_px": frame.sigma_px,
+        "warning_codes": [n.code for n in notices],
     }
-    if doc.effective_facing is not None:
-        result["facing"] = doc.effective_facing
+    facing = doc.effective_facing
+    if facing is not None:
+        result["facing"] = facing
     return result

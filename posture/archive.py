@@ -50,7 +50,9 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import __version__
 from . import document as docs
-from .errors import PostureError
+from .atomic import atomic_writer
+from .errors import ArchiveError, ResultError
+from .result import check_result
 
 if TYPE_CHECKING:
     from .store import Client, ImportedRevision, ImportSummary, Store, StoredFile, VisitDraft
@@ -80,10 +82,6 @@ _DRIVE_RE = re.compile(r"^[A-Za-z]:")
 
 # What zipfile raises for damaged or malformed archives (its own errors, zlib's, and low-level ones).
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, struct.error, NotImplementedError, RuntimeError, ValueError, OSError)
-
-
-class ArchiveError(PostureError):
-    """An archive cannot be imported or exported; the message is one sentence fit to show."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +160,7 @@ def export_client(store: Store, client_id: str, out_zip: str | os.PathLike[str])
     out = Path(out_zip)
     if not out.parent.is_dir():
         raise ArchiveError(f"Cannot write {out}: the folder {out.parent} does not exist.")
-    with docs.atomic_writer(out) as fh:  # 0600, temp file then rename
+    with atomic_writer(out) as fh:  # 0600, temp file then rename
         summary = _write_export(store, client_id, fh)
     return ExportSummary(out, *summary)
 
@@ -494,7 +492,7 @@ def _loader(
 ) -> Callable[[], VisitDraft]:
     """Read one revision's documents, results and files when the store asks for them (not for revisions it has)."""
 
-    from .store import StoreError, ViewDraft, VisitDraft, check_result
+    from .store import ViewDraft, VisitDraft
 
     def load() -> VisitDraft:
         drafts = []
@@ -508,7 +506,7 @@ def _loader(
             result = archive.read_json(spec.result)
             try:
                 check_result(result, spec.view)
-            except StoreError as e:
+            except ResultError as e:
                 raise _refuse(f"{spec.result[:200]!r}: {e}") from None
             drafts.append(ViewDraft(doc, result, _read_checked(archive, spec.photo), _read_checked(archive, spec.annotated)))
         return VisitDraft(visit_date, notes, tuple(drafts), _read_checked(archive, report))

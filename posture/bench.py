@@ -322,7 +322,7 @@ def run(long_side: int = 4032, repeat: int = 7, *, seed: int = 0) -> dict[str, A
     jpeg = images.encode_jpeg(photo, quality=92)
     del photo
     buf = np.frombuffer(jpeg, np.uint8)
-    settings = grading.load_settings(None)
+    settings = grading.default_settings()
     date = "2025-01-01"
 
     full = cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)

@@ -16,18 +16,11 @@ from typing import Any, NoReturn
 
 from . import document, grading
 from .analysis import analyze
-from .errors import PostureError
+from .errors import PostureError, UsageError
+from .formatting import format_measurement
 from .landmarks import VIEW_LABELS
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
-
-
-def _fmt_value(m: dict[str, Any]) -> str:
-    unit = "°" if m["unit"] == "deg" else f" {m['unit']}"
-    value = f"{m['value']:+.1f}"
-    if float(value) == 0:  # "0.0", never "-0.0"
-        value = value[1:]
-    return f"{value}{unit} ± {m['uncertainty']:.1f}"
 
 
 def format_text(result: dict[str, Any]) -> str:
@@ -46,7 +39,7 @@ def format_text(result: dict[str, Any]) -> str:
     lines.append(f"{'Measurement':34} {'Value':>18}  {'Severity':10} Direction")
     for m in result["measurements"].values():
         sev = (m["severity"] or "not graded") + ("*" if m["borderline"] else "")
-        lines.append(f"{m['label'][:34]:34} {_fmt_value(m):>18}  {sev:10} {m['direction']}")
+        lines.append(f"{m['label'][:34]:34} {format_measurement(m, digits=1):>18}  {sev:10} {m['direction']}")
     if any(m["borderline"] for m in result["measurements"].values()):
         lines.append("* borderline: within two uncertainties of a band edge")
     if result["not_measured"]:
@@ -142,7 +135,7 @@ def _iso_date(text: str | None) -> str:
     try:
         return datetime.date.fromisoformat(text).isoformat()
     except ValueError:
-        raise PostureError(f"--date: {text!r} is not a date in the form YYYY-MM-DD.") from None
+        raise UsageError(f"--date: {text!r} is not a date in the form YYYY-MM-DD.") from None
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
@@ -152,13 +145,13 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if out.suffix.lower() not in (".jpg", ".jpeg", ".png") or not out.parent.is_dir():
-        raise PostureError(f"--out: {out} must be a .jpg or .png file in an existing folder.")
+        raise UsageError(f"--out: {out} must be a .jpg or .png file in an existing folder.")
     report.check_printable("--client", args.client)  # the caption's font is the report's
     settings = grading.load_settings(args.settings)
     doc = document.load(args.document)
     photo = Path(args.image) if args.image else report.photo_path(doc, args.document)
     if photo is None:
-        raise PostureError("The view document names no photo (image.file): give one with --image PHOTO.")
+        raise UsageError("The view document names no photo (image.file): give one with --image PHOTO.")
     image = images.load_image(photo)
     scale = render.display_scale_for(doc, image.shape[1], image.shape[0])
     caption = render.caption_text(doc.view, _iso_date(args.date), args.client)
@@ -174,7 +167,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if out.suffix.lower() != ".pdf" or not out.parent.is_dir():
-        raise PostureError(f"--out: {out} must be a .pdf file in an existing folder.")
+        raise UsageError(f"--out: {out} must be a .pdf file in an existing folder.")
     settings = grading.load_settings(args.settings)
     date = _iso_date(args.date)
     views = report.load_session(args.session, settings, grid=args.grid, client=args.client, date=date, photos=not args.no_photos)

@@ -170,17 +170,8 @@ def distance_from_normal(measurement_id: str, value: float, band: Mapping[str, A
     """
     if measurement_id in UNGRADED:
         return None
-    rule = grading.rule_for(measurement_id)
-    if rule.kind == "lower_is_worse":
-        edge = band.get("mild") if band else None
-        if not isinstance(edge, (int, float)):
-            edge = grading.default_bands()[measurement_id].mild
-        return max(float(edge) - value, 0.0)
-    if rule.kind == "above_reference":
-        return max(value - rule.reference, 0.0)
-    if rule.kind == "outside_range":
-        return max(rule.low - value, value - rule.high, 0.0)
-    return abs(value)
+    in_force = grading.Band(**band) if band else grading.default_bands()[measurement_id]
+    return grading.rule_for(measurement_id).distance_from_normal(value, in_force)
 
 
 def verdict(

@@ -10,19 +10,17 @@ are kept on save, unknown ``calibration`` keys are refused (usually typos).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 
 from . import geometry, landmarks
+from .atomic import atomic_write_bytes
 from .errors import DocumentError
 
 SCHEMA_VERSION = 1
@@ -436,44 +434,6 @@ def to_dict(doc: ViewDocument) -> dict[str, Any]:
 
 def dumps(doc: ViewDocument) -> str:
     return json.dumps(to_dict(doc), indent=2, ensure_ascii=False) + "\n"
-
-
-@contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
-    """A binary file handle whose content replaces ``path`` atomically when the block ends without error.
-
-    Written to a temp file in the same folder (mode 0600), fsynced, renamed
-    over ``path``, and the folder fsynced; on an error the temp file is
-    removed and ``path`` is untouched. A crash at any point leaves either the
-    old file or the new one, never a mix.
-    """
-    p = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:  # make the rename itself durable
-        dir_fd = os.open(p.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (see :func:`atomic_writer`)."""
-    with atomic_writer(path) as fh:
-        fh.write(data)
 
 
 def save(doc: ViewDocument, path: str | os.PathLike[str]) -> None:

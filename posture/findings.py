@@ -13,11 +13,18 @@ diagnosis. The muscle patterns follow common postural teaching (spec §8).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .grading import SEVERITY_RANK
+from . import grading
+from .formatting import format_number
+from .landmarks import VIEWS
 from .measurements import REGIONS
+from .result import Finding, Measurement, Notice, PlanStage, RankedFinding, Result, Severity, severity_rank
+
+#: Code of the warning that carries a fixed-rule referral no finding carries (:class:`~posture.result.Notice`).
+REFERRAL = "referral"
 
 STAGES = (
     (1, "Relieve pain and trigger points"),
@@ -100,12 +107,24 @@ def _base_id(mid: str) -> str:
     return mid[:-2] if mid.endswith(("_r", "_l")) and mid[:-2] in _DIRECTIONS else mid
 
 
-def direction(mid: str, value: float, extra: dict[str, Any] | None = None) -> str:
-    """What the sign of ``value`` means for measurement ``mid``, in the client's terms."""
-    if mid == "cva":
-        return "head forward of the trunk, lower is more forward" if value < 50 else "head well over the trunk"
-    if mid.startswith("q_angle"):
-        return f"{_limb(mid)} Q angle {'above' if value > 15 else 'within'} the 15° reference"
+def _band(mid: str, band: grading.Band | None) -> grading.Band:
+    """The band in force, else the shipped one: where the words need a band edge (the CVA's normal edge)."""
+    return band or grading.default_bands()[mid]
+
+
+def direction(mid: str, value: float, extra: Mapping[str, Any] | None = None, band: grading.Band | None = None) -> str:
+    """What the sign of ``value`` means for measurement ``mid``, in the client's terms.
+
+    ``band`` is the band in force (the shipped one when ``None``); the words of
+    a measurement graded against a reference (CVA, Q angle) follow its rule.
+    """
+    rule = grading.rule_for(mid)
+    if isinstance(rule, grading.LowerIsWorse):
+        forward = rule.distance_from_normal(value, _band(mid, band)) > 0
+        return "head forward of the trunk, lower is more forward" if forward else "head well over the trunk"
+    if isinstance(rule, grading.AboveReference):
+        where = "above" if value > rule.reference else "within"
+        return f"{_limb(mid)} Q angle {where} the {rule.reference:g}° reference"
     pos, neg, zero = _DIRECTIONS[_base_id(mid)]
     text = pos if value > 0 else neg if value < 0 else zero
     fill = {
@@ -150,7 +169,13 @@ _LATERAL_TRUNK = Pattern(
 )
 
 
-def _pattern(mid: str, value: float, severity: str, extra: dict[str, Any]) -> Pattern:
+def _above_range(mid: str, value: float) -> bool:
+    """A value graded by its distance outside a range (pelvic tilt) lies above that range."""
+    rule = grading.rule_for(mid)
+    return isinstance(rule, grading.OutsideRange) and value > rule.high
+
+
+def _pattern(mid: str, value: float, severity: Severity, extra: Mapping[str, Any]) -> Pattern:
     """The muscle pattern for a non-normal finding (side-aware)."""
     base = _base_id(mid)
     pos = value > 0
@@ -285,7 +310,7 @@ def _pattern(mid: str, value: float, severity: str, extra: dict[str, Any]) -> Pa
             )
         )
     if base == "pelvic_tilt":
-        if value > 10:  # beyond the typical range on the anterior side
+        if _above_range(mid, value):  # beyond the typical range on the anterior side
             return Pattern(
                 ("iliopsoas", "rectus femoris", "lumbar erector spinae"),
                 ("gluteus maximus", "abdominals"),
@@ -330,92 +355,98 @@ def _pattern(mid: str, value: float, severity: str, extra: dict[str, Any]) -> Pa
     return Pattern((), (), "", "")
 
 
-def _referral(mid: str, value: float, unit: str, severity: str) -> str | None:
+def _referral(mid: str, value: float, unit: str, severity: Severity | None) -> str | None:
     if mid == "leg_length_diff" and unit == "cm" and abs(value) >= 2.0:
         return (
             "Apparent leg length difference of 2 cm or more: refer for a measured leg length "
             "(tape or imaging) before attributing it to soft tissue."
         )
-    if mid == "spine_deviation" and SEVERITY_RANK[severity] >= SEVERITY_RANK["moderate"]:
+    if mid == "spine_deviation" and severity_rank(severity) >= severity_rank("moderate"):
         return (
             "Lateral spinal deviation: refer for scoliosis screening (e.g. Adam's forward-bend test) by a qualified practitioner."
         )
     return None
 
 
-def referrals_without_finding(measured: list[dict[str, Any]], found: list[dict[str, Any]]) -> list[str]:
+@dataclass(frozen=True)
+class Found:
+    """A finding as the result shows it, with what the planning starter and the ranking need."""
+
+    finding: Finding
+    pattern: Pattern
+    excess: float
+
+
+def referrals_without_finding(measurements: Mapping[str, Measurement], found: Sequence[Found | Finding]) -> list[Notice]:
     """Fixed-threshold referral prompts whose measurement has no finding to carry them.
 
     The leg-length prompt is a clinical rule (≥ 2 cm), not a grade: when a practice's
     band grades such a value normal, or switches grading off, the prompt must not
     vanish with the finding, so the analysis shows it as a warning instead.
     """
-    with_finding = {f["measurement"] for f in found}
-    out = []
-    for m in measured:
-        if m["id"] == "leg_length_diff" and m["id"] not in with_finding:
-            text = _referral(m["id"], m["value"], m["unit"], m["severity"])
-            if text:
-                out.append(text)
-    return out
+    with_finding = {(f.finding if isinstance(f, Found) else f)["measurement"] for f in found}
+    m = measurements.get("leg_length_diff")
+    if m is None or "leg_length_diff" in with_finding:
+        return []
+    text = _referral("leg_length_diff", m["value"], m["unit"], m["severity"])
+    return [Notice(REFERRAL, text)] if text else []
 
 
 def _fmt(value: float, unit: str) -> str:
-    return f"{value:.1f}°" if unit == "deg" else f"{value:.1f} {unit}"
+    return format_number(value, unit, digits=1)
 
 
-def finding_text(mid: str, value: float, unit: str, extra: dict[str, Any]) -> str:
+def finding_text(mid: str, value: float, unit: str, extra: Mapping[str, Any]) -> str:
     """One-line finding: the direction in words and the value."""
+    rule = grading.rule_for(mid)
     if mid == "cva":
         return f"Forward head posture (craniovertebral angle {_fmt(value, unit)})"
-    if mid.startswith("q_angle"):
-        return f"{_limb(mid).capitalize()} Q angle increased ({_fmt(value, unit)}; reference 15°)"
-    if mid == "pelvic_tilt":
-        kind = "Increased anterior pelvic tilt" if value > 15 else "Reduced anterior pelvic tilt"
-        return f"{kind} ({_fmt(value, unit)}; typical 5–15°)"
+    if isinstance(rule, grading.AboveReference):
+        return f"{_limb(mid).capitalize()} Q angle increased ({_fmt(value, unit)}; reference {rule.reference:g}°)"
+    if isinstance(rule, grading.OutsideRange):
+        kind = "Increased anterior pelvic tilt" if value > rule.high else "Reduced anterior pelvic tilt"
+        return f"{kind} ({_fmt(value, unit)}; typical {rule.low:g}–{rule.high:g}°)"
     text = direction(mid, value, extra)
     return f"{text[0].upper()}{text[1:]} ({_fmt(abs(value), unit)})"
 
 
-def build_findings(measured: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Findings for graded, non-normal measurements (result dicts), most important first.
+def build_findings(measurements: Mapping[str, Measurement]) -> list[Found]:
+    """Findings for the graded, non-normal measurements of one view, most important first.
 
     Order: severity (marked first), then region (head/neck and trunk before
     limbs), then how far past its band the value lies.
     """
     out = []
-    for m in measured:
+    for mid, m in measurements.items():
         sev = m["severity"]
-        if sev in (None, "normal"):
+        if sev is None or sev == "normal":
             continue
         extra = {"level": m.get("level")}
-        pattern = _pattern(m["id"], m["value"], sev, extra)
+        pattern = _pattern(mid, m["value"], sev, extra)
         consider = [f"{t}: consider assessing for trigger points, hypertonicity or shortening" for t in pattern.tight]
         consider += [f"{w}: consider assessing strength and endurance" for w in pattern.weak]
         if pattern.rationale:
             consider.append(f"Why: {pattern.rationale}.")
-        out.append(
-            {
-                "measurement": m["id"],
-                "severity": sev,
-                "region": m["region"],
-                "text": finding_text(m["id"], m["value"], m["unit"], extra),
-                "consider": consider,
-                "referral": _referral(m["id"], m["value"], m["unit"], sev),
-                "_pattern": pattern,
-                "_excess": _excess(m),
-            }
-        )
-    out.sort(key=lambda f: (-SEVERITY_RANK[f["severity"]], REGIONS.index(f["region"]), -f["_excess"]))
-    return out
+        band = grading.Band(**m["band"]) if m["band"] else None
+        finding: Finding = {
+            "measurement": mid,
+            "severity": sev,
+            "region": m.get("region", ""),
+            "text": finding_text(mid, m["value"], m["unit"], extra),
+            "consider": consider,
+            "referral": _referral(mid, m["value"], m["unit"], sev),
+        }
+        out.append(Found(finding, pattern, grading.rule_for(mid).excess(m["value"], band)))
+    return _most_important_first(out)
 
 
-def _excess(m: dict[str, Any]) -> float:
-    band = m.get("band") or {}
-    mild = band.get("mild") or 0
-    if m["id"] == "cva":
-        return (mild - m["value"]) / max(abs(mild), 1e-9)
-    return abs(m["value"]) / mild if mild else abs(m["value"])
+def _most_important_first(found: list[Found]) -> list[Found]:
+    """Sorted by severity (marked first), region (head/neck first), then how far past its band (stable)."""
+    return sorted(found, key=lambda f: (-severity_rank(f.finding["severity"]), _region_rank(f.finding["region"]), -f.excess))
+
+
+def _region_rank(region: str) -> int:
+    return REGIONS.index(region) if region in REGIONS else len(REGIONS)
 
 
 def _join(items: list[str]) -> str:
@@ -433,20 +464,20 @@ def _merge_muscles(entries: list[str]) -> list[str]:
     return [e for e in entries if " (" in e or e not in qualified]
 
 
-def build_plan(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def build_plan(found: Sequence[Found]) -> list[PlanStage]:
     """The treatment-planning starter (spec §8): NMT stages in order, items by region."""
     by_region: dict[str, dict[str, list[str]]] = {}
-    for f in findings:
-        p: Pattern = f["_pattern"]
-        slot = by_region.setdefault(f["region"], {"tight": [], "weak": [], "aim": [], "why": []})
-        for key, vals in (("tight", p.tight), ("weak", p.weak), ("aim", (p.aim,)), ("why", (f["text"],))):
+    for f in found:
+        p = f.pattern
+        slot = by_region.setdefault(f.finding["region"], {"tight": [], "weak": [], "aim": [], "why": []})
+        for key, vals in (("tight", p.tight), ("weak", p.weak), ("aim", (p.aim,)), ("why", (f.finding["text"],))):
             for v in vals:
                 if v and v not in slot[key]:
                     slot[key].append(v)
     for slot in by_region.values():
         slot["tight"], slot["weak"] = _merge_muscles(slot["tight"]), _merge_muscles(slot["weak"])
     regions = [r for r in REGIONS if r in by_region]
-    plan = []
+    plan: list[PlanStage] = []
     for stage, title in STAGES:
         items = []
         for region in regions:
@@ -469,6 +500,48 @@ def build_plan(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return plan
 
 
-def public(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Findings without the private keys used to build the plan."""
-    return [{k: v for k, v in f.items() if not k.startswith("_")} for f in findings]
+def public(found: Sequence[Found]) -> list[Finding]:
+    """The findings as the result shows them (spec §7)."""
+    return [f.finding for f in found]
+
+
+# --- several views together (the report, the app's overview) --------------------------
+
+
+def _view_rank(view: str) -> int:
+    return VIEWS.index(view) if view in VIEWS else len(VIEWS)
+
+
+def ranked_findings(results: Sequence[Result]) -> list[RankedFinding]:
+    """Every view's findings ranked together (severity, then region, then view, then each view's own order)."""
+    out: list[tuple[int, RankedFinding]] = []
+    for result in results:
+        for order, f in enumerate(result["findings"]):
+            out.append((order, {**f, "view": result["view"]}))
+    out.sort(key=lambda of: (-severity_rank(of[1]["severity"]), _region_rank(of[1]["region"]), _view_rank(of[1]["view"]), of[0]))
+    return [f for _, f in out]
+
+
+def all_referrals(results: Sequence[Result]) -> list[str]:
+    """Every referral prompt of the views, once each, most important finding first.
+
+    Besides the findings' own prompts this includes the fixed-rule ones that
+    have no finding to carry them (a leg length difference of 2 cm or more that
+    a practice's band grades normal or does not grade): the analysis lists
+    those among its warnings, and a report must not lose them.
+    """
+    out: list[str] = []
+    for f in ranked_findings(results):
+        if f["referral"] and f["referral"] not in out:
+            out.append(f["referral"])
+    for result in results:
+        for n in referrals_without_finding(result["measurements"], result["findings"]):
+            if n.text not in out:
+                out.append(n.text)
+    return out
+
+
+def combined_plan(results: Sequence[Result]) -> list[PlanStage]:
+    """The treatment-planning starter of all views together (NMT stage order, by region)."""
+    ordered = sorted(results, key=lambda r: _view_rank(r["view"]))
+    return build_plan(_most_important_first([f for r in ordered for f in build_findings(r["measurements"])]))

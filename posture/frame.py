@@ -15,6 +15,7 @@ import numpy as np
 
 from . import geometry, landmarks
 from .document import Point, ViewDocument, image_center, scale_cm_per_px
+from .result import Notice
 
 #: Landmarks whose midpoint (or self) anchors the postural plumb line, per view.
 PLUMB_LANDMARKS: dict[str, tuple[str, ...]] = {
@@ -24,6 +25,11 @@ PLUMB_LANDMARKS: dict[str, tuple[str, ...]] = {
     "left_lateral": ("lateral_malleolus",),
 }
 
+
+#: Codes of the frame's warnings (:class:`~posture.result.Notice`).
+NO_VERTICAL = "no_vertical"
+NO_SCALE = "no_scale"
+FACING_CONTRADICTED = "facing_contradicted"
 
 #: Mean r/l separations smaller than this (pixels) count as 0 (spec §3.3 default applies).
 _ZERO_PX = 1e-6
@@ -49,7 +55,7 @@ class Frame:
     sigma_px: float
     plumb_pinned_px: Point | None
     plumb_landmarks: tuple[str, ...]
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[Notice, ...] = field(default_factory=tuple)
 
     def to_XY(self, points_px: np.ndarray) -> np.ndarray:
         """Image pixels → corrected frame (``(..., 2)``)."""
@@ -86,6 +92,33 @@ class Frame:
         return {"p1": [ax, ay], "p2": [float(top[0]), float(top[1])]}
 
 
+#: Lateral views: (landmark that lies anterior, landmark that lies posterior, what it says when contradicted).
+_FACING_CLUES = (
+    ("eye_canthus", "tragus", "The eye canthus lies behind the tragus"),
+    ("asis", "psis", "The ASIS lies behind the PSIS"),
+)
+
+
+def _facing_clue(XY: dict[str, np.ndarray], front: str, back: str) -> str | None:
+    """``"right"``/``"left"``: the way ``front`` lies from ``back`` along X; ``None`` when either is missing or they are level."""
+    if front not in XY or back not in XY or XY[front][0] == XY[back][0]:
+        return None
+    return "right" if XY[front][0] > XY[back][0] else "left"
+
+
+def suggested_facing(doc: ViewDocument) -> str | None:
+    """Lateral views: which way the landmarks say the client faces (eye ahead of the tragus, ASIS ahead of the PSIS).
+
+    ``None`` for frontal views, when there is nothing to go by, or when the two clues disagree.
+    """
+    if doc.view not in landmarks.LATERAL_VIEWS:
+        return None
+    roll = geometry.roll_deg_from_line(*doc.calibration.vertical) if doc.calibration.vertical is not None else 0.0
+    XY = {i: geometry.to_corrected(lm.xy, roll, image_center(doc)) for i, lm in doc.landmarks.items()}
+    votes = {c for front, back, _ in _FACING_CLUES if (c := _facing_clue(XY, front, back)) is not None}
+    return votes.pop() if len(votes) == 1 else None
+
+
 def default_sigma_px(image_height: float | None) -> float:
     """Spec §6: ``max(2.0, 0.002 * image height)``, 2.0 when the height is unknown."""
     return 2.0 if image_height is None else max(2.0, 0.002 * image_height)
@@ -95,14 +128,17 @@ def build_frame(doc: ViewDocument) -> Frame:
     """Work out the corrected frame of ``doc`` (which must be validated)."""
     cal = doc.calibration
     center = image_center(doc)
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     if cal.vertical is not None:
         roll, vertical_source = geometry.roll_deg_from_line(*cal.vertical), "line"
     else:
         roll, vertical_source = 0.0, "image"
         warnings.append(
-            "No plumb-line calibration: the photo's vertical is taken as true, so any camera roll "
-            "shows up as tilt. Mark two points on the plumb line to correct it."
+            Notice(
+                NO_VERTICAL,
+                "No plumb-line calibration: the photo's vertical is taken as true, so any camera roll "
+                "shows up as tilt. Mark two points on the plumb line to correct it.",
+            )
         )
 
     cm_per_px: float | None = None
@@ -110,7 +146,10 @@ def build_frame(doc: ViewDocument) -> Frame:
         cm_per_px = scale_cm_per_px(cal.scale, roll, center)
     else:
         warnings.append(
-            "No scale: distances are in pixels and are not graded. Add two marks a known distance apart or the client's height."
+            Notice(
+                NO_SCALE,
+                "No scale: distances are in pixels and are not graded. Add two marks a known distance apart or the client's height.",
+            )
         )
 
     XY = {i: geometry.to_corrected(lm.xy, roll, center) for i, lm in doc.landmarks.items()}
@@ -125,14 +164,15 @@ def build_frame(doc: ViewDocument) -> Frame:
             r = -1.0 if doc.view == "anterior" else 1.0
     else:
         f = 1.0 if doc.effective_facing == "right" else -1.0
-        if "eye_canthus" in XY and "tragus" in XY and (XY["eye_canthus"][0] - XY["tragus"][0]) * f < 0:
-            warnings.append(
-                f"The eye canthus lies behind the tragus for a client facing {doc.effective_facing}: check which way the client faces."
-            )
-        if "asis" in XY and "psis" in XY and (XY["asis"][0] - XY["psis"][0]) * f < 0:
-            warnings.append(
-                f"The ASIS lies behind the PSIS for a client facing {doc.effective_facing}: check which way the client faces."
-            )
+        for front, back, says in _FACING_CLUES:
+            clue = _facing_clue(XY, front, back)
+            if clue is not None and clue != doc.effective_facing:
+                warnings.append(
+                    Notice(
+                        FACING_CONTRADICTED,
+                        f"{says} for a client facing {doc.effective_facing}: check which way the client faces.",
+                    )
+                )
 
     sigma = cal.landmark_sigma_px if cal.landmark_sigma_px is not None else default_sigma_px(doc.image_height)
     return Frame(

@@ -6,10 +6,16 @@ practice overrides any of them with a JSON settings file
 given by ``--settings FILE`` or the ``POSTURE_SETTINGS`` environment variable.
 A band set to ``null`` switches grading off for that measurement.
 
-Grading rules (how a value maps onto its band) are fixed per measurement:
-``abs`` (default: ``|value|`` against the thresholds), ``above_reference``
-(Q angle: ``value - 15``), ``lower_is_worse`` (CVA) and ``outside_range``
-(pelvic tilt: distance outside 5°–15°).
+Grading rules (how a value maps onto its band) are fixed per measurement and
+shipped in the same file: :class:`Magnitude` (the default: ``|value|`` against
+the thresholds), :class:`AboveReference` (Q angle: ``value - 15``),
+:class:`LowerIsWorse` (CVA) and :class:`OutsideRange` (pelvic tilt: the
+distance outside 5°–15°). Each rule owns everything that depends on its kind:
+the severity of a value, the values at which the severity changes, the
+distance from normal that comparisons use, and how it is described.
+
+This module reads files only in :func:`load_settings` and writes only in
+:func:`save_settings`; :func:`default_settings` comes from the package data.
 """
 
 from __future__ import annotations
@@ -22,12 +28,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from .atomic import atomic_write_bytes
 from .errors import SettingsError
+from .result import Band as ResultBand
+from .result import Severity
 
-SEVERITIES = ("normal", "mild", "moderate", "marked")
-SEVERITY_RANK = {None: -1, "normal": 0, "mild": 1, "moderate": 2, "marked": 3}
 SETTINGS_ENV = "POSTURE_SETTINGS"
 _BAND_KEYS = ("mild", "moderate", "marked", "source")
 
@@ -39,23 +46,182 @@ class Band:
     marked: float
     source: str
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ResultBand:
         return {"mild": self.mild, "moderate": self.moderate, "marked": self.marked, "source": self.source}
+
+
+def _num(v: float) -> str:
+    return f"{v:g}"
 
 
 @dataclass(frozen=True)
 class Rule:
-    kind: str = "abs"  # abs | above_reference | lower_is_worse | outside_range
+    """How a value maps onto its band. This base rule is :class:`Magnitude`'s: ``|value|`` against the thresholds.
+
+    Subclasses override :meth:`graded` (the quantity compared with the band)
+    and whatever else differs; :class:`LowerIsWorse`, which compares the value
+    itself with descending thresholds, overrides every method that uses it.
+    """
+
+    note: str = ""
+    #: Thresholds decrease from mild to marked (lower values are worse).
+    descending: ClassVar[bool] = False
+
+    def graded(self, value: float) -> float:
+        """The quantity compared with the band's thresholds: here ``|value|``."""
+        return abs(value)
+
+    def severity(self, value: float, band: Band) -> Severity:
+        """``normal``/``mild``/``moderate``/``marked`` of ``value`` under ``band``."""
+        g = self.graded(value)
+        if g >= band.marked:
+            return "marked"
+        if g >= band.moderate:
+            return "moderate"
+        # ``> 0``: a value at its reference is never a deviation (matters when mild is 0).
+        return "mild" if g >= band.mild and g > 0 else "normal"
+
+    def thresholds(self, band: Band) -> list[float]:
+        """The values at which the severity changes, in the measurement's unit."""
+        cuts = (band.mild, band.moderate, band.marked)
+        return [t for c in cuts for t in (c, -c) if c > 0] + ([0.0] if band.mild == 0 else [])
+
+    def is_borderline(self, value: float, uncertainty: float, band: Band) -> bool:
+        """True when ``value`` lies within ``2 * uncertainty`` of a severity change."""
+        return any(abs(value - t) < 2 * uncertainty for t in self.thresholds(band))
+
+    def distance_from_normal(self, value: float, band: Band) -> float:
+        """How far ``value`` lies from normal (0 = normal or ideal), in the measurement's unit: compare uses it."""
+        return self.graded(value)
+
+    def excess(self, value: float, band: Band | None) -> float:
+        """How far past its band a value lies, relative to the mild threshold (orders findings of one severity)."""
+        mild = band.mild if band else 0.0
+        return abs(value) / mild if mild else abs(value)
+
+    def band_text(self, band: Band, unit: str) -> str:
+        """The thresholds as the rule applies them, e.g. ``"1.5 / 3 / 5°"`` (``unit`` as printed: ``"°"``, ``" cm"``)."""
+        return f"{_num(band.mild)} / {_num(band.moderate)} / {_num(band.marked)}{unit}"
+
+    def how(self) -> str:
+        """How a value is graded, in a few words (the settings table)."""
+        return "|value| against the band"
+
+    def graded_against(self, unit: str) -> str | None:
+        """For a report sentence "<label> <this>": how a rule graded against a reference reads; ``None`` for |value|."""
+        return None
+
+
+Magnitude = Rule
+
+
+@dataclass(frozen=True)
+class AboveReference(Rule):
+    """Graded as ``value - reference`` (Q angle: above 15°); values below the reference are normal."""
+
     reference: float = 0.0
+
+    def graded(self, value: float) -> float:
+        return value - self.reference
+
+    def thresholds(self, band: Band) -> list[float]:
+        return [self.reference + c for c in (band.mild, band.moderate, band.marked)]
+
+    def distance_from_normal(self, value: float, band: Band) -> float:
+        return max(value - self.reference, 0.0)
+
+    def band_text(self, band: Band, unit: str) -> str:
+        return f"{_num(self.reference)}{unit} + {super().band_text(band, unit)}"
+
+    def how(self) -> str:
+        return f"value − {_num(self.reference)} against the band"
+
+    def graded_against(self, unit: str) -> str | None:
+        return f"by how far it exceeds {_num(self.reference)}{unit}"
+
+
+@dataclass(frozen=True)
+class LowerIsWorse(Rule):
+    """Lower values are worse (CVA): normal at or above ``mild``; mild below it; moderate below ``moderate``..."""
+
+    descending: ClassVar[bool] = True
+
+    def severity(self, value: float, band: Band) -> Severity:
+        if value < band.marked:
+            return "marked"
+        if value < band.moderate:
+            return "moderate"
+        return "mild" if value < band.mild else "normal"
+
+    def thresholds(self, band: Band) -> list[float]:
+        return [band.mild, band.moderate, band.marked]
+
+    def distance_from_normal(self, value: float, band: Band) -> float:
+        return max(band.mild - value, 0.0)
+
+    def excess(self, value: float, band: Band | None) -> float:
+        mild = band.mild if band else 0.0
+        return (mild - value) / max(abs(mild), 1e-9)
+
+    def band_text(self, band: Band, unit: str) -> str:
+        return f"< {super().band_text(band, unit)}"
+
+    def how(self) -> str:
+        return "lower is worse (below mild = mild, ...)"
+
+    def graded_against(self, unit: str) -> str | None:
+        return "where lower is worse"
+
+
+@dataclass(frozen=True)
+class OutsideRange(Rule):
+    """Graded as the distance outside ``low``–``high`` (pelvic tilt: 5°–15°); any distance is at least mild."""
+
     low: float = 0.0
     high: float = 0.0
-    note: str = ""
+
+    def graded(self, value: float) -> float:
+        return max(self.low - value, value - self.high, 0.0)
+
+    def thresholds(self, band: Band) -> list[float]:
+        return [t for c in (band.mild, band.moderate, band.marked) for t in (self.low - c, self.high + c)]
+
+    def band_text(self, band: Band, unit: str) -> str:
+        return f"outside {_num(self.low)}–{_num(self.high)}{unit} by > {super().band_text(band, unit)}"
+
+    def how(self) -> str:
+        return f"distance outside {_num(self.low)}–{_num(self.high)}"
+
+    def graded_against(self, unit: str) -> str | None:
+        return f"by how far it lies outside {_num(self.low)}–{_num(self.high)}{unit}"
+
+    def above(self, value: float) -> bool:
+        """True when ``value`` lies on the high side of the range's middle (pelvic tilt: the anterior side)."""
+        return value > (self.low + self.high) / 2
+
+
+def _rule(raw: Mapping[str, Any]) -> Rule:
+    kind, note = raw["kind"], raw.get("note", "")
+    if kind == "above_reference":
+        return AboveReference(note, float(raw["reference"]))
+    if kind == "lower_is_worse":
+        return LowerIsWorse(note)
+    if kind == "outside_range":
+        low, high = raw["range"]
+        return OutsideRange(note, float(low), float(high))
+    raise ValueError(f"default_bands.json: unknown rule kind {kind!r}")
 
 
 @lru_cache(maxsize=1)
 def _defaults() -> dict[str, Any]:
     text = resources.files("posture").joinpath("data/default_bands.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    raw: dict[str, Any] = json.loads(text)
+    return raw
+
+
+@lru_cache(maxsize=1)
+def _rules() -> dict[str, Rule]:
+    return {mid: _rule(raw) for mid, raw in _defaults()["rules"].items()}
 
 
 def default_bands() -> dict[str, Band]:
@@ -63,11 +229,8 @@ def default_bands() -> dict[str, Band]:
 
 
 def rule_for(measurement_id: str) -> Rule:
-    raw = _defaults()["rules"].get(measurement_id)
-    if raw is None:
-        return Rule()
-    low, high = raw.get("range", (0.0, 0.0))
-    return Rule(raw["kind"], float(raw.get("reference", 0.0)), float(low), float(high), raw.get("note", ""))
+    """The grading rule of ``measurement_id`` (:class:`Magnitude` unless the shipped file says otherwise)."""
+    return _rules().get(measurement_id) or Magnitude()
 
 
 # --- settings -------------------------------------------------------------------------
@@ -82,6 +245,12 @@ class Settings:
 
     def band(self, measurement_id: str) -> Band | None:
         return self.bands.get(measurement_id)
+
+
+@lru_cache(maxsize=1)
+def default_settings() -> Settings:
+    """The shipped bands and nothing else (what :func:`posture.analyze` grades with unless told otherwise)."""
+    return Settings(default_bands())
 
 
 def _check_band(mid: str, raw: Any, base: Band | None, where: str) -> Band | None:
@@ -106,7 +275,7 @@ def _check_band(mid: str, raw: Any, base: Band | None, where: str) -> Band | Non
         values["source"] = "practice settings"
     band = Band(**values)
     order = (band.mild, band.moderate, band.marked)
-    descending = rule_for(mid).kind == "lower_is_worse"
+    descending = rule_for(mid).descending
     if not descending and band.mild < 0:
         # |value|, value - reference and the distance outside a range are never negative
         raise SettingsError(f"{where}: bands.{mid}.mild must be zero or more.")
@@ -170,7 +339,7 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     if path is None:
         user_file = default_settings_path()
         if not user_file.is_file():
-            return Settings(default_bands())
+            return default_settings()
         path = user_file
     p = Path(path)
     try:
@@ -199,46 +368,9 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
     return {"bands": out}
 
 
-# --- grading ------------------------------------------------------------------------
-
-
-def _graded_quantity(value: float, rule: Rule) -> float:
-    if rule.kind == "above_reference":
-        return value - rule.reference
-    if rule.kind == "outside_range":
-        return max(rule.low - value, value - rule.high, 0.0)
-    return abs(value)
-
-
-def severity(value: float, band: Band, rule: Rule) -> str:
-    """``normal``/``mild``/``moderate``/``marked`` of ``value`` under ``band`` and ``rule``."""
-    if rule.kind == "lower_is_worse":
-        if value < band.marked:
-            return "marked"
-        if value < band.moderate:
-            return "moderate"
-        return "mild" if value < band.mild else "normal"
-    g = _graded_quantity(value, rule)
-    if g >= band.marked:
-        return "marked"
-    if g >= band.moderate:
-        return "moderate"
-    # ``> 0``: a value at its reference is never a deviation (matters when mild is 0).
-    return "mild" if g >= band.mild and g > 0 else "normal"
-
-
-def thresholds(band: Band, rule: Rule) -> list[float]:
-    """The values at which the severity changes, in the measurement's unit."""
-    cuts = (band.mild, band.moderate, band.marked)
-    if rule.kind == "lower_is_worse":
-        return list(cuts)
-    if rule.kind == "above_reference":
-        return [rule.reference + c for c in cuts]
-    if rule.kind == "outside_range":
-        return [t for c in cuts for t in (rule.low - c, rule.high + c)]
-    return [t for c in cuts for t in (c, -c) if c > 0] + ([0.0] if band.mild == 0 else [])
-
-
-def is_borderline(value: float, uncertainty: float, band: Band, rule: Rule) -> bool:
-    """True when ``value`` lies within ``2 * uncertainty`` of a severity change."""
-    return any(abs(value - t) < 2 * uncertainty for t in thresholds(band, rule))
+def save_settings(settings: Settings, path: str | os.PathLike[str]) -> None:
+    """Write the bands of ``settings`` that differ from the defaults to ``path`` atomically (creating its folder)."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(settings_to_dict(settings), indent=2, ensure_ascii=False) + "\n"
+    atomic_write_bytes(p, text.encode("utf-8"))

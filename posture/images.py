@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .atomic import atomic_write_bytes
 from .errors import ImageError
 
 #: Largest photo accepted, in pixels (a 48 MP phone photo fits; 20000×20000 does not).
@@ -129,8 +130,6 @@ def encode_for_path(image: np.ndarray, path: str | os.PathLike[str]) -> bytes:
 
 def save_image(image: np.ndarray, path: str | os.PathLike[str]) -> None:
     """Write an RGB image atomically, without metadata (the stored copy of a client photo)."""
-    from .document import atomic_write_bytes
-
     atomic_write_bytes(path, encode_for_path(image, path))
 
 

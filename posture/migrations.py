@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from .store_schema import SCHEMA_VERSION, SchemaError, fold_name
+from .errors import SchemaError
+from .store_schema import SCHEMA_VERSION, fold_name
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ re-renders the labels whose text changed.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -46,9 +46,11 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .document import ViewDocument
 from .errors import ImageError
+from .formatting import SEVERITY_LABELS, format_number
 from .frame import PLUMB_LANDMARKS
 from .landmarks import LATERAL_VIEWS, VIEW_LABELS
 from .measurements import definition as measurement_definition
+from .result import worst_severity
 
 RGB = tuple[int, int, int]
 Point = tuple[float, float]
@@ -61,14 +63,6 @@ SEVERITY_COLORS: dict[str | None, RGB] = {
     "marked": (213, 36, 36),
     None: (150, 150, 150),
 }
-SEVERITY_LABELS: dict[str | None, str] = {
-    "normal": "Normal",
-    "mild": "Mild",
-    "moderate": "Moderate",
-    "marked": "Marked",
-    None: "Not graded",
-}
-_RANK = {None: -1, "normal": 0, "mild": 1, "moderate": 2, "marked": 3}
 
 PLUMB_COLOR: RGB = (40, 190, 235)
 REFERENCE_COLOR: RGB = (250, 250, 250)
@@ -84,15 +78,6 @@ _FONT_FILES = {False: "DejaVuSans.ttf", True: "DejaVuSans-Bold.ttf"}
 def severity_color(severity: str | None) -> RGB:
     """The RGB colour of a severity (``None`` or unknown = not graded, grey)."""
     return SEVERITY_COLORS.get(severity, SEVERITY_COLORS[None])
-
-
-def worst_severity(severities: Iterable[str | None]) -> str | None:
-    """The worst of ``severities`` (``None`` when none is graded)."""
-    worst: str | None = None
-    for s in severities:
-        if _RANK.get(s, -1) > _RANK[worst]:
-            worst = s
-    return worst
 
 
 def font_path(bold: bool = False) -> str:
@@ -428,14 +413,6 @@ class _Placer:
 # --- geometry helpers -------------------------------------------------------------
 
 
-def _fmt(value: float, unit: str) -> str:
-    if unit == "deg":
-        return f"{value:.1f}°"
-    if unit in ("px", "%"):
-        return f"{value:.0f} {unit}"
-    return f"{value:.1f} {unit}"
-
-
 def _dashes(p1: np.ndarray, p2: np.ndarray, dash: float, gap: float) -> list[np.ndarray]:
     """Dash segments along p1→p2, each ``(2, 2)``."""
     d = p2 - p1
@@ -656,7 +633,7 @@ class _Builder:
 
     def value(self, mid: str) -> str:
         m = self.m[mid]
-        return _fmt(abs(m["value"]) if mid != "cva" else m["value"], m["unit"])
+        return format_number(abs(m["value"]) if mid != "cva" else m["value"], m["unit"])
 
     # the parts
     def plumb(self) -> np.ndarray | None:
@@ -731,7 +708,9 @@ class _Builder:
             foot = anchor + self.up * float(np.dot(p - anchor, self.up))
             sev = self.sev(mid)
             m = self.m[mid]
-            level = _fmt(abs(m["value"]), m["unit"]) == _fmt(0.0, m["unit"])  # shown as zero: no direction to point
+            level = format_number(abs(m["value"]), m["unit"]) == format_number(
+                0.0, m["unit"]
+            )  # shown as zero: no direction to point
             if len(ids) > 1:  # a derived point (mid-pelvis): a small ring
                 ring = self.s.dot_radius * 0.8
                 self.arrow(foot, p, severity_color(sev), ring + self.s.thin + self.s.u, level)

@@ -35,16 +35,18 @@ from fpdf.fonts import FontFace
 from . import document, grading, images, render
 from . import findings as words
 from .analysis import analyze
+from .atomic import atomic_write_bytes
 from .document import DistanceScale, HeightScale, ViewDocument
-from .errors import DocumentError, ImageError, PostureError
+from .errors import DocumentError, ImageError, ReportError, SessionError
+from .formatting import format_measurement, severity_label, unit_suffix, unit_symbol
 from .frame import PLUMB_LANDMARKS
 from .landmarks import VIEW_LABELS, VIEWS
 from .landmarks import get as landmark
-from .measurements import REGIONS
 from .measurements import definition as measurement_definition
+from .result import Measurement, Result
 
 #: (document, result, annotated RGB image or None) for one view.
-ReportView = tuple[ViewDocument, dict[str, Any], np.ndarray | None]
+ReportView = tuple[ViewDocument, Result, np.ndarray | None]
 
 PAPERS = {"a4": "A4", "letter": "Letter"}
 #: Long side (px) of the annotated photos embedded in the PDF (≈ 330 dpi at the printed size).
@@ -78,11 +80,11 @@ def unprintable_characters(text: str) -> str:
 
 
 def check_printable(what: str, text: str | None) -> None:
-    """Raise :class:`PostureError` (one sentence naming ``what``) when ``text`` has characters the font cannot print."""
+    """Raise :class:`ReportError` (one sentence naming ``what``) when ``text`` has characters the font cannot print."""
     bad = unprintable_characters(text or "")
     if bad:
         shown = " ".join(bad[:8]) + (" …" if len(bad) > 8 else "")
-        raise PostureError(
+        raise ReportError(
             f"{what} has characters the bundled font (DejaVu Sans) cannot print ({shown}): "
             "use Latin, Greek or Cyrillic letters there, or leave it out."
         )
@@ -94,43 +96,17 @@ def _text_on(color: tuple[int, int, int]) -> tuple[int, int, int]:
     return _INK if (0.299 * r + 0.587 * g + 0.114 * b) > 150 else (255, 255, 255)
 
 
-def format_value(m: dict[str, Any]) -> str:
-    """``"+2.4 ± 0.3"`` (signed value ± one standard deviation, in the measurement's unit).
-
-    A value that rounds to zero prints as ``"0.0"``, without a sign (never ``"-0.0"``).
-    """
-    digits = 0 if m["unit"] == "px" else 1
-    value = f"{m['value']:+.{digits}f}"
-    if float(value) == 0:
-        value = value[1:]
-    return f"{value} ± {m['uncertainty']:.{digits}f}"
+def format_value(m: Measurement) -> str:
+    """``"+2.4 ± 0.3"`` as the report's table prints it: signed, one decimal (whole pixels), the unit in its own column."""
+    return format_measurement(m, digits=0 if m["unit"] == "px" else 1, symbol=False)
 
 
-def format_unit(unit: str) -> str:
-    return "°" if unit == "deg" else unit
-
-
-def severity_text(m: dict[str, Any]) -> str:
-    """``"Mild"``, ``"Moderate*"`` (borderline) or ``"Not graded"``."""
-    return render.SEVERITY_LABELS.get(m.get("severity"), "Not graded") + ("*" if m.get("borderline") else "")
-
-
-def format_band(mid: str, m: dict[str, Any]) -> str:
+def format_band(mid: str, m: Measurement) -> str:
     """The band's thresholds as the grading applies them (mild / moderate / marked)."""
-    band = m.get("band")
+    band = m["band"]
     if not band:
         return "–"
-    unit = format_unit(m["unit"])
-    unit = unit if unit == "°" else f" {unit}"
-    nums = [f"{band[k]:g}" for k in ("mild", "moderate", "marked")]
-    rule = grading.rule_for(mid)
-    if rule.kind == "lower_is_worse":
-        return f"< {nums[0]} / {nums[1]} / {nums[2]}{unit}"
-    if rule.kind == "above_reference":
-        return f"{rule.reference:g}{unit} + {nums[0]} / {nums[1]} / {nums[2]}{unit}"
-    if rule.kind == "outside_range":
-        return f"outside {rule.low:g}–{rule.high:g}{unit} by > {nums[0]} / {nums[1]} / {nums[2]}{unit}"
-    return f"{nums[0]} / {nums[1]} / {nums[2]}{unit}"
+    return grading.rule_for(mid).band_text(grading.Band(**band), unit_suffix(m["unit"]))
 
 
 def band_source(m: dict[str, Any]) -> str:
@@ -189,50 +165,6 @@ def calibration_summary(doc: ViewDocument, result: dict[str, Any]) -> str:
     return f"vertical: {vertical}; scale: {scale}; postural plumb line: {plumb}; placement error {result.get('landmark_sigma_px', 0):.1f} px."
 
 
-def ranked_findings(views: Sequence[ReportView]) -> list[dict[str, Any]]:
-    """Every view's findings ranked together (severity, then region), each with its ``view``."""
-    out = []
-    for doc, result, _ in views:
-        for order, f in enumerate(result.get("findings", [])):
-            out.append({**f, "view": doc.view, "_order": order})
-    rank = grading.SEVERITY_RANK
-    out.sort(
-        key=lambda f: (
-            -rank.get(f["severity"], -1),
-            REGIONS.index(f["region"]) if f["region"] in REGIONS else len(REGIONS),
-            VIEWS.index(f["view"]),
-            f["_order"],
-        )
-    )
-    return [{k: v for k, v in f.items() if k != "_order"} for f in out]
-
-
-def report_referrals(views: Sequence[ReportView]) -> list[str]:
-    """Every referral prompt of the views, once each, most important finding first.
-
-    Besides the findings' own prompts this includes the fixed-rule ones that
-    have no finding to carry them (a leg length difference of 2 cm or more that
-    a practice's band grades normal or does not grade): the analysis lists
-    those among its warnings, and the report must not lose them.
-    """
-    out: list[str] = []
-    for f in ranked_findings(views):
-        if f.get("referral") and f["referral"] not in out:
-            out.append(f["referral"])
-    for _doc, result, _ in views:
-        measured = [{"id": mid, **m} for mid, m in result["measurements"].items()]
-        for r in words.referrals_without_finding(measured, result.get("findings", [])):
-            if r not in out:
-                out.append(r)
-    return out
-
-
-def combined_plan(views: Sequence[ReportView]) -> list[dict[str, Any]]:
-    """The treatment-planning starter of all views together (NMT stage order, by region)."""
-    measured = [{"id": mid, **m} for _, result, _ in views for mid, m in result.get("measurements", {}).items()]
-    return words.build_plan(words.build_findings(measured))
-
-
 class _PDF(FPDF):
     footer_text = ""
 
@@ -259,7 +191,7 @@ class _Writer:
     def __init__(self, paper: str, client: str | None, date: str):
         fmt = PAPERS.get(paper.lower())
         if fmt is None:
-            raise PostureError(f"Unknown paper size {paper!r}: use a4 or letter.")
+            raise ReportError(f"Unknown paper size {paper!r}: use a4 or letter.")
         pdf = _PDF(orientation="P", unit="mm", format=fmt)
         pdf.set_margins(15, 15, 15)
         pdf.set_auto_page_break(True, margin=16)
@@ -346,9 +278,7 @@ class _Writer:
         color = render.severity_color(severity)
         self.pdf.set_fill_color(*color)
         self.font(8, True, _text_on(color))
-        self.pdf.cell(
-            w, h, render.SEVERITY_LABELS.get(severity, "Not graded") + ("*" if borderline else ""), align="C", fill=True
-        )
+        self.pdf.cell(w, h, severity_label(severity, borderline), align="C", fill=True)
 
 
 def _finding_rows(w: _Writer, found: list[dict[str, Any]], with_view: bool) -> None:
@@ -393,9 +323,12 @@ def _measurement_table(w: _Writer, result: dict[str, Any]) -> None:
             row = table.row()
             row.cell(f"**{_md(m['label'])}**\n{_md(m['direction'])}")
             row.cell(format_value(m))
-            row.cell(format_unit(m["unit"]))
+            row.cell(unit_symbol(m["unit"]))
             color = render.severity_color(m.get("severity"))
-            row.cell(severity_text(m), style=FontFace(emphasis="BOLD", color=_text_on(color), fill_color=color))
+            row.cell(
+                severity_label(m["severity"], m["borderline"]),
+                style=FontFace(emphasis="BOLD", color=_text_on(color), fill_color=color),
+            )
             row.cell(format_band(mid, m))
             row.cell(_md(band_source(m)), style=FontFace(size_pt=6.8, color=_MUTED))
 
@@ -493,16 +426,10 @@ def _reference_rules(views: Sequence[ReportView]) -> str:
     seen: dict[str, list[str]] = {}
     for _doc, result, _ in views:
         for mid, m in result["measurements"].items():
-            if not m.get("band"):
+            if not m["band"]:
                 continue
-            rule = grading.rule_for(mid)
-            if rule.kind == "above_reference":
-                what = f"by how far it exceeds {rule.reference:g}{format_unit(m['unit'])}"
-            elif rule.kind == "outside_range":
-                what = f"by how far it lies outside {rule.low:g}–{rule.high:g}{format_unit(m['unit'])}"
-            elif rule.kind == "lower_is_worse":
-                what = "where lower is worse"
-            else:
+            what = grading.rule_for(mid).graded_against(unit_symbol(m["unit"]))
+            if what is None:
                 continue
             label = m["label"].split(" (")[0]  # "Q angle (right)" and "Q angle (left)" are one rule
             if label[1:2].islower():  # mid-sentence: "pelvic tilt", but "Q angle"
@@ -585,12 +512,12 @@ def build_report(
     ``notes`` and ``precautions`` are free text (any script); ``date`` is
     printed as given (default: today, ISO); ``paper`` is ``"a4"`` or
     ``"letter"``; ``settings_path`` names the practice settings file when one
-    graded the results. Raises :class:`PostureError` for an unknown paper, no
+    graded the results. Raises :class:`ReportError` for an unknown paper, no
     views, or free text the bundled font cannot print (see
     :func:`unprintable_characters`).
     """
     if not views:
-        raise PostureError("There is no view to report on.")
+        raise ReportError("There is no view to report on.")
     check_printable("The client name", client)
     check_printable("The notes", notes)
     check_printable("The precautions", precautions)
@@ -624,7 +551,7 @@ def build_report(
         w.boxed("Notes", notes, _ACCENT)
 
     # --- key observations
-    found = ranked_findings(views)
+    found = words.ranked_findings([r for _, r, _ in views])
     w.heading("Key observations")
     counts = {s: sum(1 for f in found if f["severity"] == s) for s in ("marked", "moderate", "mild")}
     if found:
@@ -638,7 +565,7 @@ def build_report(
         _finding_rows(w, found, with_view=len(views) > 1)
     else:
         w.para("Every graded measurement lies within its normal band.", 9.5, _MUTED)
-    referrals = report_referrals(views)
+    referrals = words.all_referrals([r for _, r, _ in views])
     w.heading("Referral prompts")
     if referrals:
         for r in referrals:
@@ -659,7 +586,7 @@ def build_report(
         9,
         _MUTED,
     )
-    plan = combined_plan(views)
+    plan = words.combined_plan([r for _, r, _ in views])
     if not plan:
         w.para("No observation outside the normal bands, so there is nothing to plan from these photos.", 9.5)
     for stage in plan:
@@ -713,7 +640,7 @@ def find_view_documents(session_dir: str | os.PathLike[str]) -> list[Path]:
     """The ``*.json`` files of ``session_dir`` that are meant as view documents (see :func:`_is_view_document`), by name."""
     d = Path(session_dir)
     if not d.is_dir():
-        raise PostureError(f"No such session folder: {d}.")
+        raise SessionError(f"No such session folder: {d}.")
     return [p for p in sorted(d.glob("*.json")) if p.is_file() and _is_view_document(p)]
 
 
@@ -737,14 +664,15 @@ def load_session(
 
     Every document must be valid and (with ``photos``) its photo must be
     there: a malformed document, a missing or unreadable photo, or a folder
-    with no view document raises a :class:`PostureError` of one sentence that
+    with no view document raises a :class:`SessionError`, :class:`DocumentError` or
+    :class:`ImageError` of one sentence that
     names the file, so a report never silently leaves a view or a photo out.
     ``photos=False`` reports the measurements without any photo (for sharing
     the numbers without the images).
     """
     paths = find_view_documents(session_dir)
     if not paths:
-        raise PostureError(f"No view documents in {session_dir}: expected *.json files with schema_version, view and landmarks.")
+        raise SessionError(f"No view documents in {session_dir}: expected *.json files with schema_version, view and landmarks.")
     out: list[ReportView] = []
     for p in paths:
         try:
@@ -791,4 +719,4 @@ def annotate_for_report(
 
 def write_report(path: str | os.PathLike[str], pdf: bytes) -> None:
     """Save the PDF atomically (temp file, fsync, rename)."""
-    document.atomic_write_bytes(path, pdf)
+    atomic_write_bytes(path, pdf)

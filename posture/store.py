@@ -72,17 +72,23 @@ from sqlalchemy.engine import URL
 
 from . import document as docs
 from . import images
-from .errors import ImageError
+from .atomic import fsync_dir, write_new_file
+from .errors import (
+    ConflictError,
+    CorruptRecordError,
+    ImageError,
+    MissingFileError,
+    NotFoundError,
+    ResultError,
+    SchemaError,
+    StoreError,
+)
 from .landmarks import VIEWS
 from .migrations import current_version, migrate
+from .result import check_result
 from .store_schema import (
     ID_RE,
     SCHEMA_VERSION,
-    CorruptRecordError,
-    MissingFileError,
-    NotFoundError,
-    SchemaError,
-    StoreError,
     clients,
     files,
     fold_name,
@@ -100,8 +106,8 @@ __all__ = [
     "DATA_DIR_ENV", "PRECAUTION_KEYS", "PRECAUTION_LABELS", "SEX_LABELS", "CLIENT_FIELDS",
     "Store", "default_data_dir", "Precautions", "Client", "ClientSummary", "Visit", "VisitSummary",
     "RevisionSummary", "ViewRecord", "StoredFile", "ViewDraft", "VisitDraft", "ImportedRevision", "ImportSummary",
-    "StoreError", "NotFoundError", "MissingFileError", "CorruptRecordError", "SchemaError", "fold_name",
-    "jpeg_is_clean", "clean_jpeg", "check_result",
+    "StoreError", "NotFoundError", "ConflictError", "MissingFileError", "CorruptRecordError", "SchemaError", "fold_name",
+    "jpeg_is_clean", "clean_jpeg",
 ]  # fmt: skip
 
 DATA_DIR_ENV = "POSTURE_DATA_DIR"
@@ -484,28 +490,6 @@ def _make_private_dir(path: Path) -> None:
         raise StoreError(f"Cannot create the data folder {path}: {e.strerror}.") from None
 
 
-def _fsync_dir(path: Path) -> None:
-    """Make renames and new entries in ``path`` durable (no-op where folders cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _write_file(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
 def _remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
     with contextlib.suppress(OSError):
@@ -723,34 +707,14 @@ def _client_from_row(row: Any) -> Client:
     )
 
 
-def _finite(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def check_result(result: Any, view: str) -> str:
-    """Check the shape :mod:`posture.compare` relies on; return the result's JSON text or raise :class:`StoreError`.
-
-    A result is the spec's result object of ``view``: ``schema_version`` 1 and
-    ``measurements`` mapping ids to objects with a finite ``value``, a finite
-    ``uncertainty`` ≥ 0 and a ``unit``.
-    """
-    if not isinstance(result, Mapping):
-        raise StoreError(f"The result of the {view} view must be the analysis result object.")
-    if result.get("view") != view:
-        raise StoreError(
-            f"The result given for the {view} view is the result of another view ({str(result.get('view'))[:20]!r})."
-        )
-    if result.get("schema_version") != 1:
-        raise StoreError(f"The result of the {view} view has an unsupported schema_version (expected 1).")
-    ms = result.get("measurements")
-    if not isinstance(ms, Mapping):
-        raise StoreError(f"The result of the {view} view has no measurements object.")
-    for mid, m in ms.items():
-        ok = isinstance(m, Mapping) and _finite(m.get("value")) and _finite(m.get("uncertainty")) and m["uncertainty"] >= 0
-        if not ok or not isinstance(m.get("unit"), str):
-            raise StoreError(f"The result of the {view} view has a malformed measurement {str(mid)[:40]!r}.")
+def _result_json(result: Any, view: str) -> str:
+    """The JSON text the store keeps for a result of ``view``, after :func:`posture.result.check_result`."""
     try:
-        return canonical_json(dict(result))
+        checked = check_result(result, view)
+    except ResultError as e:
+        raise StoreError(str(e)) from None
+    try:
+        return canonical_json(dict(checked))
     except (TypeError, ValueError) as e:
         raise StoreError(f"The result of the {view} view cannot be stored as JSON ({e}).") from None
 
@@ -1139,7 +1103,7 @@ class Store:
         """
         base = self.get_visit(visit_id)
         if base_revision is not None and base.revision != base_revision:
-            raise StoreError(self._conflict_message(base.revision, base_revision))
+            raise ConflictError(self._conflict_message(base.revision, base_revision))
         client = self.get_client(base.client_id)
         plan = self._plan(client, draft, visit_id)
         plan.new_visit = False
@@ -1233,7 +1197,7 @@ class Store:
                 from .analysis import analyze  # local: analysis pulls in the whole measurement core
 
                 result = analyze(doc)
-            result_json = check_result(result, view)
+            result_json = _result_json(result, view)
             if ids is None and vd.result is not None:
                 _check_result_matches(result, doc)
             view_rows.append((view, docs.dumps(doc), result_json))
@@ -1266,7 +1230,7 @@ class Store:
         for f in plan.files:
             target = folder / f.name
             if f.data is not None:
-                _write_file(target, f.data)
+                write_new_file(target, f.data)
                 continue
             assert f.source is not None
             try:
@@ -1274,10 +1238,10 @@ class Store:
             except FileNotFoundError:
                 raise MissingFileError(f"The stored {f.source.name} to keep is missing from the data folder.") from None
             except OSError:  # no hard links here: copy
-                _write_file(target, f.source.path.read_bytes())
+                write_new_file(target, f.source.path.read_bytes())
             if _sha256(target.read_bytes()) != f.sha256:
                 raise MissingFileError(f"The stored {f.source.name} to keep is damaged (its content does not match the record).")
-        _fsync_dir(folder)
+        fsync_dir(folder)
         return folder
 
     def _commit(self, plans: Iterable[_RevisionPlan], client_row: Mapping[str, Any] | None = None) -> str | None:
@@ -1298,11 +1262,11 @@ class Store:
                         final = self._folder(plan.client_id, plan.revision_id)
                         if not final.parent.exists():
                             final.parent.mkdir(mode=0o700, exist_ok=True)
-                            _fsync_dir(self.files_dir)
+                            fsync_dir(self.files_dir)
                         os.rename(staged, final)
                         staged = None
                         published.append(final)
-                        _fsync_dir(final.parent)
+                        fsync_dir(final.parent)
                         for f in plan.files:
                             f.data = None
                     done.append(plan)
@@ -1347,7 +1311,7 @@ class Store:
             if plan.new_visit is True or v.client_id != plan.client_id:
                 raise StoreError(f"Visit {plan.visit_id} already exists for another client.")
             if plan.base_number is not None and v.revision_count != plan.base_number:
-                raise StoreError(self._conflict_message(v.revision_count, plan.base_number))
+                raise ConflictError(self._conflict_message(v.revision_count, plan.base_number))
             number = v.revision_count + 1
             conn.execute(
                 update(visits)
@@ -1482,7 +1446,7 @@ class Store:
                 try:
                     result = json.loads(vr.result)
                     check_result(result, vr.view)
-                except (TypeError, ValueError, StoreError):
+                except (TypeError, ValueError, ResultError):
                     result = None
                     vp.append(f"The stored result of the {vr.view} view is damaged (not a valid result): analyse it again.")
             photo = next((f for f in stored if f.role == "photo" and f.view == vr.view), None)
@@ -1710,7 +1674,7 @@ class Store:
                 if doc.view != vr.view:
                     raise ValueError
                 check_result(json.loads(vr.result), vr.view)
-            except (docs.DocumentError, TypeError, ValueError, StoreError):
+            except (docs.DocumentError, TypeError, ValueError, ResultError):
                 problems.append(f"Revision {vr.revision_id}: the {vr.view} view is damaged.")
         referenced: set[tuple[str, str]] = set()
         for fr in file_rows:

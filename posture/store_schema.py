@@ -19,35 +19,10 @@ import unicodedata
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Table, Text, UniqueConstraint
 
-from .errors import PostureError
-
 #: The schema version this code writes (the last migration step).
 SCHEMA_VERSION = 2
 
 ID_RE = re.compile(r"^[0-9a-f]{32}$")
-
-
-# --- errors ---------------------------------------------------------------------------
-
-
-class StoreError(PostureError):
-    """The client file cannot do what was asked; the message is one sentence fit to show."""
-
-
-class NotFoundError(StoreError):
-    """No client, visit or revision with that id."""
-
-
-class MissingFileError(StoreError):
-    """A photo, annotated image or report a record refers to is missing or damaged on disk."""
-
-
-class CorruptRecordError(StoreError):
-    """A database row cannot be read (e.g. invalid JSON written by something else)."""
-
-
-class SchemaError(StoreError):
-    """The database is newer than this code, or not a Posture database at all."""
 
 
 # --- names ----------------------------------------------------------------------------

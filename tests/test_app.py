@@ -294,7 +294,7 @@ def test_settings_rows_round_trip_and_refuse_bad_bands(tmp_path):
             r["graded"] = False
     s = settings_store.settings_from_rows(rows)
     path = tmp_path / "cfg" / "settings.json"
-    settings_store.save(s, path)
+    grading.save_settings(s, path)
     saved = json.loads(path.read_text())
     assert saved == {
         "bands": {"head_tilt": {"mild": 2.5, "moderate": 5.0, "marked": 8.0, "source": "our clinic"}, "body_lean": None}
@@ -317,9 +317,9 @@ def test_settings_path_follows_the_environment(monkeypatch, tmp_path):
     from ui import settings_store
 
     monkeypatch.setenv("POSTURE_SETTINGS", str(tmp_path / "x.json"))
-    assert settings_store.settings_path() == tmp_path / "x.json"
+    assert grading.default_settings_path() == tmp_path / "x.json"
     monkeypatch.delenv("POSTURE_SETTINGS")
-    assert settings_store.settings_path().name == "settings.json"
+    assert grading.default_settings_path().name == "settings.json"
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     settings, problem = settings_store.load(bad)

@@ -294,7 +294,7 @@ HOSTILE = {
             _first_photo(m)[: -len("jpg")] + "result.json",
             b'{"view": "anterior", "schema_version": 1, "measurements": {"head_tilt": {"value": "big"}}}',
         ),
-        "malformed measurement",
+        "anterior view is malformed",
     ),
     "altered photo": (
         lambda m: _replace_member(

@@ -55,7 +55,7 @@ EPS = 1e-9
 
 
 def sev(mid: str, value: float, band: Band | None = None) -> str:
-    return grading.severity(value, band or grading.default_bands()[mid], grading.rule_for(mid))
+    return grading.rule_for(mid).severity(value, band or grading.default_bands()[mid])
 
 
 def test_default_bands_match_the_spec():
@@ -133,7 +133,7 @@ def test_pelvic_tilt_distance_outside_5_to_15():
 
 
 def border(mid: str, value: float, u: float) -> bool:
-    return grading.is_borderline(value, u, grading.default_bands()[mid], grading.rule_for(mid))
+    return grading.rule_for(mid).is_borderline(value, u, grading.default_bands()[mid])
 
 
 def test_borderline_within_two_uncertainties():
@@ -202,8 +202,8 @@ def test_settings_from_dict_overrides_one_band():
     s = grading.settings_from_dict(OVERRIDE)
     assert s.band("head_tilt") == Band(2.5, 5, 8, "our clinic")
     assert s.band("shoulder_tilt") == grading.default_bands()["shoulder_tilt"]
-    assert grading.severity(2.4, s.band("head_tilt"), Rule()) == "normal"
-    assert grading.severity(2.4, grading.default_bands()["head_tilt"], Rule()) == "mild"
+    assert Rule().severity(2.4, s.band("head_tilt")) == "normal"
+    assert Rule().severity(2.4, grading.default_bands()["head_tilt"]) == "mild"
 
 
 def test_settings_file_and_env(tmp_path, monkeypatch):

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from posture import analyze, cli, findings, grading
 from posture.document import loads, parse_document
 from posture.errors import DocumentError, SettingsError
+from posture.result import severity_rank
 
 W, H = 2000, 3000
 VERTICAL = {"p1": [50, 2900], "p2": [50, 100]}  # exactly vertical: X = x, Y = -y
@@ -440,7 +441,7 @@ def test_band_sources_are_the_spec_s_words():
 
 
 def _sev(mid, v):
-    return grading.severity(v, grading.default_bands()[mid], grading.rule_for(mid))
+    return grading.rule_for(mid).severity(v, grading.default_bands()[mid])
 
 
 def test_special_rules_at_their_edges():
@@ -644,7 +645,7 @@ def test_result_types_and_json_cleanliness():
     # one finding per graded non-normal measurement, most severe first
     graded = {k for k, m in res["measurements"].items() if m["severity"] not in (None, "normal")}
     assert {f["measurement"] for f in res["findings"]} == graded and len(res["findings"]) == len(graded)
-    ranks = [grading.SEVERITY_RANK[f["severity"]] for f in res["findings"]]
+    ranks = [severity_rank(f["severity"]) for f in res["findings"]]
     assert ranks == sorted(ranks, reverse=True)
     assert [p["stage"] for p in res["plan"]] == sorted(p["stage"] for p in res["plan"])
     # full precision: values are not rounded for display
@@ -656,9 +657,9 @@ def test_result_types_and_json_cleanliness():
 
 
 def _finding(mid, v, unit="cm", severity="mild", region="head and neck", extra=None):
-    m = {"id": mid, "value": v, "unit": unit, "severity": severity, "region": region,
+    m = {"value": v, "unit": unit, "severity": severity, "region": region,
          "band": grading.default_bands().get(mid, grading.Band(1, 2, 3, "x")).as_dict(), **(extra or {})}  # fmt: skip
-    return findings.public(findings.build_findings([m]))[0]
+    return findings.public(findings.build_findings({mid: m}))[0]
 
 
 def test_consider_lists_are_phrased_as_things_to_consider():
@@ -985,12 +986,12 @@ def test_a_zero_mean_falls_back_to_the_view_default_in_a_rolled_photo_too(roll, 
 
 def test_plan_names_each_muscle_once_with_its_side():
     """A head tilt (SCM on the low side) with a head shift (SCM unsided): the plan says "sternocleidomastoid (right)" once."""
-    ms = [
-        {"id": "head_tilt", "value": 4.0, "unit": "deg", "severity": "mild", "region": "head and neck",
-         "band": grading.default_bands()["head_tilt"].as_dict()},
-        {"id": "head_shift", "value": 2.5, "unit": "cm", "severity": "moderate", "region": "head and neck",
-         "band": grading.default_bands()["head_shift"].as_dict()},
-    ]  # fmt: skip
+    ms = {
+        "head_tilt": {"value": 4.0, "unit": "deg", "severity": "mild", "region": "head and neck",
+                      "band": grading.default_bands()["head_tilt"].as_dict()},
+        "head_shift": {"value": 2.5, "unit": "cm", "severity": "moderate", "region": "head and neck",
+                       "band": grading.default_bands()["head_shift"].as_dict()},
+    }  # fmt: skip
     found = findings.build_findings(ms)
     plain = [c for f in findings.public(found) for c in f["consider"]]
     assert any(c.startswith("sternocleidomastoid:") for c in plain), "the shift alone names the muscle without a side"

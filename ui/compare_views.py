@@ -15,6 +15,7 @@ import streamlit as st
 from posture import landmarks
 from posture.compare import Change, TrendSeries, ViewComparison, compare_visits, trends
 from posture.errors import PostureError
+from posture.formatting import format_number, unit_symbol
 from posture.store import Store, Visit
 
 from . import format as fmt
@@ -29,7 +30,7 @@ VERDICT_STYLE: dict[str, tuple[str, str]] = {
 
 
 def _num(value: float | None, unit: str | None) -> str:
-    return "–" if value is None or unit is None else fmt.fmt_number(value, unit)
+    return "–" if value is None or unit is None else format_number(value, unit)
 
 
 def change_table_html(vc: ViewComparison, before_label: str, after_label: str) -> str:
@@ -177,13 +178,13 @@ def _view_comparison_ui(store: Store, before: Visit, after: Visit, view: str, vc
 
 
 def _series_label(s: TrendSeries) -> str:
-    return f"{landmarks.VIEW_LABELS[s.view].split(' (')[0]} · {s.label} ({fmt.unit_symbol(s.unit)})"
+    return f"{landmarks.VIEW_LABELS[s.view].split(' (')[0]} · {s.label} ({unit_symbol(s.unit)})"
 
 
 def trend_chart(series: TrendSeries) -> alt.LayerChart:
     """Values over time with a ±2·uncertainty band (what a change has to beat)."""
     df = pd.DataFrame(series.records())
-    unit = fmt.unit_symbol(series.unit)
+    unit = unit_symbol(series.unit)
     base = alt.Chart(df).encode(x=alt.X("date:T", title="Visit"))
     band = base.mark_area(opacity=0.15).encode(y=alt.Y("low:Q", title=f"{series.label} ({unit})"), y2="high:Q")
     line = base.mark_line(point=True).encode(

@@ -12,26 +12,14 @@ from html import escape
 from typing import Any
 
 from posture import measurements
-from posture.render import SEVERITY_COLORS, SEVERITY_LABELS
-
-_UNIT = {"deg": "°", "cm": " cm", "px": " px", "%": " %"}
-_DECIMALS = {"deg": 1, "cm": 1, "px": 0, "%": 0}
-
-
-def unit_symbol(unit: str) -> str:
-    """``"°"``, ``"cm"``, ``"px"``, ``"%"``: the unit as written after a number."""
-    return _UNIT.get(unit, unit).strip()
+from posture.formatting import SEVERITY_LABELS, format_number
+from posture.render import SEVERITY_COLORS
+from posture.result import Measurement
 
 
-def fmt_number(value: float, unit: str) -> str:
-    d = _DECIMALS.get(unit, 2)
-    return f"{value:.{d}f}{_UNIT.get(unit, ' ' + unit)}"
-
-
-def fmt_value(m: dict[str, Any]) -> str:
-    """``"2.4° ± 0.3°"``: the value with one standard deviation."""
-    unit = m["unit"]
-    return f"{fmt_number(m['value'], unit)} ± {fmt_number(m['uncertainty'], unit)}"
+def fmt_value(m: Measurement) -> str:
+    """``"2.4° ± 0.3°"``: the value with one standard deviation (the app's table)."""
+    return f"{format_number(m['value'], m['unit'])} ± {format_number(m['uncertainty'], m['unit'])}"
 
 
 def fmt_band(m: dict[str, Any]) -> str:
@@ -40,8 +28,8 @@ def fmt_band(m: dict[str, Any]) -> str:
         return "not graded (no band)" if m["unit"] != "px" else "not graded: no scale, so the value is in pixels"
     u = m["unit"]
     return (
-        f"mild {fmt_number(band['mild'], u)}, moderate {fmt_number(band['moderate'], u)}, "
-        f"marked {fmt_number(band['marked'], u)} ({band['source']})"
+        f"mild {format_number(band['mild'], u)}, moderate {format_number(band['moderate'], u)}, "
+        f"marked {format_number(band['marked'], u)} ({band['source']})"
     )
 
 

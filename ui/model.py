@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from posture import analysis, document, grading, images, landmarks
+from posture import analysis, document, frame, grading, images, landmarks
 from posture.document import Calibration, DistanceScale, HeightScale, PlacedLandmark, ViewDocument
 from posture.errors import DocumentError, ImageError
 
@@ -328,18 +328,8 @@ class ViewState:
 
     # -- reading ---------------------------------------------------------------------
     def suggested_facing(self) -> str | None:
-        """Lateral views: which way the landmarks say the client faces (eye ahead of tragus, ASIS ahead of PSIS).
-
-        ``None`` when there is nothing to go by or the two clues disagree.
-        """
-        if self.view not in landmarks.LATERAL_VIEWS:
-            return None
-        lms = self.doc.landmarks
-        votes = set()
-        for front, back in (("eye_canthus", "tragus"), ("asis", "psis")):
-            if front in lms and back in lms and lms[front].x != lms[back].x:
-                votes.add("right" if lms[front].x > lms[back].x else "left")
-        return votes.pop() if len(votes) == 1 else None
+        """Lateral views: which way the landmarks say the client faces (see :func:`posture.frame.suggested_facing`)."""
+        return frame.suggested_facing(self.doc)
 
     def analyze(self, settings: grading.Settings) -> dict[str, Any] | None:
         """The core's result for this view, or ``None`` without a photo."""

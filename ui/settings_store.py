@@ -1,28 +1,20 @@
-"""Where the practice's grading bands live, and the table the settings page edits.
+"""The practice's grading bands in the app: loading them without losing a broken file, and the table the settings page edits.
 
-The file is the one the core reads (``posture.grading``): ``$POSTURE_SETTINGS``
-when set, else ``settings.json`` in the per-user config folder
-(``platformdirs.user_config_dir("posture")``). It holds only the bands that
-differ from the defaults and is written atomically.
+The file is the one the command line reads (:func:`posture.grading.default_settings_path`:
+``$POSTURE_SETTINGS`` when set, else ``settings.json`` in the per-user config
+folder); :func:`posture.grading.save_settings` writes it.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
 
 from posture import grading, landmarks, measurements
-from posture.document import atomic_write_bytes
 from posture.errors import SettingsError
 
 COLUMNS = ("measurement", "id", "graded", "mild", "moderate", "marked", "source", "how graded")
-
-
-def settings_path() -> Path:
-    """``$POSTURE_SETTINGS`` or the default per-user settings file (which may not exist yet): the file the core reads."""
-    return grading.default_settings_path()
 
 
 def load(path: Path) -> tuple[grading.Settings, str | None]:
@@ -31,12 +23,12 @@ def load(path: Path) -> tuple[grading.Settings, str | None]:
     A broken file is reported and left alone (the defaults are used), never overwritten unasked.
     """
     if not path.exists():
-        return grading.Settings(grading.default_bands()), None
+        return grading.default_settings(), None
     try:
         return grading.load_settings(path), None
     except SettingsError as exc:
         problem = f"The settings file could not be used, so the default bands apply: {exc}"
-        return grading.Settings(grading.default_bands()), problem
+        return grading.default_settings(), problem
 
 
 def _labels() -> dict[str, str]:
@@ -45,17 +37,6 @@ def _labels() -> dict[str, str]:
         for d in measurements.definitions(view):
             out.setdefault(d.id, d.label)
     return out
-
-
-def _how(mid: str) -> str:
-    rule = grading.rule_for(mid)
-    if rule.kind == "lower_is_worse":
-        return "lower is worse (below mild = mild, ...)"
-    if rule.kind == "above_reference":
-        return f"value − {rule.reference:g} against the band"
-    if rule.kind == "outside_range":
-        return f"distance outside {rule.low:g}–{rule.high:g}"
-    return "|value| against the band"
 
 
 def table_rows(settings: grading.Settings) -> list[dict[str, Any]]:
@@ -75,7 +56,7 @@ def table_rows(settings: grading.Settings) -> list[dict[str, Any]]:
                 "moderate": base.moderate if base else None,
                 "marked": base.marked if base else None,
                 "source": base.source if base else "",
-                "how graded": _how(mid),
+                "how graded": grading.rule_for(mid).how(),
             }
         )
     return rows
@@ -113,10 +94,3 @@ def settings_from_rows(rows: list[dict[str, Any]]) -> grading.Settings:
         return grading.settings_from_dict({"bands": bands}, where="grading bands")
     except SettingsError as exc:
         raise SettingsError(str(exc).replace("grading bands: ", "")) from None
-
-
-def save(settings: grading.Settings, path: Path) -> None:
-    """Write the bands that differ from the defaults to ``path`` atomically (creating its folder)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(grading.settings_to_dict(settings), indent=2, ensure_ascii=False) + "\n"
-    atomic_write_bytes(path, text.encode("utf-8"))

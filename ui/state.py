@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from posture import grading
 from posture.store import Store, default_data_dir
 
 from . import settings_store
@@ -23,7 +24,7 @@ def get() -> Assessment:
     """The session's assessment, created on first use with the practice's grading settings."""
     a = st.session_state.get(ASSESSMENT_KEY)
     if a is None:
-        path = settings_store.settings_path()
+        path = grading.default_settings_path()
         settings, problem = settings_store.load(path)
         a = Assessment(settings=settings)
         st.session_state[ASSESSMENT_KEY] = a

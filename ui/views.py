@@ -13,16 +13,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from posture import images, landmarks, render
+from posture import frame, grading, images, landmarks, render
 from posture.errors import SettingsError
+from posture.result import warnings_except
 
 from . import client_file, settings_store, state
 from . import format as fmt
 from .editor import landmark_editor
 from .model import Assessment, ViewState
-
-_NO_VERTICAL_WARNING = "No plumb-line calibration"
-
 
 # --- 0 · header and the assessment menu --------------------------------------------------
 
@@ -283,10 +281,9 @@ def editor_ui(vs: ViewState) -> None:
 
 
 def _warnings(vs: ViewState, result: dict[str, Any]) -> list[str]:
-    out = list(result["warnings"])
-    if vs.vertical_mode == "level":
-        out = [w for w in out if not w.startswith(_NO_VERTICAL_WARNING)]
-    return out
+    if vs.vertical_mode == "level":  # the therapist said the photo is level: no need to warn that it is trusted
+        return warnings_except(result, frame.NO_VERTICAL)
+    return list(result["warnings"])
 
 
 def measurements_ui(vs: ViewState, result: dict[str, Any]) -> None:
@@ -419,7 +416,7 @@ def downloads_ui(a: Assessment, vs: ViewState, result: dict[str, Any]) -> None:
 
 
 def settings_ui(a: Assessment) -> None:
-    path = settings_store.settings_path()
+    path = grading.default_settings_path()
     with st.expander("Practice settings: grading bands"):
         problem = st.session_state.get("settings_problem")
         if problem:
@@ -451,7 +448,7 @@ def settings_ui(a: Assessment) -> None:
         if c1.button("Save the bands", type="primary", key="save_bands"):
             try:
                 settings = settings_store.settings_from_rows(edited.to_dict("records"))
-                settings_store.save(settings, path)
+                grading.save_settings(settings, path)
             except SettingsError as exc:
                 st.error(str(exc))
             except OSError as exc:
@@ -461,9 +458,7 @@ def settings_ui(a: Assessment) -> None:
                 st.session_state["settings_problem"] = None
                 st.success(f"Saved. Every view is graded with these bands now ({path}).")
         if c2.button("Restore the defaults", key="reset_bands"):
-            from posture import grading
-
-            a.settings = grading.Settings(grading.default_bands())
+            a.settings = grading.default_settings()
             st.session_state["bands_version"] = version + 1
             st.info("Default bands restored on screen; click “Save the bands” to keep them.")
             st.rerun()
