@@ -9,7 +9,7 @@ views.flash_ui()
 store = client_views.store_or_none()
 if store is None:
     st.stop()
-client_id = st.session_state.get("open_client")
+client_id = state.session().open_client
 if client_id:
     client_views.client_page_ui(store, state.get(), client_id)
 else:

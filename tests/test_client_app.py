@@ -19,6 +19,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from posture.store import Precautions, Store
+from ui.state import SESSION_KEY
 
 REPO = Path(__file__).resolve().parents[1]
 APP = str(REPO / "app.py")
@@ -114,7 +115,7 @@ def test_client_record_visit_reopen_revision_compare_erase(store):
     # reopen it from her page (a fresh session, as another day), move the left acromion down, save: revision 2
     at = _app()
     at.switch_page("pages/clients.py").run()
-    at.session_state["open_client"] = client.id
+    at.session_state[SESSION_KEY].open_client = client.id
     at.run()
     at.button(key=f"open_visit_{summary.id}").click().run()
     _follow(at)
@@ -122,7 +123,7 @@ def test_client_record_visit_reopen_revision_compare_erase(store):
     assert a.link.visit_id == summary.id and a.link.revision == 1
     assert a.views["anterior"].doc.landmarks["acromion_l"].xy == (truth["acromion_l"]["x"], truth["acromion_l"]["y"])
     assert not a.unsaved, "a visit just opened has nothing unsaved"
-    at.session_state["pending_view"] = "anterior"
+    at.session_state[SESSION_KEY].pending_view = "anterior"
     at.run()
     _move(at, "acromion_l", 60.0, seq=1)
     assert at.session_state["assessment"].unsaved
@@ -139,12 +140,12 @@ def test_client_record_visit_reopen_revision_compare_erase(store):
 
     # a second visit (a new assessment from the sample, left acromion raised) → compare the two
     at.switch_page("pages/clients.py").run()
-    at.session_state["open_client"] = client.id
+    at.session_state[SESSION_KEY].open_client = client.id
     at.run()
     at.button(key="new_visit").click().run()
     _follow(at)
     at.button(key="sample_main").click().run()
-    at.session_state["pending_view"] = "anterior"
+    at.session_state[SESSION_KEY].pending_view = "anterior"
     at.run()
     at.button(key="save_visit_submit").click().run()
     _ok(at)
@@ -163,7 +164,7 @@ def test_client_record_visit_reopen_revision_compare_erase(store):
 
     # erase her: confirm by typing the name
     at.switch_page("pages/clients.py").run()
-    at.session_state["open_client"] = client.id
+    at.session_state[SESSION_KEY].open_client = client.id
     at.run()
     at.text_input(key=f"erase_confirm_{client.id}").input("Łucja Żółć").run()
     at.button(key=f"erase_{client.id}").click().run()
@@ -193,7 +194,7 @@ def test_unsaved_work_is_not_dropped_without_asking(store):
     at = _app()
     at.button(key="sample_main").click().run()  # unlinked work in progress
     at.switch_page("pages/clients.py").run()
-    at.session_state["open_client"] = client.id
+    at.session_state[SESSION_KEY].open_client = client.id
     at.run()
     at.button(key="new_visit").click().run()
     _ok(at)
@@ -217,7 +218,7 @@ def test_client_list_search_and_edit(store):
     at.text_input(key="client_search").input("../").run()
     assert "O'Brien / ../etc" in _texts(at).replace("\\", "")
     (row,) = store.list_clients("o'brien")
-    at.session_state["open_client"] = row.id
+    at.session_state[SESSION_KEY].open_client = row.id
     at.text_input(key="client_search").input("").run()
     _ok(at)
     key = f"edit_client_{row.id}"

@@ -22,7 +22,6 @@ from .model import Assessment
 PAGE_CLIENTS = "pages/clients.py"
 PAGE_ASSESSMENT = "pages/assessment.py"
 PAGE_COMPARE = "pages/compare.py"
-LIST_PAGE = 50
 
 
 def _day(d: date | None) -> str:
@@ -95,7 +94,7 @@ def client_form_ui(key: str, client: Client | None = None) -> dict[str, Any] | N
 
 
 def open_client(client_id: str | None) -> None:
-    st.session_state["open_client"] = client_id
+    state.session().open_client = client_id
 
 
 def client_list_ui(store: Store) -> None:
@@ -107,7 +106,7 @@ def client_list_ui(store: Store) -> None:
         fields = client_form_ui("new_client")
         if fields is not None:
             _create_client(store, fields)
-    shown = st.session_state.setdefault("client_list_shown", LIST_PAGE)
+    shown = state.session().client_list_shown
     try:
         total = store.count_clients(search)
         rows = store.list_clients(search, limit=shown)
@@ -128,7 +127,7 @@ def client_list_ui(store: Store) -> None:
     if total > len(rows):
         st.caption(f"Showing {len(rows)} of {total}.")
         if st.button("Show more", key="client_list_more"):
-            st.session_state["client_list_shown"] = shown + LIST_PAGE
+            state.session().client_list_shown = shown + state.LIST_PAGE
             st.rerun()
     import_ui(store)
 
@@ -143,7 +142,7 @@ def _create_client(store: Store, fields: dict[str, Any]) -> None:
         st.error(str(exc))
         return
     open_client(client.id)
-    st.session_state["flash"] = f"{client.name} added."
+    state.session().notify(f"{client.name} added.")
     st.rerun()
 
 
@@ -157,7 +156,7 @@ def import_ui(store: Store) -> None:
     with st.expander("Import a client file (ZIP exported by Posture)"):
         up = st.file_uploader("Client archive", type=["zip"], key="import_zip")
         if up is not None:
-            done = st.session_state.setdefault("imports_done", {})
+            done = state.session().imports_done
             if up.file_id not in done:
                 try:
                     with st.spinner("Importing…"):
@@ -231,7 +230,7 @@ def client_page_ui(store: Store, a: Assessment, client_id: str) -> None:
                     st.error(str(exc))
                 else:
                     client_file.refresh_client(a, updated)
-                    st.session_state["flash"] = "Record saved."
+                    state.session().notify("Record saved.")
                     st.rerun()
     if client.contact or client.notes:
         with st.expander("Contact and notes"):
@@ -240,7 +239,7 @@ def client_page_ui(store: Store, a: Assessment, client_id: str) -> None:
             if client.notes:
                 st.text(client.notes)
 
-    st.session_state["compare_client"] = client.id  # the compare page opens on this client
+    state.session().compare_client = client.id  # the compare page opens on this client
     head, link = st.columns([4, 1], vertical_alignment="bottom")
     head.subheader("Visits", anchor=False)
     if len(visits) >= 2:
@@ -262,44 +261,45 @@ def client_page_ui(store: Store, a: Assessment, client_id: str) -> None:
 
 def _client_action_ui(store: Store, a: Assessment, client: Client) -> None:
     """Carry out "new assessment" / "open visit" once any unsaved work has been dealt with."""
-    action = st.session_state.get("client_action")
-    if not action or action[0] != client.id:
+    s = state.session()
+    action = s.client_action
+    if action is None or action.client_id != client.id:
         return
     if not _confirm_discard_ui(a):
         return
-    del st.session_state["client_action"]
-    _, kind, visit_id = action
-    if kind == "new":
+    s.client_action = None
+    if action.kind == "new":
         _start_assessment(a, client)
-    else:
-        _open_visit(store, client, visit_id)
+    elif action.visit_id is not None:
+        _open_visit(store, client, action.visit_id)
 
 
 def _request(client_id: str, kind: str, visit_id: str | None = None) -> None:
     """Button callback: start a new assessment (``"new"``) or open a visit (``"open"``) on this run."""
-    st.session_state["client_action"] = (client_id, kind, visit_id)
-    st.session_state.pop("discard_confirmed", None)
+    s = state.session()
+    s.client_action = state.ClientAction(client_id, kind, visit_id)
+    s.discard_confirmed = False
 
 
 def _confirm_discard_ui(a: Assessment) -> bool:
     """When another assessment with unsaved work is open, ask before replacing it; True when it may be replaced."""
-    if not a.unsaved or st.session_state.get("discard_confirmed"):
+    if not a.unsaved or state.session().discard_confirmed:
         return True
     whose = f" of {a.link.client_name}" if a.link else ""
     st.warning(f"The assessment{whose} that is open has changes that are not saved in a client file.")
     c1, c2 = st.columns(2)
     if c1.button("Discard them and go on", key="discard_go"):
-        st.session_state["discard_confirmed"] = True
+        state.session().discard_confirmed = True
         st.rerun()
     c2.page_link(PAGE_ASSESSMENT, label="Back to it (save it first)", icon=":material/undo:")
     return False
 
 
 def _start_assessment(a: Assessment, client: Client) -> None:
-    st.session_state.pop("discard_confirmed", None)
+    state.session().discard_confirmed = False
     state.new_assessment()
     client_file.link_client(state.get(), client)
-    st.session_state["flash"] = f"New assessment for {client.name}."
+    state.session().notify(f"New assessment for {client.name}.")
     st.switch_page(PAGE_ASSESSMENT)
 
 
@@ -309,14 +309,15 @@ def _open_visit(store: Store, client: Client, visit_id: str) -> None:
     except PostureError as exc:
         st.error(str(exc))
         return
-    st.session_state.pop("discard_confirmed", None)
+    state.session().discard_confirmed = False
     state.new_assessment()
     fresh = state.get()
     with st.spinner("Opening the visit…"):
         problems = client_file.open_visit(fresh, store, client, visit)
     msg = f"Visit of {_day(visit.visit_date)} opened: saving it again adds revision {visit.revision + 1}."
-    st.session_state["flash"] = msg + (" " + " ".join(problems) if problems else "")
-    st.session_state["pending_view"] = fresh.current
+    s = state.session()
+    s.notify(msg + (" " + " ".join(problems) if problems else ""))
+    s.pending_view = fresh.current
     st.switch_page(PAGE_ASSESSMENT)
 
 
@@ -343,7 +344,7 @@ def _erase_ui(store: Store, a: Assessment, client: Client) -> None:
         if a.link is not None and a.link.client_id == client.id:
             state.new_assessment()
         open_client(None)
-        st.session_state["flash"] = f"{client.name} erased."
+        state.session().notify(f"{client.name} erased.")
         st.rerun()
 
 
@@ -403,7 +404,7 @@ def _save(a: Assessment, store: Store, day: date, notes: str) -> None:
         st.error(str(exc))
         return
     done = f"Saved to {a.link.client_name}'s file: visit of {_day(visit.visit_date)}, revision {visit.revision}."
-    st.session_state["flash"] = done + (f" {warning}" if warning else "")
+    state.session().notify(done + (f" {warning}" if warning else ""))
     st.rerun()
 
 

@@ -19,6 +19,7 @@ from posture.formatting import format_number, unit_symbol
 from posture.store import Store, Visit
 
 from . import format as fmt
+from . import state
 
 VERDICT_STYLE: dict[str, tuple[str, str]] = {
     "improved": ("Improved", "#1a7f37"),
@@ -69,7 +70,7 @@ def _visit_label(v: Visit) -> str:
 
 
 def _client_picker(store: Store) -> str | None:
-    current = st.session_state.get("compare_client")
+    current = state.session().compare_client
     search = st.text_input("Client", key="compare_search", placeholder="find a client by name")
     try:
         rows = store.list_clients(search, limit=30)
@@ -92,7 +93,7 @@ def _client_picker(store: Store) -> str | None:
         format_func=options.get,
         key="compare_pick_client",
     )
-    st.session_state["compare_client"] = chosen
+    state.session().compare_client = chosen
     return chosen
 
 

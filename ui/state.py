@@ -1,11 +1,21 @@
-"""Session state in one place: one :class:`ui.model.Assessment` per browser session.
+"""Session state in one place: every key the app keeps in ``st.session_state`` is named and typed here.
 
-Everything the app remembers between reruns lives in that object (photos,
-views, landmarks, calibration, grading settings); widget keys are named
-here so that the tests can reach them.
+Two objects hold everything the app remembers between reruns:
+
+* :class:`ui.model.Assessment` (``ASSESSMENT_KEY``): the photos, views,
+  landmarks, calibration and grading settings being worked on;
+* :class:`Session` (``SESSION_KEY``): where the therapist is and what is
+  pending: the client page or compare client open, the view to show next, a
+  one-off notice, confirmations asked for, uploads and imports already handled.
+
+Widgets that must be set from code before they are drawn (the view picker,
+the facing control) and the landmark editor component have their keys here
+too, so that the pages, the widgets and the tests agree on them.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import streamlit as st
 
@@ -16,19 +26,94 @@ from . import settings_store
 from .model import Assessment
 
 ASSESSMENT_KEY = "assessment"
+SESSION_KEY = "session"
 #: The landmark editor component's key: ``st.session_state[EDITOR_KEY]`` is ``{"edit": snapshot}``.
 EDITOR_KEY = "landmark_editor"
+#: The view picker's widget key (set from code to switch views on the next run).
+VIEW_PICKER_KEY = "view_picker"
+#: Clients shown at first in the client list, and how many more each "Show more" adds.
+LIST_PAGE = 50
+
+
+def facing_key(view_key: str) -> str:
+    """The widget key of a lateral view's facing control."""
+    return f"facing_{view_key}"
+
+
+def bands_editor_key(version: int) -> str:
+    """The widget key of the grading-bands table (a new version redraws it from the settings)."""
+    return f"bands_editor_{version}"
+
+
+@dataclass(frozen=True)
+class ClientAction:
+    """Something asked for on a client's page that waits for a confirmation (it would discard unsaved work)."""
+
+    client_id: str
+    kind: str  # "new" (start a new assessment for the client) or "open" (open ``visit_id``)
+    visit_id: str | None = None
+
+
+@dataclass
+class Session:
+    """What the app remembers between reruns besides the assessment."""
+
+    #: A one-off notice for the next run (shown as a toast).
+    flash: str | None = None
+    #: The view the view picker switches to on the next run.
+    pending_view: str | None = None
+    #: The client whose page the client-files page shows (``None``: the list).
+    open_client: str | None = None
+    #: The client the compare page opens on.
+    compare_client: str | None = None
+    #: How many clients the list shows.
+    client_list_shown: int = LIST_PAGE
+    #: The key of the menu action waiting for "Yes, discard it".
+    confirm_action: str | None = None
+    #: A client-page action waiting for a confirmation.
+    client_action: ClientAction | None = None
+    #: The therapist confirmed discarding the unsaved assessment for ``client_action``.
+    discard_confirmed: bool = False
+    #: Uploaded files already taken in, by Streamlit file id → the problem sentence or ``None``.
+    upload_outcomes: dict[str, str | None] = field(default_factory=dict)
+    #: Archives already imported, by file id → (imported, the summary or the problem to show).
+    imports_done: dict[str, tuple[bool, object]] = field(default_factory=dict)
+    #: Why the practice's settings file could not be used, if it could not.
+    settings_problem: str | None = None
+    #: Bumped to redraw the bands table from the settings (after "Restore the defaults").
+    bands_version: int = 0
+
+    def notify(self, message: str) -> None:
+        """Leave ``message`` for the next run's :func:`ui.views.flash_ui`."""
+        self.flash = message
+
+    def take_flash(self) -> str | None:
+        message, self.flash = self.flash, None
+        return message
+
+    def take_pending_view(self) -> str | None:
+        view, self.pending_view = self.pending_view, None
+        return view
+
+
+def session() -> Session:
+    """The session's navigation and pending state, created on first use."""
+    s = st.session_state.get(SESSION_KEY)
+    if not isinstance(s, Session):
+        s = Session()
+        st.session_state[SESSION_KEY] = s
+    return s
 
 
 def get() -> Assessment:
     """The session's assessment, created on first use with the practice's grading settings."""
     a = st.session_state.get(ASSESSMENT_KEY)
     if a is None:
-        path = grading.default_settings_path()
-        settings, problem = settings_store.load(path)
+        settings, problem = settings_store.load(grading.default_settings_path())
         a = Assessment(settings=settings)
         st.session_state[ASSESSMENT_KEY] = a
-        st.session_state["settings_problem"] = problem
+        session().settings_problem = problem
+    assert isinstance(a, Assessment)
     return a
 
 
@@ -47,6 +132,15 @@ def new_assessment() -> None:
     """Forget everything of this session (photos, landmarks); the grading settings are reloaded."""
     for key in (ASSESSMENT_KEY, EDITOR_KEY):
         st.session_state.pop(key, None)
+
+
+def set_widget(key: str, value: object) -> None:
+    """Set a widget's value from code (only before the widget is drawn in this run, or in its callback)."""
+    st.session_state[key] = value
+
+
+def widget_is_set(key: str) -> bool:
+    return key in st.session_state
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

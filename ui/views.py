@@ -71,11 +71,11 @@ def _confirmed_button(a: Assessment, label: str, key: str, help: str) -> bool:
     if st.button(label, key=key, help=help):
         if not a.unsaved:
             return True
-        st.session_state["confirm_action"] = key
-    if st.session_state.get("confirm_action") == key:
+        state.session().confirm_action = key
+    if state.session().confirm_action == key:
         st.warning("Unsaved work will be lost.")
         if st.button("Yes, discard it", key=f"{key}_confirm", type="primary"):
-            st.session_state.pop("confirm_action", None)
+            state.session().confirm_action = None
             return True
     return False
 
@@ -92,15 +92,16 @@ def load_sample(a: Assessment) -> None:
 
 def show_view(view: str, message: str | None = None) -> None:
     """Switch the view picker to ``view`` on a fresh run (a widget cannot change once drawn)."""
-    st.session_state["pending_view"] = view
+    s = state.session()
+    s.pending_view = view
     if message:
-        st.session_state["flash"] = message
+        s.notify(message)
     st.rerun()
 
 
 def flash_ui() -> None:
     """A one-off notice left by the previous run."""
-    message = st.session_state.pop("flash", None)
+    message = state.session().take_flash()
     if message:
         st.toast(message)
 
@@ -110,9 +111,9 @@ def flash_ui() -> None:
 
 def view_picker_ui(a: Assessment) -> ViewState:
     """The four views as one control; switching keeps every view's work."""
-    pending = st.session_state.pop("pending_view", None)
-    if pending or "view_picker" not in st.session_state:
-        st.session_state["view_picker"] = pending or a.current
+    pending = state.session().take_pending_view()
+    if pending or not state.widget_is_set(state.VIEW_PICKER_KEY):
+        state.set_widget(state.VIEW_PICKER_KEY, pending or a.current)
 
     def label(view: str) -> str:
         return landmarks.VIEW_LABELS[view] + (" ✓" if a.views[view].photo is not None else "")
@@ -123,7 +124,7 @@ def view_picker_ui(a: Assessment) -> ViewState:
         landmarks.VIEWS,
         required=True,
         format_func=label,
-        key="view_picker",
+        key=state.VIEW_PICKER_KEY,
         help="Each view keeps its own photo, calibration and landmarks.",
     )
     with right:
@@ -170,7 +171,7 @@ def photo_ui(a: Assessment, vs: ViewState) -> None:
             )
             st.caption("A new photo starts this view afresh (its landmarks are cleared).")
     if uploaded is not None:
-        outcome = st.session_state.setdefault("upload_outcomes", {})
+        outcome = state.session().upload_outcomes
         if uploaded.file_id not in outcome:
             outcome[uploaded.file_id] = a.ingest(vs.view, uploaded.name, uploaded.getvalue())
             if a.current != vs.view:  # a view document for another view
@@ -246,7 +247,7 @@ def _facing_ui(vs: ViewState, k: str) -> str:
         default=vs.doc.effective_facing or "right",
         required=True,
         format_func=_FACING_LABELS.get,
-        key=f"facing_{k}",
+        key=state.facing_key(k),
         help="Which way the client's nose points in the photo: it decides what is anterior.",
     )
 
@@ -256,10 +257,9 @@ def _facing_hint(vs: ViewState, k: str) -> None:
     suggested = vs.suggested_facing()
     if suggested is None or suggested == vs.doc.effective_facing:
         return
-    key = f"facing_{k}"
 
     def use_suggestion() -> None:
-        st.session_state[key] = suggested
+        state.set_widget(state.facing_key(k), suggested)
 
     c1, c2 = st.columns([4, 1], vertical_alignment="center")
     c1.warning(f"The landmarks suggest the client faces {suggested} (eye ahead of the tragus, ASIS ahead of the PSIS).")
@@ -418,18 +418,18 @@ def downloads_ui(a: Assessment, vs: ViewState, result: dict[str, Any]) -> None:
 def settings_ui(a: Assessment) -> None:
     path = grading.default_settings_path()
     with st.expander("Practice settings: grading bands"):
-        problem = st.session_state.get("settings_problem")
+        problem = state.session().settings_problem
         if problem:
             st.error(problem)
         st.caption(
             f"Severity bands per measurement (in its unit). Saved to `{path}` (set POSTURE_SETTINGS to use another "
             "file); the command line reads the same file. Untick “graded” to show a measurement without a severity."
         )
-        version = st.session_state.setdefault("bands_version", 0)
+        version = state.session().bands_version
         df = pd.DataFrame(settings_store.table_rows(a.settings))
         edited = st.data_editor(
             df,
-            key=f"bands_editor_{version}",
+            key=state.bands_editor_key(version),
             hide_index=True,
             width="stretch",
             disabled=["measurement", "id", "how graded"],
@@ -455,10 +455,10 @@ def settings_ui(a: Assessment) -> None:
                 st.error(f"The settings could not be saved to {path}: {exc.strerror or exc}.")
             else:
                 a.settings = settings
-                st.session_state["settings_problem"] = None
+                state.session().settings_problem = None
                 st.success(f"Saved. Every view is graded with these bands now ({path}).")
         if c2.button("Restore the defaults", key="reset_bands"):
             a.settings = grading.default_settings()
-            st.session_state["bands_version"] = version + 1
+            state.session().bands_version = version + 1
             st.info("Default bands restored on screen; click “Save the bands” to keep them.")
             st.rerun()
