@@ -41,7 +41,7 @@ def grade(m: Measured, frame: Frame, settings: grading.Settings) -> Measurement:
         "unit": m.unit,
         "uncertainty": m.uncertainty,
         "severity": rule.severity(m.value, band) if band else None,
-        "borderline": bool(band) and rule.is_borderline(m.value, m.uncertainty, band),
+        "borderline": rule.is_borderline(m.value, m.uncertainty, band) if band else False,
         "direction": words.direction(d.id, m.value, m.extra, band),
         "landmarks": list(m.landmarks),
         "band": band.as_dict() if band else None,

@@ -50,6 +50,7 @@ from typing import Any, Protocol
 from . import grading
 from .landmarks import VIEWS
 from .measurements import all_measurement_ids, definitions
+from .result import Band, Measurement, Result
 
 __all__ = [
     "VERDICTS", "UNGRADED", "Change", "ViewComparison", "Comparison", "TrendPoint", "TrendSeries",
@@ -72,7 +73,7 @@ class VisitLike(Protocol):
     created_at: str
 
     @property
-    def results(self) -> Mapping[str, Mapping[str, Any]]: ...
+    def results(self) -> Mapping[str, Result]: ...
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def change_threshold(u1: float, u2: float) -> float:
     return 2.0 * math.hypot(u1, u2)
 
 
-def distance_from_normal(measurement_id: str, value: float, band: Mapping[str, Any] | None = None) -> float | None:
+def distance_from_normal(measurement_id: str, value: float, band: Band | None = None) -> float | None:
     """How far ``value`` lies from normal under the measurement's grading rule (module docstring); ``None`` if ungraded.
 
     ``band`` (a result's ``band`` object) gives the CVA's normal edge
@@ -175,7 +176,7 @@ def distance_from_normal(measurement_id: str, value: float, band: Mapping[str, A
 
 
 def verdict(
-    measurement_id: str, before: float, after: float, u_before: float, u_after: float, band: Mapping[str, Any] | None = None
+    measurement_id: str, before: float, after: float, u_before: float, u_after: float, band: Band | None = None
 ) -> tuple[str, str]:
     """``(verdict, reason)`` for two values of one measurement in the same unit (module docstring)."""
     k = change_threshold(u_before, u_after)
@@ -201,63 +202,79 @@ def _order(view: str, ids: Iterable[str]) -> list[str]:
     return [i for i in registry if i in ids] + sorted(ids - set(registry))
 
 
-def compare_view(view: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> ViewComparison:
+def _not_comparable_unit(b: Measurement, a: Measurement) -> str | None:
+    """Why two values in these units cannot be compared (pixels, or pixels against centimetres), else ``None``."""
+    if b["unit"] != a["unit"]:
+        return (
+            f"One visit has this distance in {b['unit']}, the other in {a['unit']}: a photo without a scale gives "
+            "pixels, which cannot be compared with centimetres."
+        )
+    if a["unit"] == _PIXELS:
+        return (
+            "Distances in pixels (no scale in the photos) depend on the camera's distance and zoom, so they cannot "
+            "be compared between photos: calibrate a scale."
+        )
+    return None
+
+
+def _change(
+    view: str,
+    mid: str,
+    b: Measurement | None,
+    a: Measurement | None,
+    threshold: float | None,
+    unit: str | None,
+    verdict: str,
+    reason: str,
+) -> Change:
+    """One row: the two values (either may be missing), the change when both are there, the verdict and its reason."""
+    either = a or b
+    assert either is not None  # the id comes from one of the two
+    return Change(
+        view=view,
+        measurement=mid,
+        label=either["label"],
+        unit=either["unit"] if (a is None or b is None) else unit,
+        before=b["value"] if b else None,
+        after=a["value"] if a else None,
+        before_uncertainty=b["uncertainty"] if b else None,
+        after_uncertainty=a["uncertainty"] if a else None,
+        delta=a["value"] - b["value"] if a and b else None,
+        threshold=threshold,
+        verdict=verdict,
+        reason=reason,
+        before_severity=b["severity"] if b else None,
+        after_severity=a["severity"] if a else None,
+        before_direction=b["direction"] if b else "",
+        after_direction=a["direction"] if a else "",
+    )
+
+
+def compare_view(view: str, before: Result, after: Result) -> ViewComparison:
     """Compare two result objects of the same view, measurement by measurement."""
-    mb = before.get("measurements") or {}
-    ma = after.get("measurements") or {}
+    mb, ma = before["measurements"], after["measurements"]
     rows = []
     for mid in _order(view, set(mb) | set(ma)):
         b, a = mb.get(mid), ma.get(mid)
-        label = (a or b)["label"] if isinstance((a or b).get("label"), str) else mid
-        common = {
-            "view": view,
-            "measurement": mid,
-            "label": label,
-            "before": b["value"] if b else None,
-            "after": a["value"] if a else None,
-            "before_uncertainty": b["uncertainty"] if b else None,
-            "after_uncertainty": a["uncertainty"] if a else None,
-            "before_severity": b.get("severity") if b else None,
-            "after_severity": a.get("severity") if a else None,
-            "before_direction": b.get("direction", "") if b else "",
-            "after_direction": a.get("direction", "") if a else "",
-        }
         if b is None or a is None:
             which, other = ("earlier", before) if b is None else ("later", after)
-            why = (other.get("not_measured") or {}).get(mid)
+            why = other["not_measured"].get(mid)
             reason = f"Not measured in the {which} visit" + (f" ({why})." if why else ".")
+            rows.append(_change(view, mid, b, a, None, None, "not_comparable", reason))
+            continue
+        threshold = change_threshold(b["uncertainty"], a["uncertainty"])
+        why_not = _not_comparable_unit(b, a)
+        if why_not is not None:
             rows.append(
-                Change(unit=(a or b).get("unit"), delta=None, threshold=None, verdict="not_comparable", reason=reason, **common)
+                _change(view, mid, b, a, threshold, None if b["unit"] != a["unit"] else a["unit"], "not_comparable", why_not)
             )
             continue
-        delta = a["value"] - b["value"]
-        k = change_threshold(b["uncertainty"], a["uncertainty"])
-        if b["unit"] != a["unit"]:
-            unit = None
-            v, reason = (
-                "not_comparable",
-                (
-                    f"One visit has this distance in {b['unit']}, the other in {a['unit']}: a photo without a scale gives "
-                    "pixels, which cannot be compared with centimetres."
-                ),
-            )
-        elif a["unit"] == _PIXELS:
-            unit = _PIXELS
-            v, reason = (
-                "not_comparable",
-                (
-                    "Distances in pixels (no scale in the photos) depend on the camera's distance and zoom, so they cannot "
-                    "be compared between photos: calibrate a scale."
-                ),
-            )
-        else:
-            unit = a["unit"]
-            v, reason = verdict(mid, b["value"], a["value"], b["uncertainty"], a["uncertainty"], a.get("band") or b.get("band"))
-        rows.append(Change(unit=unit, delta=delta, threshold=k, verdict=v, reason=reason, **common))
+        v, reason = verdict(mid, b["value"], a["value"], b["uncertainty"], a["uncertainty"], a["band"] or b["band"])
+        rows.append(_change(view, mid, b, a, threshold, a["unit"], v, reason))
     return ViewComparison(view, tuple(rows))
 
 
-def compare_results(before: Mapping[str, Mapping[str, Any]], after: Mapping[str, Mapping[str, Any]]) -> dict[str, ViewComparison]:
+def compare_results(before: Mapping[str, Result], after: Mapping[str, Result]) -> dict[str, ViewComparison]:
     """Compare two visits' results (view → result object); only the views present in both, in view order."""
     common = [v for v in VIEWS if v in before and v in after] + sorted((set(before) & set(after)) - set(VIEWS))
     return {v: compare_view(v, before[v], after[v]) for v in common}

@@ -22,6 +22,7 @@ import numpy as np
 from . import geometry, landmarks
 from .atomic import atomic_write_bytes
 from .errors import DocumentError
+from .result import Facing
 
 SCHEMA_VERSION = 1
 MAX_VERTICAL_TILT_DEG = 30.0
@@ -87,13 +88,13 @@ class ViewDocument:
     image_file: str | None = None
     image_width: float | None = None
     image_height: float | None = None
-    facing: str | None = None
+    facing: Facing | None = None
     notes: str = ""
     image_extra: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def effective_facing(self) -> str | None:
+    def effective_facing(self) -> Facing | None:
         """``"left"``/``"right"`` for lateral views (the document's or the default), else ``None``."""
         if self.view not in landmarks.LATERAL_VIEWS:
             return None

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import geometry, landmarks
 from .document import Point, ViewDocument, image_center, scale_cm_per_px
-from .result import Notice
+from .result import Notice, PlumbLine, VerticalSource
 
 #: Landmarks whose midpoint (or self) anchors the postural plumb line, per view.
 PLUMB_LANDMARKS: dict[str, tuple[str, ...]] = {
@@ -47,7 +47,7 @@ class Frame:
 
     view: str
     roll_deg: float
-    vertical_source: str
+    vertical_source: VerticalSource
     center_px: Point
     cm_per_px: float | None
     r: float
@@ -79,7 +79,7 @@ class Frame:
             return (float(x), float(y))
         return None
 
-    def plumb_line_px(self, placed: dict[str, Point], image_height: float | None) -> dict[str, list[float]] | None:
+    def plumb_line_px(self, placed: dict[str, Point], image_height: float | None) -> PlumbLine | None:
         """The plumb line from its anchor up to the top edge of the photo, in image pixels."""
         anchor = self.plumb_anchor_px(placed)
         if anchor is None:
@@ -129,6 +129,7 @@ def build_frame(doc: ViewDocument) -> Frame:
     cal = doc.calibration
     center = image_center(doc)
     warnings: list[Notice] = []
+    vertical_source: VerticalSource
     if cal.vertical is not None:
         roll, vertical_source = geometry.roll_deg_from_line(*cal.vertical), "line"
     else:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .result import Facing
+
 VIEWS: tuple[str, ...] = ("anterior", "posterior", "right_lateral", "left_lateral")
 FRONTAL_VIEWS = frozenset({"anterior", "posterior"})
 LATERAL_VIEWS = frozenset({"right_lateral", "left_lateral"})
@@ -22,7 +24,7 @@ VIEW_LABELS = {
 }
 
 #: Which way the client faces in the image by default (lateral views only).
-DEFAULT_FACING = {"right_lateral": "right", "left_lateral": "left"}
+DEFAULT_FACING: dict[str, Facing] = {"right_lateral": "right", "left_lateral": "left"}
 
 LANDMARK_SOURCES = ("manual", "auto", "auto_edited")
 

@@ -23,6 +23,7 @@ from posture.compare import (
     trends,
     verdict,
 )
+from posture.result import check_result
 from posture.store import Store, ViewDraft, VisitDraft
 
 values = st.floats(-90, 90, allow_nan=False)
@@ -114,19 +115,30 @@ def test_the_cva_edge_follows_the_practice_band():
 
 
 def _m(value, unit="deg", u=0.2, **extra):
+    """A measurement of a result (posture.result.Measurement), ungraded unless ``extra`` says otherwise."""
     return {
         "label": extra.pop("label", "X"),
+        "plane": "horizontal",
         "value": value,
         "unit": unit,
         "uncertainty": u,
         "severity": None,
+        "borderline": False,
         "direction": "",
+        "landmarks": [],
+        "band": None,
         **extra,
     }
 
 
 def _result(view, measurements, not_measured=None):
-    return {"schema_version": 1, "view": view, "measurements": measurements, "not_measured": not_measured or {}}
+    """A result (posture.result.Result) with these measurements, as check_result accepts it."""
+    result = {
+        "schema_version": 1, "view": view, "vertical_source": "line", "vertical_roll_deg": 0.0, "cm_per_px": 0.05,
+        "plumb_line": None, "warnings": [], "measurements": measurements, "not_measured": not_measured or {},
+        "findings": [], "plan": [],
+    }  # fmt: skip
+    return check_result(result, view)
 
 
 def test_units_must_match_and_pixels_are_never_compared():
