@@ -13,6 +13,7 @@ from typing import Any
 
 from posture import render, report
 from posture.errors import PostureError
+from posture.result import Result
 from posture.store import Client, Store, ViewDraft, Visit, VisitDraft
 
 from .model import Assessment, ViewState
@@ -65,7 +66,7 @@ def caption(a: Assessment, vs: ViewState, day: date) -> str:
     return render.caption_text(vs.view, day.isoformat(), a.client or None)
 
 
-def annotated_full(a: Assessment, vs: ViewState, result: dict[str, Any], day: date) -> Any:
+def annotated_full(a: Assessment, vs: ViewState, result: Result, day: date) -> Any:
     """The full-resolution annotated photo of ``vs`` (an RGB array), as saved and downloaded."""
     assert vs.photo is not None
     return render.render_annotated(vs.photo.image, vs.doc, result, caption=caption(a, vs, day))

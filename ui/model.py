@@ -29,6 +29,7 @@ import numpy as np
 from posture import analysis, document, frame, grading, images, landmarks
 from posture.document import Calibration, DistanceScale, HeightScale, PlacedLandmark, ViewDocument
 from posture.errors import DocumentError, ImageError
+from posture.result import Result
 
 Point = tuple[float, float]
 
@@ -331,7 +332,7 @@ class ViewState:
         """Lateral views: which way the landmarks say the client faces (see :func:`posture.frame.suggested_facing`)."""
         return frame.suggested_facing(self.doc)
 
-    def analyze(self, settings: grading.Settings) -> dict[str, Any] | None:
+    def analyze(self, settings: grading.Settings) -> Result | None:
         """The core's result for this view, or ``None`` without a photo."""
         if self.photo is None:
             return None
@@ -455,7 +456,7 @@ class Assessment:
             loaded.append(view)
         return loaded
 
-    def results(self) -> dict[str, dict[str, Any]]:
+    def results(self) -> dict[str, Result]:
         """The core's result of every view that has a photo."""
         return {vs.view: vs.analyze(self.settings) for vs in self.views_with_photos()}  # type: ignore[misc]
 

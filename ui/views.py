@@ -8,14 +8,13 @@ its own.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from posture import frame, grading, images, landmarks, render
 from posture.errors import SettingsError
-from posture.result import warnings_except
+from posture.result import Result, warnings_except
 
 from . import client_file, settings_store, state
 from . import format as fmt
@@ -280,13 +279,13 @@ def editor_ui(vs: ViewState) -> None:
 # --- 5 · results ------------------------------------------------------------------------
 
 
-def _warnings(vs: ViewState, result: dict[str, Any]) -> list[str]:
+def _warnings(vs: ViewState, result: Result) -> list[str]:
     if vs.vertical_mode == "level":  # the therapist said the photo is level: no need to warn that it is trusted
         return warnings_except(result, frame.NO_VERTICAL)
     return list(result["warnings"])
 
 
-def measurements_ui(vs: ViewState, result: dict[str, Any]) -> None:
+def measurements_ui(vs: ViewState, result: Result) -> None:
     st.subheader(f"5 · Results: {vs.label}", anchor=False)
     for w in _warnings(vs, result):
         st.warning(w)
@@ -304,7 +303,7 @@ def measurements_ui(vs: ViewState, result: dict[str, Any]) -> None:
     st.html(fmt.measurement_table_html(result, placed=vs.placed_count))
 
 
-def findings_ui(vs: ViewState, result: dict[str, Any]) -> None:
+def findings_ui(vs: ViewState, result: Result) -> None:
     st.markdown("#### Findings, most important first")
     findings = result["findings"]
     if not findings:
@@ -325,7 +324,7 @@ def findings_ui(vs: ViewState, result: dict[str, Any]) -> None:
     st.caption("Observations to consider assessing, not a diagnosis.")
 
 
-def plan_ui(result: dict[str, Any]) -> None:
+def plan_ui(result: Result) -> None:
     if not result["plan"]:
         return
     with st.expander("Treatment-planning starter (NMT sequence)", expanded=False):
@@ -333,7 +332,7 @@ def plan_ui(result: dict[str, Any]) -> None:
             st.markdown(f"**{stage['stage']}. {stage['title']}**\n" + "\n".join(f"- {item}" for item in stage["items"]))
 
 
-def not_measured_ui(vs: ViewState, result: dict[str, Any]) -> None:
+def not_measured_ui(vs: ViewState, result: Result) -> None:
     nm = result["not_measured"]
     if not nm:
         return
@@ -341,7 +340,7 @@ def not_measured_ui(vs: ViewState, result: dict[str, Any]) -> None:
         st.markdown("\n".join(f"- **{fmt.measurement_label(vs.view, mid)}**: {reason}" for mid, reason in nm.items()))
 
 
-def preview_ui(a: Assessment, vs: ViewState, result: dict[str, Any]) -> None:
+def preview_ui(a: Assessment, vs: ViewState, result: Result) -> None:
     """The annotated photo as it will be saved, drawn on the display copy (fast)."""
     assert vs.photo is not None
     img = render.render_annotated(
@@ -353,7 +352,7 @@ def preview_ui(a: Assessment, vs: ViewState, result: dict[str, Any]) -> None:
 # --- 6 · downloads ----------------------------------------------------------------------
 
 
-def downloads_ui(a: Assessment, vs: ViewState, result: dict[str, Any]) -> None:
+def downloads_ui(a: Assessment, vs: ViewState, result: Result) -> None:
     st.subheader("6 · Save", anchor=False)
     assert vs.photo is not None
 
