@@ -3,12 +3,14 @@
 ``analyze(doc, settings)`` is the whole pipeline: corrected frame → every
 measurement of the view with its uncertainty → grading → findings →
 treatment-planning starter. It does no I/O and never needs the photo: the
-grading bands are an argument (the shipped defaults when left out); reading a
+grading bands and muscle patterns are an argument (the shipped defaults when left out); reading a
 practice's settings file is the caller's business (the command line and the
 app do it, with :func:`posture.grading.load_settings`).
 """
 
 from __future__ import annotations
+
+from typing import get_args
 
 import numpy as np
 
@@ -17,9 +19,15 @@ from . import grading
 from .document import ViewDocument
 from .frame import Frame, build_frame
 from .measurements import Measured, definitions, evaluate
-from .result import RESULT_SCHEMA_VERSION, Measurement, Notice, Result
+from .result import RESULT_SCHEMA_VERSION, Facing, Measurement, Notice, Plane, PlumbLine, Result, VerticalSource
 
 __all__ = ["RESULT_SCHEMA_VERSION", "analyze", "corrected_landmarks", "grade"]
+
+# The registry's, the frame's and the document's plain strings as the result's literal types
+# (a string not among them is a bug there, and fails loudly here with a KeyError).
+_PLANES: dict[str, Plane] = {p: p for p in get_args(Plane)}
+_VERTICAL_SOURCES: dict[str, VerticalSource] = {v: v for v in get_args(VerticalSource)}
+_FACINGS: dict[str, Facing] = {f: f for f in get_args(Facing)}
 
 
 def corrected_landmarks(doc: ViewDocument, frame: Frame) -> dict[str, np.ndarray]:
@@ -36,12 +44,12 @@ def grade(m: Measured, frame: Frame, settings: grading.Settings) -> Measurement:
     rule = grading.rule_for(d.id)
     entry: Measurement = {
         "label": d.label,
-        "plane": d.plane,
+        "plane": _PLANES[d.plane],
         "value": m.value,
         "unit": m.unit,
         "uncertainty": m.uncertainty,
         "severity": rule.severity(m.value, band) if band else None,
-        "borderline": bool(band) and rule.is_borderline(m.value, m.uncertainty, band),
+        "borderline": band is not None and rule.is_borderline(m.value, m.uncertainty, band),
         "direction": words.direction(d.id, m.value, m.extra, band),
         "landmarks": list(m.landmarks),
         "band": band.as_dict() if band else None,
@@ -53,7 +61,7 @@ def grade(m: Measured, frame: Frame, settings: grading.Settings) -> Measurement:
 
 
 def analyze(doc: ViewDocument, settings: grading.Settings | None = None) -> Result:
-    """Analyse a validated view document under ``settings`` (default: the shipped bands); return spec §7's result."""
+    """Analyse a validated view document under ``settings`` (default: the shipped bands and patterns); return spec §7's result."""
     settings = settings or grading.default_settings()
     frame = build_frame(doc)
     XY = corrected_landmarks(doc, frame)
@@ -65,16 +73,18 @@ def analyze(doc: ViewDocument, settings: grading.Settings | None = None) -> Resu
             not_measured[d.id] = outcome
         else:
             measurements[d.id] = grade(outcome, frame, settings)
-    found = words.build_findings(measurements)
+    found = words.build_findings(measurements, settings.patterns)
     notices: list[Notice] = [*frame.warnings, *words.referrals_without_finding(measurements, found)]
     placed = {i: lm.xy for i, lm in doc.landmarks.items()}
+    line = frame.plumb_line_px(placed, doc.image_height)
+    plumb_line: PlumbLine | None = None if line is None else {"p1": line["p1"], "p2": line["p2"]}
     result: Result = {
         "schema_version": RESULT_SCHEMA_VERSION,
         "view": doc.view,
-        "vertical_source": frame.vertical_source,
+        "vertical_source": _VERTICAL_SOURCES[frame.vertical_source],
         "vertical_roll_deg": frame.roll_deg,
         "cm_per_px": frame.cm_per_px,
-        "plumb_line": frame.plumb_line_px(placed, doc.image_height),
+        "plumb_line": plumb_line,
         "warnings": [n.text for n in notices],
         "measurements": measurements,
         "not_measured": not_measured,
@@ -85,5 +95,5 @@ def analyze(doc: ViewDocument, settings: grading.Settings | None = None) -> Resu
     }
     facing = doc.effective_facing
     if facing is not None:
-        result["facing"] = facing
+        result["facing"] = _FACINGS[facing]
     return result

@@ -135,7 +135,7 @@ def _expected(mid: str, value: float, level: str) -> findings.Pattern:
 
 
 def _current(mid: str, value: float, level: str) -> findings.Pattern:
-    return findings._pattern(mid, value, "mild", {"level": level})
+    return findings.pattern_for(mid, value, {"level": level})
 
 
 def test_every_measurement_sign_side_and_level_gives_the_old_pattern():
