@@ -14,9 +14,13 @@ A deliberate change to the shipped patterns changes this table with it.
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from helpers_core import doc_dict, run, run_cli
 
 from posture import findings, grading
+from posture.errors import SettingsError
 from posture.landmarks import VIEWS
 from posture.measurements import definitions
 
@@ -154,3 +158,160 @@ def test_left_and_right_limbs_mirror(mid):
     for value in (-7.0, 7.0):
         right, left = _current(f"{mid}_r", value, ""), _current(f"{mid}_l", value, "")
         assert right.tight and right.tight == tuple(t.replace("(left", "(right").replace("left)", "right)") for t in left.tight)
+
+
+# --- the shipped table ------------------------------------------------------------------------------
+
+
+def _shipped_raw() -> dict:
+    from importlib import resources
+
+    return json.loads(resources.files("posture").joinpath("data/muscle_patterns.json").read_text(encoding="utf-8"))
+
+
+def test_every_shared_pattern_is_used_and_left_and_right_limbs_share_their_entries():
+    raw = _shipped_raw()
+    used = {case for cases in raw["patterns"].values() for case in cases.values() if isinstance(case, str)}
+    assert used == set(raw["shared"]), "a shared pattern no measurement names is dead data"
+    for mid, cases in raw["patterns"].items():
+        if mid.endswith("_r"):
+            assert raw["patterns"].get(mid[:-2] + "_l") == cases, mid
+
+
+def test_the_shipped_table_cannot_be_changed_through_what_it_returns():
+    table = findings.shipped_patterns()
+    with pytest.raises(TypeError):
+        table["head_tilt"] = {}  # type: ignore[index]
+    with pytest.raises(TypeError):
+        table["head_tilt"]["any"] = EMPTY  # type: ignore[index]
+    assert grading.default_settings().patterns is table
+
+
+def test_pelvic_tilt_cases_follow_the_rule_range_of_the_bands_file():
+    rule = grading.rule_for("pelvic_tilt")
+    assert isinstance(rule, grading.OutsideRange)
+    assert findings.case_for("pelvic_tilt", rule.high + 1e-9) == "above"
+    assert findings.case_for("pelvic_tilt", rule.high) == "below"
+    assert findings.case_for("pelvic_tilt", rule.low - 1) == "below"
+    assert findings.case_for("head_tilt", 1e-9) == "positive" and findings.case_for("head_tilt", 0.0) == "negative"
+
+
+# --- a practice's patterns ----------------------------------------------------------------------------
+
+HEAD_TILT = {"head_tilt": {"any": {"tight": ["splenius capitis ({other})"], "rationale": "our wording, toward the {side}"}}}
+
+
+def test_a_case_given_replaces_the_shipped_fields_it_names_and_keeps_the_rest():
+    table = findings.patterns_from_dict(HEAD_TILT, "settings")
+    p = findings.pattern_for("head_tilt", 3.0, patterns=table)
+    shipped = findings.pattern_for("head_tilt", 3.0)
+    assert p == findings.Pattern(("splenius capitis (left)",), shipped.weak, shipped.aim, "our wording, toward the right")
+    assert findings.pattern_for("shoulder_tilt", 3.0, patterns=table) == findings.pattern_for("shoulder_tilt", 3.0)
+
+
+def test_a_sign_case_over_any_and_any_over_sign_cases():
+    table = findings.patterns_from_dict({"head_tilt": {"positive": {"weak": ["longus colli"]}}}, "s")
+    pos, neg = (findings.pattern_for("head_tilt", v, patterns=table) for v in (3.0, -3.0))
+    assert pos.weak == ("longus colli",) and pos.tight == findings.pattern_for("head_tilt", 3.0).tight
+    assert neg == findings.pattern_for("head_tilt", -3.0), "the other sign keeps the shipped any"
+    new = {"tight": ["suboccipitals"], "weak": [], "aim": "our aim", "rationale": "our reason"}
+    table = findings.patterns_from_dict({"head_forward": {"any": new}}, "s")
+    for v in (5.0, -5.0):
+        assert findings.pattern_for("head_forward", v, patterns=table) == findings.Pattern(
+            ("suboccipitals",), (), "our aim", "our reason"
+        )
+
+
+def test_a_case_may_name_a_shared_pattern_and_a_measurement_without_one_may_get_one():
+    table = findings.patterns_from_dict({"q_angle_r": {"any": "knee_valgus"}, "head_flexion": {"positive": "forward_head"}}, "s")
+    assert findings.pattern_for("q_angle_r", 25.0, patterns=table) == findings.pattern_for("knee_alignment_r", 8.0)
+    assert findings.pattern_for("head_flexion", 9.0, patterns=table) == findings.pattern_for("cva", 40.0)
+    assert findings.pattern_for("head_flexion", -9.0, patterns=table) == EMPTY
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ([1], "patterns must be an object"),
+        ({"no_such": {"any": "forward_head"}}, "patterns.no_such is not a measurement id"),
+        ({"head_tilt": []}, "patterns.head_tilt must be an object"),
+        ({"head_tilt": {}}, "patterns.head_tilt must be an object"),
+        ({"head_tilt": {"left": "forward_head"}}, "patterns.head_tilt.left is not a case of head_tilt"),
+        ({"pelvic_tilt": {"positive": "forward_head"}}, "patterns.pelvic_tilt.positive is not a case of pelvic_tilt"),
+        ({"head_tilt": {"above": "forward_head"}}, "patterns.head_tilt.above is not a case"),
+        ({"head_tilt": {"any": "no_such_pattern"}}, "patterns.head_tilt.any: 'no_such_pattern' is not a shared pattern"),
+        ({"head_tilt": {"any": 3}}, "patterns.head_tilt.any must be an object"),
+        ({"head_tilt": {"any": {"muscles": []}}}, "patterns.head_tilt.any.muscles is not a pattern key"),
+        ({"head_tilt": {"any": {"tight": "scalenes"}}}, "patterns.head_tilt.any.tight must be a list"),
+        ({"head_tilt": {"any": {"tight": ["scalenes", 4]}}}, "patterns.head_tilt.any.tight[1] must be text"),
+        ({"head_tilt": {"any": {"weak": [" "]}}}, "patterns.head_tilt.any.weak[0] is empty"),
+        ({"head_tilt": {"any": {"aim": None}}}, "patterns.head_tilt.any.aim must be text"),
+        ({"head_tilt": {"any": {"rationale": "toward the {sid}"}}}, "patterns.head_tilt.any.rationale uses {sid}"),
+        ({"head_tilt": {"any": {"rationale": "toward the {side!r}"}}}, "patterns.head_tilt.any.rationale uses {side}"),
+        ({"head_tilt": {"any": {"aim": "a { brace"}}}, "patterns.head_tilt.any.aim has an unmatched"),
+        ({"head_flexion": {"any": {"tight": ["x"]}}}, "patterns.head_flexion.any.weak is missing"),
+    ],
+)
+def test_malformed_patterns_give_one_sentence_naming_the_field(tmp_path, raw, field):
+    f = tmp_path / "settings.json"
+    f.write_text(json.dumps({"patterns": raw}))
+    with pytest.raises(SettingsError) as info:
+        grading.load_settings(f)
+    msg = str(info.value)
+    assert msg.startswith(f"{f}: ") and field in msg, msg
+    assert "\n" not in msg and msg.endswith(".")
+
+
+def test_settings_carry_the_patterns_and_save_only_what_differs(tmp_path):
+    s = grading.settings_from_dict({"bands": {}, "patterns": HEAD_TILT})
+    assert s.patterns["head_tilt"] != findings.shipped_patterns()["head_tilt"]
+    assert s.patterns["shoulder_tilt"] == findings.shipped_patterns()["shoulder_tilt"]
+    saved = grading.settings_to_dict(s)
+    assert set(saved["patterns"]) == {"head_tilt"}
+    assert grading.settings_to_dict(grading.default_settings()) == {"bands": {}}, "no patterns key when none differ"
+    path = tmp_path / "practice" / "settings.json"
+    grading.save_settings(s, path)
+    again = grading.load_settings(path)
+    assert again.patterns == s.patterns and again.path == str(path)
+    assert grading.settings_to_dict(again) == saved
+    # an "any" that replaced sign cases survives the round trip too
+    s = grading.settings_from_dict({"patterns": {"knee_angle": {"any": "knees_flexed"}}})
+    again = grading.settings_from_dict(grading.settings_to_dict(s))
+    assert dict(again.patterns["knee_angle"]) == dict(s.patterns["knee_angle"]) and set(s.patterns["knee_angle"]) == {"any"}
+
+
+HEAD_TILT_DOC = {"tragus_r": (940, 420), "tragus_l": (1060, 415.4)}  # ≈ +2.2°, a mild head tilt to the right
+
+
+def test_analyze_shows_a_practice_patterns_in_consider_and_the_plan():
+    d = doc_dict("anterior", HEAD_TILT_DOC, sigma=0)
+    default = run(d)
+    custom = run(d, grading.settings_from_dict({"patterns": HEAD_TILT}))
+    (f,) = custom["findings"]
+    assert f["measurement"] == "head_tilt"
+    assert "splenius capitis (left): consider assessing for trigger points, hypertonicity or shortening" in f["consider"]
+    assert "Why: our wording, toward the right." in f["consider"]
+    assert not any("splenius" in c for c in default["findings"][0]["consider"])
+    stage1 = custom["plan"][0]
+    assert stage1["stage"] == 1 and "splenius capitis (left)" in stage1["items"][0]
+    assert custom["measurements"] == default["measurements"], "patterns change words, never grades"
+    assert findings.combined_plan([custom]) == default["plan"], "the shipped patterns unless told otherwise"
+    assert findings.combined_plan([custom], grading.settings_from_dict({"patterns": HEAD_TILT}).patterns) == custom["plan"]
+
+
+def test_cli_analyze_with_a_practice_patterns(tmp_path):
+    doc = tmp_path / "doc.json"
+    doc.write_text(json.dumps(doc_dict("anterior", HEAD_TILT_DOC, sigma=0)))
+    s = tmp_path / "s.json"
+    s.write_text(json.dumps({"patterns": HEAD_TILT}))
+    out = run_cli("analyze", str(doc), "--format", "json", "--settings", str(s))
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout)
+    assert any(c.startswith("splenius capitis (left):") for c in res["findings"][0]["consider"])
+    assert "splenius capitis (left)" in res["plan"][0]["items"][0]
+    text = run_cli("analyze", str(doc), "--settings", str(s))
+    assert text.returncode == 0 and "splenius capitis (left)" in text.stdout
+    s.write_text(json.dumps({"patterns": {"head_tilt": {"any": {"tight": "splenius"}}}}))
+    out = run_cli("analyze", str(doc), "--format", "json", "--settings", str(s))
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.strip().count("\n") == 0 and "patterns.head_tilt.any.tight" in out.stderr
