@@ -344,5 +344,7 @@ def test_settings_carry_the_shipped_patterns_unless_told_otherwise():
 
     assert grading.Settings(grading.default_bands()).patterns is findings.shipped_patterns()
     assert grading.settings_from_dict(OVERRIDE).patterns == findings.shipped_patterns()
-    with pytest.raises(SettingsError, match=r'^settings: pattern is not a settings key \(.*muscle patterns under "patterns"\)\.$'):
+    with pytest.raises(
+        SettingsError, match=r'^settings: pattern is not a settings key \(.*muscle patterns under "patterns"\)\.$'
+    ):
         grading.settings_from_dict({"pattern": {}})
