@@ -3,7 +3,7 @@
 ``analyze(doc, settings)`` is the whole pipeline: corrected frame → every
 measurement of the view with its uncertainty → grading → findings →
 treatment-planning starter. It does no I/O and never needs the photo: the
-grading bands are an argument (the shipped defaults when left out); reading a
+grading bands and muscle patterns are an argument (the shipped defaults when left out); reading a
 practice's settings file is the caller's business (the command line and the
 app do it, with :func:`posture.grading.load_settings`).
 """
@@ -17,10 +17,9 @@ from . import grading
 from .document import ViewDocument
 from .frame import Frame, build_frame
 from .measurements import Measured, definitions, evaluate
-from .result import RESULT_SCHEMA_VERSION, Measurement, Notice, Result
+from .result import RESULT_SCHEMA_VERSION, Measurement, Notice, PlumbLine, Result
 
 __all__ = ["RESULT_SCHEMA_VERSION", "analyze", "corrected_landmarks", "grade"]
-
 
 def corrected_landmarks(doc: ViewDocument, frame: Frame) -> dict[str, np.ndarray]:
     """Placed landmarks in the corrected frame, each a ``(2,)`` array."""
@@ -41,7 +40,7 @@ def grade(m: Measured, frame: Frame, settings: grading.Settings) -> Measurement:
         "unit": m.unit,
         "uncertainty": m.uncertainty,
         "severity": rule.severity(m.value, band) if band else None,
-        "borderline": rule.is_borderline(m.value, m.uncertainty, band) if band else False,
+        "borderline": band is not None and rule.is_borderline(m.value, m.uncertainty, band),
         "direction": words.direction(d.id, m.value, m.extra, band),
         "landmarks": list(m.landmarks),
         "band": band.as_dict() if band else None,
@@ -53,7 +52,7 @@ def grade(m: Measured, frame: Frame, settings: grading.Settings) -> Measurement:
 
 
 def analyze(doc: ViewDocument, settings: grading.Settings | None = None) -> Result:
-    """Analyse a validated view document under ``settings`` (default: the shipped bands); return spec §7's result."""
+    """Analyse a validated view document under ``settings`` (default: the shipped bands and patterns); return spec §7's result."""
     settings = settings or grading.default_settings()
     frame = build_frame(doc)
     XY = corrected_landmarks(doc, frame)
@@ -65,16 +64,18 @@ def analyze(doc: ViewDocument, settings: grading.Settings | None = None) -> Resu
             not_measured[d.id] = outcome
         else:
             measurements[d.id] = grade(outcome, frame, settings)
-    found = words.build_findings(measurements)
+    found = words.build_findings(measurements, settings.patterns)
     notices: list[Notice] = [*frame.warnings, *words.referrals_without_finding(measurements, found)]
     placed = {i: lm.xy for i, lm in doc.landmarks.items()}
+    line = frame.plumb_line_px(placed, doc.image_height)
+    plumb_line: PlumbLine | None = None if line is None else {"p1": line["p1"], "p2": line["p2"]}
     result: Result = {
         "schema_version": RESULT_SCHEMA_VERSION,
         "view": doc.view,
         "vertical_source": frame.vertical_source,
         "vertical_roll_deg": frame.roll_deg,
         "cm_per_px": frame.cm_per_px,
-        "plumb_line": frame.plumb_line_px(placed, doc.image_height),
+        "plumb_line": plumb_line,
         "warnings": [n.text for n in notices],
         "measurements": measurements,
         "not_measured": not_measured,

@@ -8,19 +8,28 @@
   stages in order, items grouped by body region.
 
 Everything here is phrased as something to *consider assessing*, never as a
-diagnosis. The muscle patterns follow common postural teaching (spec §8).
+diagnosis. The muscle patterns follow common postural teaching (spec §8) and
+are data: ``posture/data/muscle_patterns.json``, read by :func:`shipped_patterns`,
+chosen and filled in by :func:`pattern_for`; a practice overrides them in its
+settings file (``"patterns"``, :func:`patterns_from_dict`).
 """
 
 from __future__ import annotations
 
+import json
+import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 from . import grading
+from .errors import SettingsError
 from .formatting import format_number
 from .landmarks import VIEWS
-from .measurements import REGIONS
+from .measurements import REGIONS, all_measurement_ids
 from .result import Finding, Measurement, Notice, PlanStage, RankedFinding, Result, Severity, severity_rank
 
 #: Code of the warning that carries a fixed-rule referral no finding carries (:class:`~posture.result.Notice`).
@@ -45,7 +54,7 @@ def _limb(mid: str) -> str:
     return "right" if mid.endswith("_r") else "left"
 
 
-# (positive, negative, zero) phrases; "{side}" is filled for *_r / *_l measurements.
+# (positive, negative, zero) phrases; "{Limb}" is the limb of a *_r / *_l measurement, "{level}" the spine level.
 _DIRECTIONS: dict[str, tuple[str, str, str]] = {
     "head_tilt": ("head tilted to the right, right ear lower", "head tilted to the left, left ear lower", "head level"),
     "shoulder_tilt": ("right shoulder lower", "left shoulder lower", "shoulders level"),
@@ -73,11 +82,11 @@ _DIRECTIONS: dict[str, tuple[str, str, str]] = {
         "spine at {level} deviates to the client's left",
         "spine straight",
     ),
-    "knee_alignment": ("{side} knee valgus, knock-knee", "{side} knee varus, bow-leg", "{side} knee straight"),
+    "knee_alignment": ("{Limb} knee valgus, knock-knee", "{Limb} knee varus, bow-leg", "{Limb} knee straight"),
     "hindfoot_angle": (
-        "{side} hindfoot valgus, heel everted",
-        "{side} hindfoot varus, heel inverted",
-        "{side} hindfoot straight",
+        "{Limb} hindfoot valgus, heel everted",
+        "{Limb} hindfoot varus, heel inverted",
+        "{Limb} hindfoot straight",
     ),
     "head_forward": ("ear anterior of the shoulder", "ear posterior of the shoulder", "ear over the shoulder"),
     "head_flexion": ("head flexed, eye below the tragus", "head extended, eye above the tragus", "head level"),
@@ -127,232 +136,204 @@ def direction(mid: str, value: float, extra: Mapping[str, Any] | None = None, ba
         return f"{_limb(mid)} Q angle {where} the {rule.reference:g}° reference"
     pos, neg, zero = _DIRECTIONS[_base_id(mid)]
     text = pos if value > 0 else neg if value < 0 else zero
-    fill = {
-        "side": _limb(mid).capitalize() if mid.endswith(("_r", "_l")) else "",
-        "level": ((extra or {}).get("level") or "").upper(),
-    }
-    text = text.format(**fill)
-    return text[0].upper() + text[1:] if text.startswith(("Right", "Left")) else text
+    return text.format_map(_fill(mid, value, extra or {}))
 
 
-# --- muscles to consider ------------------------------------------------------------
+# --- muscles to consider (posture/data/muscle_patterns.json) -------------------------------
 
 
 @dataclass(frozen=True)
 class Pattern:
     """Muscles commonly implicated: ``tight`` (assess for trigger points / hypertonicity / shortness)
-    and ``weak`` (assess strength), with what the structural work aims at."""
+    and ``weak`` (assess strength), with what the structural work aims at.
+
+    In the table the texts hold placeholders (:data:`PLACEHOLDERS`); :func:`pattern_for` fills them.
+    """
 
     tight: tuple[str, ...]
     weak: tuple[str, ...]
     aim: str
     rationale: str
 
-
-_FORWARD_HEAD = Pattern(
-    ("sternocleidomastoid", "suboccipitals", "upper trapezius", "levator scapulae", "pectoralis minor"),
-    ("deep neck flexors", "lower trapezius"),
-    "bringing the head back over the shoulders",
-    "forward head posture; with forward shoulders this is the upper crossed pattern",
-)
-_FORWARD_SHOULDER = Pattern(
-    ("pectoralis minor", "pectoralis major", "anterior deltoid"),
-    ("middle trapezius", "lower trapezius", "rhomboids"),
-    "bringing the shoulders back over the trunk",
-    "forward (protracted) shoulders",
-)
-_LATERAL_TRUNK = Pattern(
-    ("quadratus lumborum", "lateral abdominal wall (obliques)", "latissimus dorsi"),
-    ("gluteus medius",),
-    "centring the trunk over the pelvis",
-    "lateral trunk shift or side bend",
-)
+    def filled(self, fill: Mapping[str, str]) -> Pattern:
+        """The pattern with its placeholders replaced by ``fill``'s values."""
+        return Pattern(
+            tuple(t.format_map(fill) for t in self.tight),
+            tuple(w.format_map(fill) for w in self.weak),
+            self.aim.format_map(fill),
+            self.rationale.format_map(fill),
+        )
 
 
-def _above_range(mid: str, value: float) -> bool:
-    """A value graded by its distance outside a range (pelvic tilt) lies above that range."""
+#: One measurement's patterns by case (:data:`ANY`, :data:`SIGN_CASES` or :data:`RANGE_CASES`).
+Cases = Mapping[str, Pattern]
+#: Every measurement's cases by measurement id: the shipped table, or it merged with a practice's settings.
+PatternTable = Mapping[str, Cases]
+
+#: The case that covers every value of a measurement; a more specific case, when there is one, comes first.
+ANY = "any"
+#: Cases by the sign of the value: ``positive`` is a value > 0, ``negative`` any other.
+SIGN_CASES = ("positive", "negative")
+#: Cases of a measurement graded outside a range (pelvic tilt): ``above`` its grading rule's range, ``below`` otherwise.
+RANGE_CASES = ("above", "below")
+#: What a pattern's text may name: the side the sign points to (+: right), the other side, the limb, the spine level.
+PLACEHOLDERS = ("side", "other", "limb", "level")
+_PATTERN_KEYS = ("tight", "weak", "aim", "rationale")
+_NO_PATTERN = Pattern((), (), "", "")
+_PATTERNS_FILE = "muscle_patterns.json"
+
+
+def _fill(mid: str, value: float, extra: Mapping[str, Any]) -> dict[str, str]:
+    """The placeholders' values for one value of ``mid`` (``Limb``: the limb capitalised, for the directions)."""
+    side = _SIDE[1] if value > 0 else _SIDE[-1]
+    limb = _limb(mid) if mid.endswith(("_r", "_l")) else ""
+    return {
+        "side": side,
+        "other": _other(side),
+        "limb": limb,
+        "Limb": limb.capitalize(),
+        "level": (extra.get("level") or "").upper(),
+    }
+
+
+def case_for(mid: str, value: float) -> str:
+    """Which case of ``mid``'s patterns a value falls under (the band edges are its grading rule's)."""
     rule = grading.rule_for(mid)
-    return isinstance(rule, grading.OutsideRange) and value > rule.high
+    if isinstance(rule, grading.OutsideRange):
+        return RANGE_CASES[0] if value > rule.high else RANGE_CASES[1]
+    return SIGN_CASES[0] if value > 0 else SIGN_CASES[1]
 
 
-def _pattern(mid: str, value: float, severity: Severity, extra: Mapping[str, Any]) -> Pattern:
-    """The muscle pattern for a non-normal finding (side-aware)."""
-    base = _base_id(mid)
-    pos = value > 0
-    side = "right" if pos else "left"
-    if base == "head_tilt":
-        return Pattern(
-            (f"sternocleidomastoid ({side})", f"scalenes ({side})", f"upper trapezius ({side})"),
-            ("deep neck flexors",),
-            "levelling the head",
-            f"lateral head tilt toward the {side}: the muscles on the side the head tilts toward",
-        )
-    if base in ("shoulder_tilt", "shoulder_height_diff"):
-        high = _other(side)
-        return Pattern(
-            (f"upper trapezius ({high}, the higher shoulder)", f"levator scapulae ({high})"),
-            (f"lower trapezius ({high})",),
-            "levelling the shoulders",
-            f"elevated {high} shoulder",
-        )
-    if base == "scapula_tilt":
-        high = _other(side)
-        return Pattern(
-            (f"levator scapulae ({high})", f"rhomboids ({high})"),
-            (f"lower trapezius ({side})", f"serratus anterior ({side})"),
-            "levelling the scapulae",
-            f"{high} scapula higher",
-        )
-    if base == "scapular_asymmetry":
-        return Pattern(
-            (f"pectoralis minor ({side})", f"serratus anterior ({side})"),
-            (f"rhomboids ({side})", f"middle trapezius ({side})"),
-            "centring the scapulae on the spine",
-            f"{side} scapula further from the spine (abducted)",
-        )
-    if base in ("pelvic_obliquity", "pelvic_height_diff"):
-        high = _other(side)
-        return Pattern(
-            (f"quadratus lumborum ({high}, the high side)", f"gluteus medius and TFL ({high})", f"hip adductors ({side})"),
-            (f"gluteus medius ({side})", "lateral abdominal wall"),
-            "levelling the pelvis",
-            f"pelvic obliquity, {high} side high",
-        )
-    if base in ("trunk_shift", "pelvic_shift", "shoulder_pelvis_angle", "head_shift"):
-        if base == "head_shift":
-            return Pattern(
-                ("sternocleidomastoid", "scalenes", "upper trapezius"),
-                ("deep neck flexors",),
-                "centring the head over the trunk",
-                f"head shifted to the {side}; compare both sides",
-            )
-        return Pattern(
-            _LATERAL_TRUNK.tight + ("hip adductors",),
-            _LATERAL_TRUNK.weak,
-            _LATERAL_TRUNK.aim,
-            f"{_LATERAL_TRUNK.rationale} toward the {side}; compare both sides",
-        )
-    if base == "spine_deviation":
-        level = str(extra.get("level", "")).upper()
-        return Pattern(
-            ("erector spinae and multifidus along the curve", "quadratus lumborum", "intercostals"),
-            ("erector spinae on the convex side",),
-            "balancing the muscles along the curve",
-            f"lateral spinal deviation at {level} toward the {side}",
-        )
-    if base == "leg_length_diff":
-        return Pattern(
-            ("quadratus lumborum (on the shorter side)", "gluteus medius", "iliopsoas"),
-            ("gluteus medius",),
-            "relating the apparent leg length difference to pelvic obliquity",
-            f"apparent leg length difference ({side} longer)",
-        )
-    if base == "tibial_tuberosity_tilt":
-        # Not a valgus sign: a lower tuberosity goes with a knee held more flexed on that
-        # side, or a structural (tibial) length difference, which soft tissue cannot change.
-        return Pattern(
-            (f"hamstrings ({side}, the lower side)", f"gastrocnemius and soleus ({side})"),
-            (f"quadriceps ({side})",),
-            "relating the uneven knees to pelvic obliquity and leg length",
-            f"{side} tibial tuberosity lower; compare with pelvic obliquity and leg length "
-            "(a structural difference in tibial length is possible)",
-        )
-    if base in ("q_angle", "knee_alignment") and (base != "knee_alignment" or pos):
-        limb = _limb(mid)
-        return Pattern(
-            (f"TFL and iliotibial band ({limb})", f"hip adductors ({limb})"),
-            (f"gluteus medius ({limb})", "vastus medialis"),
-            "aligning the knee over the foot",
-            "knee valgus / increased Q angle",
-        )
-    if base == "knee_alignment":
-        limb = _limb(mid)
-        return Pattern(
-            (f"TFL and iliotibial band ({limb})", f"biceps femoris ({limb})"),
-            (f"hip adductors ({limb})", "medial hamstrings"),
-            "aligning the knee over the foot",
-            "knee varus",
-        )
-    if base == "hindfoot_angle":
-        limb = _limb(mid)
-        if pos:
-            return Pattern(
-                (f"peroneals (fibularis longus and brevis, {limb})",),
-                (f"tibialis posterior ({limb})",),
-                "aligning the heel under the leg",
-                "hindfoot valgus (heel everted)",
-            )
-        return Pattern(
-            (f"tibialis posterior ({limb})", f"gastrocnemius and soleus ({limb})"),
-            (f"peroneals ({limb})",),
-            "aligning the heel under the leg",
-            "hindfoot varus (heel inverted)",
-        )
-    if base == "cva" or (base in ("head_forward", "head_vertical_alignment", "ear_plumb_offset") and pos):
-        return _FORWARD_HEAD
-    if base in ("head_forward", "head_vertical_alignment", "ear_plumb_offset"):
-        # |value| is graded, so a head *behind* the shoulder or the plumb line is a finding
-        # too; the forward-head muscles would be the wrong ones to suggest.
-        return Pattern(
-            (),
-            (),
-            "relating the head position to the shoulders and trunk",
-            "head behind the shoulder / plumb line: compare with trunk lean (a backward-leaning upper trunk "
-            "carries the head back) and shoulder position (protracted shoulders bring the acromion forward) "
-            "before attributing it to the neck",
-        )
-    if base == "shoulder_plumb_offset":
-        return (
-            _FORWARD_SHOULDER
-            if pos
-            else Pattern(
-                ("rhomboids", "middle trapezius"), ("pectoralis major",), "balancing the shoulders", "retracted shoulders"
-            )
-        )
-    if base == "pelvic_tilt":
-        if _above_range(mid, value):  # beyond the typical range on the anterior side
-            return Pattern(
-                ("iliopsoas", "rectus femoris", "lumbar erector spinae"),
-                ("gluteus maximus", "abdominals"),
-                "restoring a neutral pelvis",
-                "increased anterior pelvic tilt (lower crossed pattern)",
-            )
-        return Pattern(
-            ("hamstrings", "rectus abdominis", "gluteus maximus"),
-            ("iliopsoas", "lumbar erector spinae"),
-            "restoring a neutral pelvis",
-            "reduced anterior / posterior pelvic tilt (flat back)",
-        )
-    if base in ("trunk_lean", "body_lean", "hip_plumb_offset", "hip_angle"):
-        if (pos and base != "hip_plumb_offset") or (not pos and base == "hip_plumb_offset"):
-            return Pattern(
-                ("iliopsoas", "rectus abdominis", "gastrocnemius and soleus"),
-                ("thoracic erector spinae", "gluteus maximus"),
-                "bringing the trunk upright over the pelvis",
-                "trunk forward of the line of gravity",
-            )
-        return Pattern(
-            ("hamstrings", "upper rectus abdominis"),
-            ("iliopsoas", "external obliques"),
-            "bringing the pelvis back under the trunk",
-            "sway-back: pelvis forward, trunk back",
-        )
-    if base in ("knee_angle", "knee_plumb_offset", "shank_angle"):
-        hyper = (base == "knee_angle" and pos) or (base != "knee_angle" and not pos)
-        if hyper:
-            return Pattern(
-                ("hamstrings", "gastrocnemius and soleus"),
-                ("quadriceps (control at end range)", "popliteus"),
-                "unlocking the knees",
-                "knee hyperextension",
-            )
-        return Pattern(
-            ("hamstrings", "gastrocnemius", "popliteus"),
-            ("quadriceps",),
-            "straightening the knees",
-            "knees held flexed",
-        )
-    return Pattern((), (), "", "")
+def _cases_of(mid: str) -> tuple[str, ...]:
+    return (ANY, *(RANGE_CASES if isinstance(grading.rule_for(mid), grading.OutsideRange) else SIGN_CASES))
+
+
+def pattern_for(mid: str, value: float, extra: Mapping[str, Any] | None = None, patterns: PatternTable | None = None) -> Pattern:
+    """The muscle pattern for a finding of ``mid`` with ``value`` (side-aware), from ``patterns`` (default: shipped).
+
+    ``extra`` carries the spine ``level`` of ``spine_deviation``. A measurement
+    with no pattern for the value gives an empty one.
+    """
+    cases = (shipped_patterns() if patterns is None else patterns).get(mid, {})
+    template = cases.get(case_for(mid, value)) or cases.get(ANY)
+    return template.filled(_fill(mid, value, extra or {})) if template else _NO_PATTERN
+
+
+def _text(raw: Any, name: str) -> str:
+    """A pattern text: a string whose placeholders are :data:`PLACEHOLDERS`."""
+    if not isinstance(raw, str):
+        raise SettingsError(f"{name} must be text.")
+    try:
+        fields = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(raw) if f is not None]
+    except ValueError:
+        raise SettingsError(f"{name} has an unmatched {{ or }} (placeholders are written {{side}}).") from None
+    for f, spec, conv in fields:
+        if f not in PLACEHOLDERS or spec or conv:
+            known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+            raise SettingsError(f"{name} uses {{{f}}}, which is not a placeholder (use {known}).")
+    return raw
+
+
+def _texts(raw: Any, name: str) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        raise SettingsError(f"{name} must be a list of muscle names.")
+    out = tuple(_text(item, f"{name}[{i}]") for i, item in enumerate(raw))
+    for i, item in enumerate(out):
+        if not item.strip():
+            raise SettingsError(f"{name}[{i}] is empty: name a muscle, or leave it out.")
+    return out
+
+
+def _parse_pattern(raw: Any, prior: Pattern | None, shared: Mapping[str, Pattern], name: str) -> Pattern:
+    """One case: a pattern object (keys it leaves out come from ``prior``) or the name of a shared pattern."""
+    if isinstance(raw, str):
+        if raw not in shared:
+            raise SettingsError(f"{name}: {raw!r} is not a shared pattern of {_PATTERNS_FILE}.")
+        return shared[raw]
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{name} must be an object with tight, weak, aim and rationale, or the name of a shared pattern.")
+    unknown = sorted(set(raw) - set(_PATTERN_KEYS))
+    if unknown:
+        raise SettingsError(f"{name}.{unknown[0]} is not a pattern key (use tight, weak, aim, rationale).")
+    if prior is None:
+        missing = [k for k in _PATTERN_KEYS if k not in raw]
+        if missing:
+            raise SettingsError(f"{name}.{missing[0]} is missing.")
+    keep = prior or _NO_PATTERN
+    return Pattern(
+        _texts(raw["tight"], f"{name}.tight") if "tight" in raw else keep.tight,
+        _texts(raw["weak"], f"{name}.weak") if "weak" in raw else keep.weak,
+        _text(raw["aim"], f"{name}.aim") if "aim" in raw else keep.aim,
+        _text(raw["rationale"], f"{name}.rationale") if "rationale" in raw else keep.rationale,
+    )
+
+
+def _parse_cases(mid: str, raw: Any, base: Cases, shared: Mapping[str, Pattern], name: str) -> Cases:
+    """``raw``'s cases merged over ``base`` (``any`` replaces every case; a field left out stays as in the case replaced)."""
+    allowed = _cases_of(mid)
+    if not isinstance(raw, dict) or not raw:
+        raise SettingsError(f"{name} must be an object with one or more of the cases {', '.join(allowed)}.")
+    for key in raw:
+        if key not in allowed:
+            why = " (it is graded by its distance outside a range)" if allowed[1:] == RANGE_CASES else ""
+            raise SettingsError(f"{name}.{key} is not a case of {mid}: use {', '.join(allowed)}{why}.")
+    out = {} if ANY in raw else dict(base)
+    for key, case in raw.items():
+        out[key] = _parse_pattern(case, base.get(key) or base.get(ANY), shared, f"{name}.{key}")
+    return MappingProxyType(out)
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> tuple[Mapping[str, Pattern], PatternTable]:
+    text = resources.files("posture").joinpath(f"data/{_PATTERNS_FILE}").read_text(encoding="utf-8")
+    raw = json.loads(text)
+    shared = {name: _parse_pattern(p, None, {}, f"{_PATTERNS_FILE}: shared.{name}") for name, p in raw["shared"].items()}
+    known = all_measurement_ids()
+    table: dict[str, Cases] = {}
+    for mid, cases in raw["patterns"].items():
+        if mid not in known:
+            raise SettingsError(f"{_PATTERNS_FILE}: patterns.{mid} is not a measurement id.")
+        table[mid] = _parse_cases(mid, cases, {}, shared, f"{_PATTERNS_FILE}: patterns.{mid}")
+    return MappingProxyType(shared), MappingProxyType(table)
+
+
+def shipped_patterns() -> PatternTable:
+    """The muscle patterns shipped in ``posture/data/muscle_patterns.json``, by measurement id (read once)."""
+    return _shipped()[1]
+
+
+def patterns_from_dict(raw: Any, where: str) -> PatternTable:
+    """A settings file's ``"patterns"`` merged over the shipped table; :class:`SettingsError` naming the field.
+
+    ``raw`` maps measurement ids to cases, as under ``"patterns"`` in the
+    shipped file; a case given replaces the shipped one (``any`` replaces them
+    all), and the keys it leaves out (``tight``, ``weak``, ``aim``,
+    ``rationale``) stay as shipped. A case may name a shared pattern of the
+    shipped file.
+    """
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{where}: patterns must be an object keyed by measurement id.")
+    shared, table = _shipped()
+    known = all_measurement_ids()
+    out = dict(table)
+    for mid, cases in raw.items():
+        if mid not in known:
+            raise SettingsError(f"{where}: patterns.{mid} is not a measurement id.")
+        out[mid] = _parse_cases(mid, cases, table.get(mid, {}), shared, f"{where}: patterns.{mid}")
+    return MappingProxyType(out)
+
+
+def patterns_to_dict(patterns: PatternTable) -> dict[str, Any]:
+    """The ``"patterns"`` of a settings file that reproduces ``patterns``: each measurement that differs from the shipped table, in full."""
+    shipped = shipped_patterns()
+    out: dict[str, Any] = {}
+    for mid, cases in patterns.items():
+        if dict(cases) != dict(shipped.get(mid, {})):
+            out[mid] = {
+                key: {"tight": list(p.tight), "weak": list(p.weak), "aim": p.aim, "rationale": p.rationale}
+                for key, p in cases.items()
+            }
+    return out
 
 
 def _referral(mid: str, value: float, unit: str, severity: Severity | None) -> str | None:
@@ -410,11 +391,13 @@ def finding_text(mid: str, value: float, unit: str, extra: Mapping[str, Any]) ->
     return f"{text[0].upper()}{text[1:]} ({_fmt(abs(value), unit)})"
 
 
-def build_findings(measurements: Mapping[str, Measurement]) -> list[Found]:
+def build_findings(measurements: Mapping[str, Measurement], patterns: PatternTable | None = None) -> list[Found]:
     """Findings for the graded, non-normal measurements of one view, most important first.
 
     Order: severity (marked first), then region (head/neck and trunk before
-    limbs), then how far past its band the value lies.
+    limbs), then how far past its band the value lies. The muscles to consider
+    come from ``patterns`` (the shipped table when ``None``; a practice's come
+    with :class:`~posture.grading.Settings`).
     """
     out = []
     for mid, m in measurements.items():
@@ -422,7 +405,7 @@ def build_findings(measurements: Mapping[str, Measurement]) -> list[Found]:
         if sev is None or sev == "normal":
             continue
         extra = {"level": m.get("level")}
-        pattern = _pattern(mid, m["value"], sev, extra)
+        pattern = pattern_for(mid, m["value"], extra, patterns)
         consider = [f"{t}: consider assessing for trigger points, hypertonicity or shortening" for t in pattern.tight]
         consider += [f"{w}: consider assessing strength and endurance" for w in pattern.weak]
         if pattern.rationale:
@@ -541,7 +524,8 @@ def all_referrals(results: Sequence[Result]) -> list[str]:
     return out
 
 
-def combined_plan(results: Sequence[Result]) -> list[PlanStage]:
-    """The treatment-planning starter of all views together (NMT stage order, by region)."""
+def combined_plan(results: Sequence[Result], patterns: PatternTable | None = None) -> list[PlanStage]:
+    """The treatment-planning starter of all views together (NMT stage order, by region), from ``patterns``
+    (the shipped table when ``None``: pass the practice's, ``Settings.patterns``, that graded the results)."""
     ordered = sorted(results, key=lambda r: _view_rank(r["view"]))
-    return build_plan(_most_important_first([f for r in ordered for f in build_findings(r["measurements"])]))
+    return build_plan(_most_important_first([f for r in ordered for f in build_findings(r["measurements"], patterns)]))

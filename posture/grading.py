@@ -4,7 +4,10 @@ Default bands live in ``posture/data/default_bands.json`` with their sources. A
 practice overrides any of them with a JSON settings file
 ``{"bands": {"head_tilt": {"mild": 2.5, "moderate": 5, "marked": 8, "source": "our clinic"}}}``
 given by ``--settings FILE`` or the ``POSTURE_SETTINGS`` environment variable.
-A band set to ``null`` switches grading off for that measurement.
+A band set to ``null`` switches grading off for that measurement. The same
+file may override the muscle patterns the findings suggest (shipped in
+``posture/data/muscle_patterns.json``) under ``"patterns"``; they are parsed by
+:func:`posture.findings.patterns_from_dict` and carried by :class:`Settings`.
 
 Grading rules (how a value maps onto its band) are fixed per measurement and
 shipped in the same file: :class:`Magnitude` (the default: ``|value|`` against
@@ -24,16 +27,19 @@ import json
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .atomic import atomic_write_bytes
 from .errors import SettingsError
 from .result import Band as ResultBand
 from .result import Severity
+
+if TYPE_CHECKING:
+    from .findings import PatternTable
 
 SETTINGS_ENV = "POSTURE_SETTINGS"
 _BAND_KEYS = ("mild", "moderate", "marked", "source")
@@ -236,12 +242,23 @@ def rule_for(measurement_id: str) -> Rule:
 # --- settings -------------------------------------------------------------------------
 
 
+def _shipped_patterns() -> PatternTable:
+    from .findings import shipped_patterns  # local: findings imports grading
+
+    return shipped_patterns()
+
+
 @dataclass(frozen=True)
 class Settings:
-    """The grading bands in force (defaults merged with a practice's settings)."""
+    """The grading bands and muscle patterns in force (defaults merged with a practice's settings).
+
+    ``patterns``: the muscle patterns by measurement id, as
+    :func:`posture.findings.pattern_for` reads them (default: the shipped table).
+    """
 
     bands: Mapping[str, Band | None]
     path: str | None = None
+    patterns: PatternTable = field(default_factory=_shipped_patterns)
 
     def band(self, measurement_id: str) -> Band | None:
         return self.bands.get(measurement_id)
@@ -249,7 +266,7 @@ class Settings:
 
 @lru_cache(maxsize=1)
 def default_settings() -> Settings:
-    """The shipped bands and nothing else (what :func:`posture.analyze` grades with unless told otherwise)."""
+    """The shipped bands and muscle patterns and nothing else (what :func:`posture.analyze` uses unless told otherwise)."""
     return Settings(default_bands())
 
 
@@ -261,7 +278,7 @@ def _check_band(mid: str, raw: Any, base: Band | None, where: str) -> Band | Non
     unknown = sorted(set(raw) - set(_BAND_KEYS))
     if unknown:
         raise SettingsError(f"{where}: bands.{mid}.{unknown[0]} is not a band key (use mild, moderate, marked, source).")
-    values: dict[str, Any] = base.as_dict() if base else {}
+    values: dict[str, Any] = dict(base.as_dict()) if base else {}
     for key in ("mild", "moderate", "marked"):
         if key in raw:
             values[key] = _finite(raw[key], f"{where}: bands.{mid}.{key}")
@@ -301,13 +318,16 @@ def _finite(v: Any, where: str) -> float:
 
 def settings_from_dict(raw: Any, where: str = "settings") -> Settings:
     """Merge a settings object over the defaults; raise :class:`SettingsError` naming the field."""
+    from .findings import patterns_from_dict  # local: findings imports grading
     from .measurements import all_measurement_ids  # local: measurements imports grading
 
     if not isinstance(raw, dict):
         raise SettingsError(f"{where}: the settings file must be a JSON object.")
-    unknown = sorted(set(raw) - {"bands", "about", "rules"})  # "about"/"rules": a copy of the shipped file
+    unknown = sorted(set(raw) - {"bands", "patterns", "about", "rules"})  # "about"/"rules": a copy of the shipped file
     if unknown:
-        raise SettingsError(f'{where}: {unknown[0]} is not a settings key (bands go under "bands").')
+        raise SettingsError(
+            f'{where}: {unknown[0]} is not a settings key (bands go under "bands", muscle patterns under "patterns").'
+        )
     bands: dict[str, Band | None] = dict(default_bands())
     raw_bands = raw.get("bands", {})
     if not isinstance(raw_bands, dict):
@@ -317,7 +337,7 @@ def settings_from_dict(raw: Any, where: str = "settings") -> Settings:
         if mid not in known:
             raise SettingsError(f"{where}: bands.{mid} is not a measurement id.")
         bands[mid] = _check_band(mid, rb, bands.get(mid), where)
-    return Settings(bands)
+    return Settings(bands, patterns=patterns_from_dict(raw.get("patterns", {}), where))
 
 
 def default_settings_path() -> Path:
@@ -354,22 +374,30 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         raise SettingsError(f"{p}: not valid JSON (nested too deeply).") from None
     except ValueError:  # an integer with more digits than Python converts
         raise SettingsError(f"{p}: not valid JSON (a number has too many digits).") from None
-    s = settings_from_dict(raw, where=str(p))
-    return Settings(s.bands, str(p))
+    return replace(settings_from_dict(raw, where=str(p)), path=str(p))
 
 
 def settings_to_dict(settings: Settings) -> dict[str, Any]:
-    """The settings file content that reproduces ``settings`` (only what differs from the defaults)."""
+    """The settings file content that reproduces ``settings`` (only what differs from the defaults).
+
+    ``"bands"`` is always there; ``"patterns"`` only when some differ from the shipped ones.
+    """
+    from .findings import patterns_to_dict  # local: findings imports grading
+
     defaults = default_bands()
-    out = {}
+    bands: dict[str, ResultBand | None] = {}
     for mid, band in settings.bands.items():
         if band != defaults.get(mid):
-            out[mid] = None if band is None else band.as_dict()
-    return {"bands": out}
+            bands[mid] = None if band is None else band.as_dict()
+    out: dict[str, Any] = {"bands": bands}
+    patterns = patterns_to_dict(settings.patterns)
+    if patterns:
+        out["patterns"] = patterns
+    return out
 
 
 def save_settings(settings: Settings, path: str | os.PathLike[str]) -> None:
-    """Write the bands of ``settings`` that differ from the defaults to ``path`` atomically (creating its folder)."""
+    """Write the bands and patterns of ``settings`` that differ from the defaults to ``path`` atomically (creating its folder)."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(settings_to_dict(settings), indent=2, ensure_ascii=False) + "\n"

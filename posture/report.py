@@ -1,9 +1,12 @@
-"""The PDF report of a session (fpdf2, bundled DejaVu Sans so names in any script print).
+"""The PDF report of a session: its layout and its wording (fpdf2, bundled DejaVu Sans so names in any script print).
 
 :func:`build_report` turns analysed views into PDF bytes; it does no file I/O,
-so the app can call it on what it holds in memory. :func:`load_session` reads
-a session folder (view documents and their photos) for the CLI, and
-:func:`write_report` saves the bytes atomically.
+so the app can call it on what it holds in memory; :func:`annotate_for_report`
+draws a photo as the report prints it, and :func:`write_report` saves the
+bytes atomically. Reading a session folder is :mod:`posture.session`'s
+(``load_session``, ``photo_path`` and ``find_view_documents`` are re-exported
+here for the command line). What is ranked, referred and planned across the
+views comes from :mod:`posture.findings`; this module only lays it out.
 
 Contents: a header (client, date, notes, precautions), the key observations
 of every view ranked together and any referral prompts; then per view the
@@ -19,31 +22,50 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
-import json
 import math
 import os
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
 from fpdf import FPDF, XPos, YPos
 from fpdf.fonts import FontFace
 
-from . import document, grading, images, render
 from . import findings as words
-from .analysis import analyze
+from . import grading, images, render
 from .atomic import atomic_write_bytes
 from .document import DistanceScale, HeightScale, ViewDocument
-from .errors import DocumentError, ImageError, ReportError, SessionError
+from .errors import ReportError
 from .formatting import format_measurement, severity_label, unit_suffix, unit_symbol
 from .frame import PLUMB_LANDMARKS
 from .landmarks import VIEW_LABELS, VIEWS
 from .landmarks import get as landmark
 from .measurements import definition as measurement_definition
-from .result import Measurement, Result
+from .result import Measurement, RankedFinding, Result, Severity
+from .session import find_view_documents, load_session, photo_path
+
+__all__ = [
+    "EMBED_MAX_SIDE",
+    "PAPERS",
+    "REPORT_TEXT_SCALE",
+    "ReportView",
+    "annotate_for_report",
+    "band_source",
+    "build_report",
+    "calibration_lines",
+    "calibration_summary",
+    "check_printable",
+    "find_view_documents",
+    "format_band",
+    "format_value",
+    "how_measured",
+    "load_session",
+    "photo_path",
+    "unprintable_characters",
+    "write_report",
+]
 
 #: (document, result, annotated RGB image or None) for one view.
 ReportView = tuple[ViewDocument, Result, np.ndarray | None]
@@ -63,7 +85,7 @@ _HEAD_FILL = (234, 238, 242)
 
 @lru_cache(maxsize=1)
 def _printable_codepoints() -> frozenset[int]:
-    from fontTools.ttLib import TTFont  # fpdf2's own dependency
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # fpdf2's own dependency, which ships no type hints
 
     with TTFont(render.font_path(False), lazy=True) as font:
         return frozenset(font.getBestCmap())
@@ -109,15 +131,16 @@ def format_band(mid: str, m: Measurement) -> str:
     return grading.rule_for(mid).band_text(grading.Band(**band), unit_suffix(m["unit"]))
 
 
-def band_source(m: dict[str, Any]) -> str:
-    if m.get("band"):
-        return str(m["band"].get("source", ""))
-    if m.get("unit") == "px":
+def band_source(m: Measurement) -> str:
+    """Where the band of ``m`` comes from, or why it is not graded."""
+    if m["band"]:
+        return m["band"]["source"]
+    if m["unit"] == "px":
         return "not graded: no scale in this view"
     return "not graded by default (for information)"
 
 
-def calibration_lines(doc: ViewDocument, result: dict[str, Any]) -> list[str]:
+def calibration_lines(doc: ViewDocument, result: Result) -> list[str]:
     """How the view was calibrated, in plain words."""
     lines = []
     if result["vertical_source"] == "line":
@@ -133,7 +156,7 @@ def calibration_lines(doc: ViewDocument, result: dict[str, Any]) -> list[str]:
         lines.append("Scale: none, so distances are in pixels and are not graded.")
     if doc.calibration.plumb_anchor is not None:
         lines.append("Postural plumb line: pinned by the therapist.")
-    elif result.get("plumb_line"):
+    elif result["plumb_line"]:
         names = [landmark(doc.view, i).label.lower() for i in PLUMB_LANDMARKS[doc.view]]
         where = f"midway between the {names[0]} and {names[1]}" if len(names) == 2 else f"through the {names[0]}"
         lines.append(f"Postural plumb line: {where}.")
@@ -145,7 +168,7 @@ def calibration_lines(doc: ViewDocument, result: dict[str, Any]) -> list[str]:
     return lines
 
 
-def calibration_summary(doc: ViewDocument, result: dict[str, Any]) -> str:
+def calibration_summary(doc: ViewDocument, result: Result) -> str:
     """One line: vertical, scale, plumb line and placement error of a view."""
     vertical = (
         f"plumb line marked (roll {result['vertical_roll_deg']:+.2f}°)"
@@ -159,9 +182,7 @@ def calibration_summary(doc: ViewDocument, result: dict[str, Any]) -> str:
         scale = f"marks {sc.distance_cm:g} cm apart ({result['cm_per_px']:.4f} cm/px)"
     else:
         scale = "no scale (pixels)"
-    plumb = (
-        "pinned" if doc.calibration.plumb_anchor is not None else ("from the landmarks" if result.get("plumb_line") else "none")
-    )
+    plumb = "pinned" if doc.calibration.plumb_anchor is not None else ("from the landmarks" if result["plumb_line"] else "none")
     return f"vertical: {vertical}; scale: {scale}; postural plumb line: {plumb}; placement error {result.get('landmark_sigma_px', 0):.1f} px."
 
 
@@ -274,14 +295,14 @@ class _Writer:
             pdf.rect(pdf.l_margin, y0, 1.6, y1 - y0, style="F")
         pdf.ln(1.5)
 
-    def chip(self, severity: str | None, w: float = 20.0, h: float = 4.6, borderline: bool = False) -> None:
+    def chip(self, severity: Severity | None, w: float = 20.0, h: float = 4.6, borderline: bool = False) -> None:
         color = render.severity_color(severity)
         self.pdf.set_fill_color(*color)
         self.font(8, True, _text_on(color))
         self.pdf.cell(w, h, severity_label(severity, borderline), align="C", fill=True)
 
 
-def _finding_rows(w: _Writer, found: list[dict[str, Any]], with_view: bool) -> None:
+def _finding_rows(w: _Writer, found: Sequence[RankedFinding], with_view: bool) -> None:
     pdf = w.pdf
     for i, f in enumerate(found, 1):
         if pdf.get_y() > pdf.h - pdf.b_margin - 10:
@@ -297,11 +318,11 @@ def _finding_rows(w: _Writer, found: list[dict[str, Any]], with_view: bool) -> N
         pdf.set_y(max(pdf.get_y(), y + 5.5))
 
 
-def _measurement_table(w: _Writer, result: dict[str, Any]) -> None:
+def _measurement_table(w: _Writer, result: Result) -> None:
     pdf = w.pdf
-    widths = (50, 22, 10, 19, 27, 52)
-    scale = w.width / sum(widths)
-    widths = tuple(c * scale for c in widths)
+    relative = (50, 22, 10, 19, 27, 52)
+    scale = w.width / sum(relative)
+    widths = tuple(c * scale for c in relative)
     w.font(7.8)
     heading_style = FontFace(family=_FAMILY, emphasis="BOLD", size_pt=7.5, color=_INK, fill_color=_HEAD_FILL)
     with pdf.table(
@@ -324,7 +345,7 @@ def _measurement_table(w: _Writer, result: dict[str, Any]) -> None:
             row.cell(f"**{_md(m['label'])}**\n{_md(m['direction'])}")
             row.cell(format_value(m))
             row.cell(unit_symbol(m["unit"]))
-            color = render.severity_color(m.get("severity"))
+            color = render.severity_color(m["severity"])
             row.cell(
                 severity_label(m["severity"], m["borderline"]),
                 style=FontFace(emphasis="BOLD", color=_text_on(color), fill_color=color),
@@ -348,7 +369,7 @@ def _md(text: str) -> str:
     return text
 
 
-def _view_section(w: _Writer, doc: ViewDocument, result: dict[str, Any], annotated: np.ndarray | None) -> None:
+def _view_section(w: _Writer, doc: ViewDocument, result: Result, annotated: np.ndarray | None) -> None:
     pdf = w.pdf
     pdf.add_page()
     w.heading(f"{VIEW_LABELS[doc.view]} view", size=14, space=0)
@@ -376,7 +397,7 @@ def _view_section(w: _Writer, doc: ViewDocument, result: dict[str, Any], annotat
 
     pdf.set_xy(col_x, top)
     col_text("Findings in this view", 10.5, True, _ACCENT, 5.5)
-    found = result.get("findings", [])
+    found = result["findings"]
     if not found:
         col_text("No measurement outside its normal band.", 9, False, _MUTED)
     for f in found:
@@ -391,7 +412,7 @@ def _view_section(w: _Writer, doc: ViewDocument, result: dict[str, Any], annotat
     col_text("Calibration", 10.5, True, _ACCENT, 5.5)
     for line in calibration_lines(doc, result):
         col_text(line, 8.5, False, _INK, 4.1)
-    if result.get("warnings"):
+    if result["warnings"]:
         pdf.ln(1.5)
         col_text("Check", 10.5, True, render.SEVERITY_COLORS["moderate"], 5.5)
         for warn in result["warnings"]:
@@ -408,14 +429,14 @@ def _view_section(w: _Writer, doc: ViewDocument, result: dict[str, Any], annotat
         w.heading(f"{VIEW_LABELS[doc.view]} view: measurements", size=12, space=0)
     if result["measurements"]:
         _measurement_table(w, result)
-        if any(m.get("borderline") for m in result["measurements"].values()):
+        if any(m["borderline"] for m in result["measurements"].values()):
             w.para(
                 "* borderline: within two uncertainties of a band edge, so the severity could be one step either way.",
                 7.5,
                 _MUTED,
                 h=3.8,
             )
-    if result.get("not_measured"):
+    if result["not_measured"]:
         pdf.ln(1)
         missing = "; ".join(f"{_label(doc.view, mid)} ({why})" for mid, why in result["not_measured"].items())
         w.para(f"Not measured: {missing}.", 7.5, _MUTED, h=3.8)
@@ -502,6 +523,7 @@ def build_report(
     precautions: str | None = None,
     paper: str = "a4",
     settings_path: str | None = None,
+    patterns: words.PatternTable | None = None,
 ) -> bytes:
     """The session report as PDF bytes.
 
@@ -512,9 +534,12 @@ def build_report(
     ``notes`` and ``precautions`` are free text (any script); ``date`` is
     printed as given (default: today, ISO); ``paper`` is ``"a4"`` or
     ``"letter"``; ``settings_path`` names the practice settings file when one
-    graded the results. Raises :class:`ReportError` for an unknown paper, no
-    views, or free text the bundled font cannot print (see
-    :func:`unprintable_characters`).
+    graded the results, and ``patterns`` are the muscle patterns the results
+    were analysed with (``Settings.patterns``; default: the shipped ones), from
+    which the treatment-planning starter of all views is drawn up. Raises
+    :class:`ReportError` for an unknown paper, no views, or free text the
+    bundled font cannot print (see :func:`unprintable_characters`), a
+    practice's muscle patterns included.
     """
     if not views:
         raise ReportError("There is no view to report on.")
@@ -524,7 +549,12 @@ def build_report(
     for doc, result, _ in views:
         check_printable(f"The notes of the {doc.view} view document", doc.notes)
         for mid, m in result["measurements"].items():
-            check_printable(f"The band source of {mid}", (m.get("band") or {}).get("source"))
+            band = m["band"]
+            check_printable(f"The band source of {mid}", band["source"] if band else None)
+    plan = words.combined_plan([r for _, r, _ in views], patterns)
+    for stage in plan:
+        for item in stage["items"]:
+            check_printable("The treatment-planning starter (from the muscle patterns)", item)
     date = date or _dt.date.today().isoformat()
     views = sorted(views, key=lambda v: VIEWS.index(v[0].view))
     w = _Writer(paper, client, date)
@@ -586,7 +616,6 @@ def build_report(
         9,
         _MUTED,
     )
-    plan = words.combined_plan([r for _, r, _ in views])
     if not plan:
         w.para("No observation outside the normal bands, so there is nothing to plan from these photos.", 9.5)
     for stage in plan:
@@ -615,89 +644,13 @@ def build_report(
     return bytes(pdf.output())
 
 
-# --- session folders (CLI) ---------------------------------------------------------
-
-
-def _is_view_document(path: Path) -> bool:
-    """Whether a ``*.json`` file of a session folder is meant as a view document.
-
-    An object with ``schema_version``, ``view`` or ``landmarks`` is one (and is
-    then validated in full, so a damaged one is an error, not silently left
-    out); other JSON (a settings file, a manifest) is not. A file that is not
-    JSON at all raises :class:`DocumentError` naming it: in a session folder
-    it is almost certainly a damaged view document.
-    """
-    try:
-        raw = json.loads(path.read_bytes())
-    except OSError as exc:
-        raise DocumentError("", f"Cannot read {path.name}: {exc.strerror}.") from None
-    except (ValueError, RecursionError):
-        raise DocumentError("", f"{path.name} is not valid JSON, so it cannot be read as a view document.") from None
-    return isinstance(raw, dict) and bool({"schema_version", "view", "landmarks"} & set(raw))
-
-
-def find_view_documents(session_dir: str | os.PathLike[str]) -> list[Path]:
-    """The ``*.json`` files of ``session_dir`` that are meant as view documents (see :func:`_is_view_document`), by name."""
-    d = Path(session_dir)
-    if not d.is_dir():
-        raise SessionError(f"No such session folder: {d}.")
-    return [p for p in sorted(d.glob("*.json")) if p.is_file() and _is_view_document(p)]
-
-
-def photo_path(doc: ViewDocument, doc_path: str | os.PathLike[str]) -> Path | None:
-    """Where the document's photo lives: ``image.file`` relative to the document's folder (None when unset)."""
-    if not doc.image_file:
-        return None
-    return Path(doc_path).parent / doc.image_file
-
-
-def load_session(
-    session_dir: str | os.PathLike[str],
-    settings: grading.Settings | None = None,
-    *,
-    grid: bool = False,
-    client: str | None = None,
-    date: str | None = None,
-    photos: bool = True,
-) -> list[ReportView]:
-    """Load, analyse and render every view document of ``session_dir``.
-
-    Every document must be valid and (with ``photos``) its photo must be
-    there: a malformed document, a missing or unreadable photo, or a folder
-    with no view document raises a :class:`SessionError`, :class:`DocumentError` or
-    :class:`ImageError` of one sentence that
-    names the file, so a report never silently leaves a view or a photo out.
-    ``photos=False`` reports the measurements without any photo (for sharing
-    the numbers without the images).
-    """
-    paths = find_view_documents(session_dir)
-    if not paths:
-        raise SessionError(f"No view documents in {session_dir}: expected *.json files with schema_version, view and landmarks.")
-    out: list[ReportView] = []
-    for p in paths:
-        try:
-            doc = document.load(p)
-        except DocumentError as exc:
-            raise DocumentError("", f"{p.name}: {exc}") from None
-        result = analyze(doc, settings)
-        annotated = None
-        if photos:
-            photo = photo_path(doc, p)
-            if photo is None:
-                raise ImageError(f"{p.name} names no photo (image.file): add it, or leave the photos out with --no-photos.")
-            if not photo.is_file():
-                raise ImageError(f"Photo not found: {photo} (the image.file of {p.name}).")
-            image = images.load_image(photo)
-            scale = render.display_scale_for(doc, image.shape[1], image.shape[0])
-            annotated = annotate_for_report(image, doc, result, display_scale=scale, grid=grid, client=client, date=date)
-        out.append((doc, result, annotated))
-    return out
+# --- the photos as the report prints them --------------------------------------------
 
 
 def annotate_for_report(
     image: np.ndarray,
     doc: ViewDocument,
-    result: dict[str, Any],
+    result: Result,
     *,
     display_scale: float = 1.0,
     grid: bool = False,

@@ -337,3 +337,14 @@ def test_the_per_user_settings_file_is_read_when_no_path_is_given(tmp_path, monk
     monkeypatch.setenv(grading.SETTINGS_ENV, str(tmp_path / "other.json"))  # the variable wins, and must exist
     with pytest.raises(SettingsError):
         grading.load_settings()
+
+
+def test_settings_carry_the_shipped_patterns_unless_told_otherwise():
+    from posture import findings
+
+    assert grading.Settings(grading.default_bands()).patterns is findings.shipped_patterns()
+    assert grading.settings_from_dict(OVERRIDE).patterns == findings.shipped_patterns()
+    with pytest.raises(
+        SettingsError, match=r'^settings: pattern is not a settings key \(.*muscle patterns under "patterns"\)\.$'
+    ):
+        grading.settings_from_dict({"pattern": {}})

@@ -30,8 +30,9 @@ from PIL import Image
 
 from posture import analyze, document, grading, report
 from posture.bench import synthetic_document, synthetic_photo
-from posture.errors import DocumentError, ImageError, PostureError
+from posture.errors import ReportError
 from posture.landmarks import VIEW_LABELS
+from posture.session import load_session
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "sample_images"
@@ -104,10 +105,10 @@ def assert_one_line_error(res: subprocess.CompletedProcess, out: Path | None = N
 @pytest.fixture(scope="module")
 def sample_report(tmp_path_factory):
     """The sample client's four views, loaded from real files, and their PDF."""
-    session = _copy_samples(tmp_path_factory.mktemp("session"))
-    views = report.load_session(session, client=CLIENT, date=DATE)
+    folder = _copy_samples(tmp_path_factory.mktemp("session"))
+    views = load_session(folder, client=CLIENT, date=DATE)
     pdf = report.build_report(views, client=CLIENT, date=DATE, notes=NOTES, precautions=PRECAUTIONS)
-    return session, views, pdf
+    return folder, views, pdf
 
 
 # --- what the PDF says ------------------------------------------------------------------
@@ -250,7 +251,7 @@ def test_paper_sizes(paper, size_mm):
     for _, result, _ in _bare_views("anterior", "right_lateral"):
         for m in result["measurements"].values():
             assert m["label"] in text
-    with pytest.raises(PostureError, match="a4 or letter"):
+    with pytest.raises(ReportError, match="a4 or letter"):
         report.build_report(_bare_views("anterior"), paper="legal")
 
 
@@ -273,9 +274,9 @@ def test_names_in_other_scripts_and_unprintable_ones():
     for name in ("Ελένη Παπαδοπούλου", "Алёна Щукина", "Şükrü Çağlar", "Nguyễn Thị Ánh"):
         pdf = report.build_report(_bare_views("anterior"), client=name)
         assert name in _pages(pdf)[0]
-    with pytest.raises(PostureError, match="cannot print.*山"):
+    with pytest.raises(ReportError, match="cannot print.*山"):
         report.build_report(_bare_views("anterior"), client="山田 花子")
-    with pytest.raises(PostureError, match="notes"):
+    with pytest.raises(ReportError, match="notes"):
         report.build_report(_bare_views("anterior"), notes="All good 🙂")
     assert report.unprintable_characters("Łucja Żółć\n\tαβγ ёж ≥ ± °") == ""
 
@@ -296,39 +297,25 @@ def test_practice_settings_source_is_printed(tmp_path):
     assert "practice settings in clinic.json" in text
 
 
-# --- loading a session folder --------------------------------------------------------------
+# --- a practice's muscle patterns ---------------------------------------------------------
 
 
-def test_load_session_errors(tmp_path):
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    (empty / "settings.json").write_text('{"bands": {}}')
-    with pytest.raises(PostureError, match="No view documents"):
-        report.load_session(empty)
-    with pytest.raises(PostureError, match="No such session folder"):
-        report.load_session(tmp_path / "nowhere")
-    s = _small_session(tmp_path / "s")
-    (s / "anterior.jpg").unlink()
-    with pytest.raises(ImageError, match=r"Photo not found: .*anterior\.jpg .*anterior\.json"):
-        report.load_session(s)
-    views = report.load_session(s, photos=False)
-    assert [(d.view, img) for d, _, img in views] == [("anterior", None)]
-    (s / "broken.json").write_text('{"schema_version": 1, "view": "ant')
-    with pytest.raises(DocumentError, match=r"broken\.json is not valid JSON"):
-        report.load_session(s, photos=False)
-
-
-def test_report_of_a_resized_photo_keeps_the_landmarks_in_place(tmp_path):
-    """A photo exported smaller than the one the landmarks were placed on is scaled, not misdrawn."""
-    s = _small_session(tmp_path / "s")
-    Image.open(s / "anterior.jpg").resize((300, 400)).save(s / "anterior.jpg")
-    ((doc, _, small),) = report.load_session(s)
-    ((_, _, full),) = report.load_session(_small_session(tmp_path / "full"))
-    assert small.shape[:2] == (400, 300)
-    big = np.asarray(Image.fromarray(full).resize((300, 400), Image.Resampling.LANCZOS), int)
-    lm = doc.landmarks["acromion_r"]
-    x, y = round(lm.x / 2), round(lm.y / 2)
-    assert np.abs(small[y, x].astype(int) - big[y, x]).max() < 60  # the same dot colour at the same place
+def test_the_plan_follows_the_practice_patterns_the_results_were_analysed_with(tmp_path):
+    settings_file = tmp_path / "clinic.json"
+    ours = {"head_tilt": {"any": {"tight": ["splenius capitis ({other})"], "aim": "our aim for the head"}}}
+    settings_file.write_text(json.dumps({"patterns": ours}), encoding="utf-8")
+    settings = grading.load_settings(settings_file)
+    doc = document.load(SAMPLES / "anterior.json")
+    result = analyze(doc, settings)
+    assert result["measurements"]["head_tilt"]["severity"] not in (None, "normal"), "the sample has a head tilt"
+    text = _text(report.build_report([(doc, result, None)], settings_path=str(settings_file), patterns=settings.patterns))
+    plan = text[text.index("Treatment-planning starter") :]
+    assert "splenius capitis (left)" in plan and "our aim for the head" in plan
+    assert "splenius" not in _text(report.build_report([(doc, analyze(doc), None)]))
+    ours["head_tilt"]["any"]["tight"] = ["頭板状筋"]
+    settings = grading.settings_from_dict({"patterns": ours})
+    with pytest.raises(ReportError, match="treatment-planning starter"):
+        report.build_report([(doc, analyze(doc, settings), None)], patterns=settings.patterns)
 
 
 # --- the CLI, end to end --------------------------------------------------------------------

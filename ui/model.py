@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import math
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from posture import analysis, document, frame, grading, images, landmarks
+from posture import analysis, document, frame, grading, images, landmarks, session
 from posture.document import Calibration, DistanceScale, HeightScale, PlacedLandmark, ViewDocument
 from posture.errors import DocumentError, ImageError
 from posture.result import Result
@@ -461,12 +459,5 @@ class Assessment:
         return {vs.view: vs.analyze(self.settings) for vs in self.views_with_photos()}  # type: ignore[misc]
 
     def documents_zip(self) -> bytes:
-        """A ZIP with ``<view>.json`` and a clean ``<view>.jpg`` (no EXIF) per view: an assessment folder the CLI reads."""
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for vs in self.views_with_photos():
-                assert vs.photo is not None
-                doc = replace(vs.doc, image_file=f"{vs.view}.jpg")
-                zf.writestr(f"{vs.view}.json", document.dumps(doc))
-                zf.writestr(f"{vs.view}.jpg", images.encode_jpeg(vs.photo.image, quality=95))
-        return buf.getvalue()
+        """A ZIP with ``<view>.json`` and a clean ``<view>.jpg`` (no EXIF) per view: a session folder the CLI reads."""
+        return session.session_zip((vs.doc, vs.photo.image) for vs in self.views_with_photos() if vs.photo is not None)
