@@ -21,6 +21,7 @@ from .result import RESULT_SCHEMA_VERSION, Measurement, Notice, PlumbLine, Resul
 
 __all__ = ["RESULT_SCHEMA_VERSION", "analyze", "corrected_landmarks", "grade"]
 
+
 def corrected_landmarks(doc: ViewDocument, frame: Frame) -> dict[str, np.ndarray]:
     """Placed landmarks in the corrected frame, each a ``(2,)`` array."""
     return {i: frame.to_XY(np.asarray(lm.xy, float)) for i, lm in doc.landmarks.items()}

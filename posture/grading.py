@@ -201,10 +201,6 @@ class OutsideRange(Rule):
     def graded_against(self, unit: str) -> str | None:
         return f"by how far it lies outside {_num(self.low)}–{_num(self.high)}{unit}"
 
-    def above(self, value: float) -> bool:
-        """True when ``value`` lies on the high side of the range's middle (pelvic tilt: the anterior side)."""
-        return value > (self.low + self.high) / 2
-
 
 def _rule(raw: Mapping[str, Any]) -> Rule:
     kind, note = raw["kind"], raw.get("note", "")

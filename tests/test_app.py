@@ -368,3 +368,24 @@ def test_measurement_table_marks_severity_and_borderline():
     assert "borderline" in html and 'data-placed="20"' in html
     assert fmt.fmt_value({"value": 2.414, "uncertainty": 0.3, "unit": "deg"}) == "2.4° ± 0.3°"
     assert fmt.fmt_value({"value": -1.06, "uncertainty": 0.25, "unit": "cm"}) == "-1.1 cm ± 0.2 cm"
+
+
+def test_saving_the_bands_table_keeps_the_practices_muscle_patterns(tmp_path):
+    """The settings page edits bands only: a practice's patterns in the same file survive a save from it."""
+    from ui import settings_store
+
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"patterns": {"head_tilt": {"any": {"weak": ["deep neck flexors", "our own"]}}}}))
+    current = grading.load_settings(path)
+    rows = settings_store.table_rows(current)
+    for r in rows:
+        if r["id"] == "head_tilt":
+            r.update(mild=2.5)
+    edited = settings_store.settings_from_rows(rows, current)
+    assert edited.patterns == current.patterns and edited.band("head_tilt").mild == 2.5
+    grading.save_settings(edited, path)
+    saved = json.loads(path.read_text())
+    assert set(saved["patterns"]) == {"head_tilt"}
+    assert saved["patterns"]["head_tilt"]["any"]["weak"] == ["deep neck flexors", "our own"]
+    assert grading.load_settings(path).patterns == current.patterns
+    assert saved["bands"]["head_tilt"]["mild"] == 2.5

@@ -84,7 +84,14 @@ def report_pdf(a: Assessment, day: date, notes: str = "") -> bytes:
         )
         views.append((vs.doc, result, annotated))
     precautions = "; ".join(a.link.precautions) if a.link and a.link.precautions else None
-    return report.build_report(views, client=a.client or None, date=day.isoformat(), notes=notes or None, precautions=precautions)
+    return report.build_report(
+        views,
+        client=a.client or None,
+        date=day.isoformat(),
+        notes=notes or None,
+        precautions=precautions,
+        patterns=a.settings.patterns,
+    )
 
 
 def visit_draft(a: Assessment, day: date, notes: str, pdf: bytes | None) -> VisitDraft:

@@ -8,6 +8,7 @@ folder); :func:`posture.grading.save_settings` writes it.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +71,11 @@ def _number(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def settings_from_rows(rows: list[dict[str, Any]]) -> grading.Settings:
-    """Validate an edited table into :class:`~posture.grading.Settings`; raise :class:`SettingsError` with one sentence."""
+def settings_from_rows(rows: list[dict[str, Any]], current: grading.Settings | None = None) -> grading.Settings:
+    """Validate an edited table into :class:`~posture.grading.Settings`; raise :class:`SettingsError` with one sentence.
+
+    The table edits the bands only: everything else of ``current`` (the practice's muscle patterns) is kept.
+    """
     defaults = grading.default_bands()
     bands: dict[str, Any] = {}
     for row in rows:
@@ -91,6 +95,7 @@ def settings_from_rows(rows: list[dict[str, Any]]) -> grading.Settings:
         if default is None or band != default.as_dict():
             bands[mid] = band
     try:
-        return grading.settings_from_dict({"bands": bands}, where="grading bands")
+        edited = grading.settings_from_dict({"bands": bands}, where="grading bands")
     except SettingsError as exc:
         raise SettingsError(str(exc).replace("grading bands: ", "")) from None
+    return edited if current is None else replace(current, bands=edited.bands)

@@ -446,7 +446,7 @@ def settings_ui(a: Assessment) -> None:
         c1, c2 = st.columns(2)
         if c1.button("Save the bands", type="primary", key="save_bands"):
             try:
-                settings = settings_store.settings_from_rows(edited.to_dict("records"))
+                settings = settings_store.settings_from_rows(edited.to_dict("records"), a.settings)
                 grading.save_settings(settings, path)
             except SettingsError as exc:
                 st.error(str(exc))
