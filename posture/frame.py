@@ -15,7 +15,7 @@ import numpy as np
 
 from . import geometry, landmarks
 from .document import Point, ViewDocument, image_center, scale_cm_per_px
-from .result import Notice
+from .result import Notice, PlumbLine, VerticalSource
 
 #: Landmarks whose midpoint (or self) anchors the postural plumb line, per view.
 PLUMB_LANDMARKS: dict[str, tuple[str, ...]] = {
@@ -47,7 +47,7 @@ class Frame:
 
     view: str
     roll_deg: float
-    vertical_source: str
+    vertical_source: VerticalSource
     center_px: Point
     cm_per_px: float | None
     r: float
@@ -65,6 +65,19 @@ class Frame:
         """Corrected frame → image pixels (``(..., 2)``)."""
         return geometry.from_corrected(points_XY, self.roll_deg, self.center_px)
 
+    @staticmethod
+    def image_side(sign: float) -> float:
+        """The side of the image, ``+1`` right or ``-1`` left, that ``sign`` (``r`` or ``f``) points to along X.
+
+        ``r``/``f`` are signs along the corrected frame's +X, which is ``(cos roll, sin roll)`` in
+        image pixels. A document's true vertical is within 30° of the image's
+        (:data:`posture.document.MAX_VERTICAL_TILT_DEG`), so +X always points into the image's right
+        half-plane and the image side is the sign itself: ``image_side(r)`` is the side the client's
+        right is on (frontal views), ``image_side(f)`` the side the client faces (lateral views).
+        ``0`` (a sign that does not apply to the view) counts as the right.
+        """
+        return 1.0 if sign >= 0 else -1.0
+
     @property
     def length_unit(self) -> str:
         return "cm" if self.cm_per_px is not None else "px"
@@ -79,7 +92,7 @@ class Frame:
             return (float(x), float(y))
         return None
 
-    def plumb_line_px(self, placed: dict[str, Point], image_height: float | None) -> dict[str, list[float]] | None:
+    def plumb_line_px(self, placed: dict[str, Point], image_height: float | None) -> PlumbLine | None:
         """The plumb line from its anchor up to the top edge of the photo, in image pixels."""
         anchor = self.plumb_anchor_px(placed)
         if anchor is None:
@@ -89,7 +102,7 @@ class Frame:
         length = ay / np.cos(t) if ay > 0 else (image_height or 1000.0)
         # "up" along the true vertical, in image pixels: (sin roll, -cos roll)
         top = (ax + length * np.sin(t), ay - length * np.cos(t))
-        return {"p1": [ax, ay], "p2": [float(top[0]), float(top[1])]}
+        return PlumbLine(p1=[ax, ay], p2=[float(top[0]), float(top[1])])
 
 
 #: Lateral views: (landmark that lies anterior, landmark that lies posterior, what it says when contradicted).
@@ -129,6 +142,7 @@ def build_frame(doc: ViewDocument) -> Frame:
     cal = doc.calibration
     center = image_center(doc)
     warnings: list[Notice] = []
+    vertical_source: VerticalSource
     if cal.vertical is not None:
         roll, vertical_source = geometry.roll_deg_from_line(*cal.vertical), "line"
     else:

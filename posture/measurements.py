@@ -23,6 +23,7 @@ import numpy as np
 
 from . import geometry as g
 from .frame import Frame
+from .landmarks import SPINE_LEVELS
 
 Array = np.ndarray
 _H_PX = 1e-3  # finite-difference step, pixels
@@ -47,6 +48,13 @@ class Env:
 
     def __getitem__(self, landmark_id: str) -> Array:
         return self._pts[landmark_id]
+
+    @property
+    def plumb_x(self) -> Array:
+        """The plumb line's X per batch row; only measurements with ``uses_plumb`` have one."""
+        if self.x0 is None:
+            raise RuntimeError("a formula asked for the plumb line but its measurement does not use it (uses_plumb)")
+        return self.x0
 
 
 Formula = Callable[[Env], Array]
@@ -85,7 +93,7 @@ class Measured:
 # --- formula helpers ----------------------------------------------------------------
 
 
-def _signed_bend(a: Array, b: Array, c: Array, toward: Array) -> Array:
+def _signed_bend(a: Array, b: Array, c: Array, toward: float) -> Array:
     """``bend(a, b, c)`` signed **+ when b lies on the side of the chord a–c that ``toward`` (±1 per +X) names**."""
     side = g.side_of_chord_px(a, b, c) * toward
     return g.bend_deg(a, b, c) * np.where(side >= 0, 1.0, -1.0)
@@ -105,11 +113,11 @@ def _height(a: str, b: str) -> Formula:
 
 
 def _shift(p: str) -> Formula:
-    return lambda e: g.shift_px(e[p], e.x0, e.r) * e.k
+    return lambda e: g.shift_px(e[p], e.plumb_x, e.r) * e.k
 
 
 def _ant_plumb(p: str) -> Formula:
-    return lambda e: g.ant_px(e[p], e.x0, e.f) * e.k
+    return lambda e: g.ant_px(e[p], e.plumb_x, e.f) * e.k
 
 
 def _lean(top: str, bottom: str) -> Formula:
@@ -135,9 +143,6 @@ def _scapular_asymmetry(e: Env) -> Array:
 def _spine_deviation(e: Env) -> Array:
     level = e.extra["level"]
     return g.perpendicular_offset_px(e[level], e["s1"], e["c7"]) * e.r * e.k
-
-
-SPINE_LEVELS = ("t3", "t7", "t12", "l3")
 
 
 def _frontal(view: str) -> list[MeasurementDef]:
@@ -181,7 +186,7 @@ def _frontal(view: str) -> list[MeasurementDef]:
             M("trunk_shift", view, "Trunk shift", "midsagittal", "length", ("sternal_notch",), _shift("sternal_notch"), "trunk and spine", True),
             M(
                 "pelvic_shift", view, "Pelvic shift", "midsagittal", "length", ("asis_r", "asis_l"),
-                lambda e: g.shift_px(g.midpoint(e["asis_r"], e["asis_l"]), e.x0, e.r) * e.k, "pelvis and hips", True,
+                lambda e: g.shift_px(g.midpoint(e["asis_r"], e["asis_l"]), e.plumb_x, e.r) * e.k, "pelvis and hips", True,
             ),
         ]  # fmt: skip
         for s, side in (("r", "right"), ("l", "left")):
