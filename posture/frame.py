@@ -65,6 +65,19 @@ class Frame:
         """Corrected frame → image pixels (``(..., 2)``)."""
         return geometry.from_corrected(points_XY, self.roll_deg, self.center_px)
 
+    @staticmethod
+    def image_side(sign: float) -> float:
+        """The side of the image, ``+1`` right or ``-1`` left, that ``sign`` (``r`` or ``f``) points to along X.
+
+        ``r``/``f`` are signs along the corrected frame's +X, which is ``(cos roll, sin roll)`` in
+        image pixels. A document's true vertical is within 30° of the image's
+        (:data:`posture.document.MAX_VERTICAL_TILT_DEG`), so +X always points into the image's right
+        half-plane and the image side is the sign itself: ``image_side(r)`` is the side the client's
+        right is on (frontal views), ``image_side(f)`` the side the client faces (lateral views).
+        ``0`` (a sign that does not apply to the view) counts as the right.
+        """
+        return 1.0 if sign >= 0 else -1.0
+
     @property
     def length_unit(self) -> str:
         return "cm" if self.cm_per_px is not None else "px"
@@ -89,7 +102,7 @@ class Frame:
         length = ay / np.cos(t) if ay > 0 else (image_height or 1000.0)
         # "up" along the true vertical, in image pixels: (sin roll, -cos roll)
         top = (ax + length * np.sin(t), ay - length * np.cos(t))
-        return {"p1": [ax, ay], "p2": [float(top[0]), float(top[1])]}
+        return PlumbLine(p1=[ax, ay], p2=[float(top[0]), float(top[1])])
 
 
 #: Lateral views: (landmark that lies anterior, landmark that lies posterior, what it says when contradicted).

@@ -21,7 +21,7 @@ Array = NDArray[np.float64]
 
 
 def _xy(p: ArrayLike) -> tuple[Array, Array]:
-    a = np.asarray(p, dtype=float)
+    a = np.asarray(p, dtype=np.float64)
     return a[..., 0], a[..., 1]
 
 
@@ -32,7 +32,7 @@ def roll_deg_from_line(p1_px: ArrayLike, p2_px: ArrayLike) -> float:
     in ``(-90, 90]``: positive when the upper end lies to the image-right of the
     lower end (the line leans clockwise on screen). Point order does not matter.
     """
-    (x1, y1), (x2, y2) = np.asarray(p1_px, float), np.asarray(p2_px, float)
+    (x1, y1), (x2, y2) = np.asarray(p1_px, dtype=np.float64), np.asarray(p2_px, dtype=np.float64)
     if y1 > y2 or (y1 == y2 and x1 > x2):
         (x1, y1), (x2, y2) = (x2, y2), (x1, y1)
     # (x1, y1) is now the upper end (smaller y).
@@ -45,8 +45,8 @@ def rotate_px(points_px: ArrayLike, angle_deg: float, center_px: ArrayLike = (0.
     (With y pointing down, a positive angle turns the picture clockwise as the
     viewer sees it.) Shape ``(..., 2)`` in, same shape out.
     """
-    pts = np.asarray(points_px, dtype=float)
-    c = np.asarray(center_px, dtype=float)
+    pts = np.asarray(points_px, dtype=np.float64)
+    c = np.asarray(center_px, dtype=np.float64)
     t = np.radians(angle_deg)
     cos, sin = np.cos(t), np.sin(t)
     d = pts - c
@@ -65,19 +65,19 @@ def to_corrected(points_px: ArrayLike, roll_deg: float, center_px: ArrayLike = (
 
 def from_corrected(points_XY: ArrayLike, roll_deg: float, center_px: ArrayLike = (0.0, 0.0)) -> Array:
     """Corrected frame → image pixels; the inverse of :func:`to_corrected`."""
-    pts = np.array(points_XY, dtype=float)
+    pts = np.array(points_XY, dtype=np.float64)
     pts[..., 1] *= -1.0
     return rotate_px(pts, roll_deg, center_px)
 
 
 def midpoint(a: ArrayLike, b: ArrayLike) -> Array:
     """Midpoint of two points (broadcasts)."""
-    return (np.asarray(a, float) + np.asarray(b, float)) / 2.0
+    return (np.asarray(a, dtype=np.float64) + np.asarray(b, dtype=np.float64)) / 2.0
 
 
 def distance(a: ArrayLike, b: ArrayLike) -> Array:
     """Euclidean distance of two points, same unit as the inputs."""
-    d = np.asarray(a, float) - np.asarray(b, float)
+    d = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
     return np.hypot(d[..., 0], d[..., 1])
 
 
@@ -91,7 +91,7 @@ def atan2_deg(y: ArrayLike, x: ArrayLike) -> Array:
     which a report would show as "level"); the caller turns NaN into
     "not measured".
     """
-    y, x = np.asarray(y, float), np.asarray(x, float)
+    y, x = np.asarray(y, dtype=np.float64), np.asarray(x, dtype=np.float64)
     return np.where((x == 0) & (y == 0), np.nan, np.degrees(np.arctan2(y, x)))
 
 
@@ -111,12 +111,12 @@ def height_diff_px(right: ArrayLike, left: ArrayLike) -> Array:
 
 def shift_px(point: ArrayLike, x0: ArrayLike, r: float) -> Array:
     """``(X_P - X0) * r``; **positive = toward the client's right** (``r`` = client's-right sign)."""
-    return (_xy(point)[0] - np.asarray(x0, float)) * r
+    return (_xy(point)[0] - np.asarray(x0, dtype=np.float64)) * r
 
 
 def ant_px(point: ArrayLike, x0: ArrayLike, f: float) -> Array:
     """``(X_P - X0) * f``; **positive = anterior** (``f`` = anterior sign)."""
-    return (_xy(point)[0] - np.asarray(x0, float)) * f
+    return (_xy(point)[0] - np.asarray(x0, dtype=np.float64)) * f
 
 
 def lean_deg(top: ArrayLike, bottom: ArrayLike, f: float) -> Array:

@@ -34,13 +34,16 @@ class Landmark:
     """One landmark as placed in one or more views.
 
     ``id`` is the contract id (``"acromion_r"``), ``label`` what the therapist
-    reads (``"Right acromion"``), ``hint`` one line on how to find it.
+    reads (``"Right acromion"``), ``hint`` one line on how to find it,
+    ``short`` what is written next to its point on a photo (``"R acromion"``),
+    by the annotated image and the landmark editor alike.
     """
 
     id: str
     label: str
     hint: str
     views: tuple[str, ...]
+    short: str
 
     @property
     def side(self) -> str | None:
@@ -66,10 +69,11 @@ def mirror_id(landmark_id: str) -> str:
     return landmark_id
 
 
-def _pair(base: str, label: str, hint: str, views: tuple[str, ...]) -> list[Landmark]:
+def _pair(base: str, label: str, hint: str, views: tuple[str, ...], short: str) -> list[Landmark]:
+    """The client's right and left landmark ``base``; ``short`` gets ``"R "``/``"L "`` in front."""
     return [
-        Landmark(f"{base}_r", f"Right {label}", hint, views),
-        Landmark(f"{base}_l", f"Left {label}", hint, views),
+        Landmark(f"{base}_r", f"Right {label}", hint, views, f"R {short}"),
+        Landmark(f"{base}_l", f"Left {label}", hint, views, f"L {short}"),
     ]
 
 
@@ -80,97 +84,115 @@ _LAT = ("right_lateral", "left_lateral")
 
 _ALL: list[Landmark] = [
     # --- anterior ---
-    Landmark("glabella", "Glabella", "Smooth point between the eyebrows, just above the nose.", _A),
-    *_pair("tragus", "tragus", "Small cartilage flap in front of the ear canal.", _AP),
+    Landmark("glabella", "Glabella", "Smooth point between the eyebrows, just above the nose.", _A, "Glabella"),
+    *_pair("tragus", "tragus", "Small cartilage flap in front of the ear canal.", _AP, "tragus"),
     *_pair(
         "acromion",
         "acromion",
         "Flat bony tip at the top of the shoulder; follow the spine of the scapula out to its end.",
         _AP,
+        "acromion",
     ),
     Landmark(
         "sternal_notch",
         "Sternal notch",
         "Dip at the top of the sternum between the inner ends of the clavicles.",
         _A,
+        "Sternal notch",
     ),
     *_pair(
         "asis",
         "ASIS",
         "Anterior superior iliac spine: follow the iliac crest forward to the bony point at the front of the pelvis.",
         _A,
+        "ASIS",
     ),
     *_pair(
         "greater_trochanter",
         "greater trochanter",
         "Bony prominence on the outside of the upper thigh; rotate the leg slightly to feel it move.",
         _A,
+        "trochanter",
     ),
-    *_pair("patella", "patella", "Centre of the kneecap.", _A),
+    *_pair("patella", "patella", "Centre of the kneecap.", _A, "patella"),
     *_pair(
         "knee_lateral",
         "lateral knee joint line",
         "Gap between femur and tibia on the outside of the knee.",
         _A,
+        "knee (lat.)",
     ),
     *_pair(
         "tibial_tuberosity",
         "tibial tuberosity",
         "Bump at the top front of the shin where the patellar tendon attaches.",
         _A,
+        "tib. tuberosity",
     ),
-    *_pair("lateral_malleolus", "lateral malleolus", "Outer ankle bone (fibula), at its most prominent point.", _A),
-    *_pair("medial_malleolus", "medial malleolus", "Inner ankle bone (tibia), at its most prominent point.", _A),
+    *_pair(
+        "lateral_malleolus", "lateral malleolus", "Outer ankle bone (fibula), at its most prominent point.", _A, "lat. malleolus"
+    ),
+    *_pair(
+        "medial_malleolus", "medial malleolus", "Inner ankle bone (tibia), at its most prominent point.", _A, "med. malleolus"
+    ),
     # --- posterior ---
     *_pair(
         "scapula_inferior_angle",
         "scapula inferior angle",
         "Lowest tip of the shoulder blade; follow its medial border down.",
         _P,
+        "scapula angle",
     ),
     Landmark(
         "c7",
         "C7 spinous process",
         "Most prominent spinous process at the base of the neck; it stays put when the head extends.",
         ("posterior", "right_lateral", "left_lateral"),
+        "C7",
     ),
-    Landmark("t3", "T3 spinous process", "Spinous process level with the root of the scapular spine.", _P),
-    Landmark("t7", "T7 spinous process", "Spinous process level with the inferior angles of the scapulae.", _P),
-    Landmark("t12", "T12 spinous process", "Spinous process at the level of the lowest (12th) ribs.", _P),
-    Landmark("l3", "L3 spinous process", "Spinous process about level with the umbilicus, between T12 and the iliac crests.", _P),
-    Landmark("s1", "S1 spinous process", "First sacral spinous process, midway between the two PSIS dimples.", _P),
+    Landmark("t3", "T3 spinous process", "Spinous process level with the root of the scapular spine.", _P, "T3"),
+    Landmark("t7", "T7 spinous process", "Spinous process level with the inferior angles of the scapulae.", _P, "T7"),
+    Landmark("t12", "T12 spinous process", "Spinous process at the level of the lowest (12th) ribs.", _P, "T12"),
+    Landmark(
+        "l3", "L3 spinous process", "Spinous process about level with the umbilicus, between T12 and the iliac crests.", _P, "L3"
+    ),
+    Landmark("s1", "S1 spinous process", "First sacral spinous process, midway between the two PSIS dimples.", _P, "S1"),
     *_pair(
         "psis",
         "PSIS",
         "Posterior superior iliac spine, under the dimple of Venus above the buttock.",
         _P,
+        "PSIS",
     ),
-    *_pair("leg_midline", "mid-calf midline", "Middle of the calf, on the leg's long midline.", _P),
-    *_pair("achilles", "Achilles tendon", "Centre of the Achilles tendon at the height of the malleoli.", _P),
-    *_pair("calcaneus", "calcaneus", "Centre of the back of the heel, near the floor.", _P),
+    *_pair("leg_midline", "mid-calf midline", "Middle of the calf, on the leg's long midline.", _P, "mid-calf"),
+    *_pair("achilles", "Achilles tendon", "Centre of the Achilles tendon at the height of the malleoli.", _P, "Achilles"),
+    *_pair("calcaneus", "calcaneus", "Centre of the back of the heel, near the floor.", _P, "heel"),
     # --- lateral ---
-    Landmark("tragus", "Tragus", "Small cartilage flap in front of the ear canal.", _LAT),
-    Landmark("eye_canthus", "Lateral eye canthus", "Outer corner of the eye.", _LAT),
+    Landmark("tragus", "Tragus", "Small cartilage flap in front of the ear canal.", _LAT, "Tragus"),
+    Landmark("eye_canthus", "Lateral eye canthus", "Outer corner of the eye.", _LAT, "Eye"),
     Landmark(
         "acromion",
         "Acromion",
         "Flat bony tip at the top of the shoulder, at the middle of the shoulder seen from the side.",
         _LAT,
+        "Acromion",
     ),
-    Landmark("asis", "ASIS", "Anterior superior iliac spine: the bony point at the front of the pelvis.", _LAT),
-    Landmark("psis", "PSIS", "Posterior superior iliac spine, under the dimple above the buttock.", _LAT),
+    Landmark("asis", "ASIS", "Anterior superior iliac spine: the bony point at the front of the pelvis.", _LAT, "ASIS"),
+    Landmark("psis", "PSIS", "Posterior superior iliac spine, under the dimple above the buttock.", _LAT, "PSIS"),
     Landmark(
         "greater_trochanter",
         "Greater trochanter",
         "Bony prominence on the outside of the upper thigh.",
         _LAT,
+        "Trochanter",
     ),
-    Landmark("knee", "Lateral knee joint line", "Gap between femur and tibia on the outside of the knee.", _LAT),
+    Landmark("knee", "Lateral knee joint line", "Gap between femur and tibia on the outside of the knee.", _LAT, "Knee"),
     Landmark(
         "lateral_malleolus",
         "Lateral malleolus",
         "Outer ankle bone (fibula), at its most prominent point.",
         _LAT,
+        "Lat. malleolus",
     ),
 ]
 
@@ -222,3 +244,44 @@ def bilateral_pairs(view: str) -> tuple[tuple[str, str], ...]:
     """Every ``(id_r, id_l)`` pair of ``view``, in guide order."""
     ids = _GUIDE_ORDER[view]
     return tuple((i, mirror_id(i)) for i in ids if i.endswith("_r"))
+
+
+_SHORT_BY_ID: dict[str, str] = {lm.id: lm.short for lm in _ALL}
+
+
+def short_label(landmark_id: str) -> str:
+    """What is written next to a landmark's point: ``"acromion_r"`` → ``"R acromion"``, ``"c7"`` → ``"C7"``.
+
+    The same in every view an id appears in; ``KeyError`` for an id no view has.
+    """
+    return _SHORT_BY_ID[landmark_id]
+
+
+#: The spinal levels between C7 and S1 that ``spine_deviation`` searches (spec §4), top down.
+SPINE_LEVELS: tuple[str, ...] = ("t3", "t7", "t12", "l3")
+
+#: Joint chains: landmarks joined by segments in this order, per view, by name. A chain named after a
+#: measurement is that measurement's landmarks. The landmark editor draws every chain of its view while
+#: landmarks are placed; the annotated photo draws a chain once its measurement is in the result, in its
+#: severity's colour ("spine": the whole spine with ``spine_deviation``; "leg": trunk and leg, segment by
+#: segment; "pelvis": with ``pelvic_tilt``). The lateral "head" chain is the editor's only: the photo draws
+#: the CVA's arm (C7–tragus) with its angle and the forward head line instead.
+JOINT_CHAINS: dict[str, dict[str, tuple[str, ...]]] = {
+    "anterior": {
+        "q_angle_r": ("asis_r", "patella_r", "tibial_tuberosity_r"),
+        "q_angle_l": ("asis_l", "patella_l", "tibial_tuberosity_l"),
+        "knee_alignment_r": ("greater_trochanter_r", "knee_lateral_r", "lateral_malleolus_r"),
+        "knee_alignment_l": ("greater_trochanter_l", "knee_lateral_l", "lateral_malleolus_l"),
+    },
+    "posterior": {
+        "spine": ("c7", *SPINE_LEVELS, "s1"),
+        "hindfoot_angle_r": ("leg_midline_r", "achilles_r", "calcaneus_r"),
+        "hindfoot_angle_l": ("leg_midline_l", "achilles_l", "calcaneus_l"),
+    },
+    "right_lateral": {
+        "head": ("c7", "tragus", "eye_canthus"),
+        "pelvis": ("psis", "asis"),
+        "leg": ("acromion", "greater_trochanter", "knee", "lateral_malleolus"),
+    },
+}
+JOINT_CHAINS["left_lateral"] = JOINT_CHAINS["right_lateral"]

@@ -23,6 +23,7 @@ import numpy as np
 
 from . import geometry as g
 from .frame import Frame
+from .landmarks import SPINE_LEVELS
 from .result import Plane
 
 Array = np.ndarray
@@ -51,9 +52,9 @@ class Env:
 
     @property
     def plumb_x(self) -> Array:
-        """X of the postural plumb line, one per batch row (only for measurements with ``uses_plumb``)."""
+        """The plumb line's X per batch row; only measurements with ``uses_plumb`` have one."""
         if self.x0 is None:
-            raise ValueError("this measurement does not use the plumb line")
+            raise RuntimeError("a formula asked for the plumb line but its measurement does not use it (uses_plumb)")
         return self.x0
 
 
@@ -143,9 +144,6 @@ def _scapular_asymmetry(e: Env) -> Array:
 def _spine_deviation(e: Env) -> Array:
     level = e.extra["level"]
     return g.perpendicular_offset_px(e[level], e["s1"], e["c7"]) * e.r * e.k
-
-
-SPINE_LEVELS = ("t3", "t7", "t12", "l3")
 
 
 def _frontal(view: str) -> list[MeasurementDef]:

@@ -285,3 +285,16 @@ def test_plumb_line_posterior_and_lateral_anchors():
     assert res["plumb_line"]["p2"][0] == pytest.approx(1010.0)
     res = run(doc_dict("right_lateral", RIGHT_LATERAL))
     assert res["plumb_line"]["p1"] == pytest.approx([960.0, 2500.0])
+
+
+@pytest.mark.parametrize("roll", [-30.0, -12.0, 0.0, 7.5, 30.0])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_image_side_of_a_sign_along_the_corrected_x(roll, sign):
+    """``Frame.image_side``: a step along ``sign``·X lands in that half of the image, for every roll a document allows."""
+    from posture.document import MAX_VERTICAL_TILT_DEG
+    from posture.frame import Frame
+
+    assert abs(roll) <= MAX_VERTICAL_TILT_DEG
+    step_px = g.from_corrected(np.array([sign, 0.0]), roll) - g.from_corrected(np.array([0.0, 0.0]), roll)
+    assert math.copysign(1.0, step_px[0]) == Frame.image_side(sign)
+    assert Frame.image_side(0.0) == 1.0  # a sign that does not apply counts as the right

@@ -204,3 +204,150 @@ def test_formula_landmarks_match_the_spec():
         "right_lateral": ("lateral_malleolus",),
         "left_lateral": ("lateral_malleolus",),
     }
+
+
+# --- drawing conventions: one home each, shared by the annotated photo and the landmark editor ----------------
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_short_labels(view):
+    for lm in landmarks.view_landmarks(view):
+        assert lm.short.strip() and "\n" not in lm.short, lm.id
+        assert len(lm.short) <= len(lm.label), lm.id
+        assert landmarks.short_label(lm.id) == lm.short
+        if lm.side is not None:  # the client's side first, as in the label; the pair differs only in it
+            assert lm.short.startswith(f"{lm.side.upper()} "), lm.id
+            assert landmarks.get(view, mirror_id(lm.id)).short[2:] == lm.short[2:], lm.id
+        else:
+            assert lm.short[0].isupper(), lm.id
+
+
+def test_short_label_of_an_id_is_the_same_in_every_view():
+    shorts: dict[str, set[str]] = {}
+    for view in VIEWS:
+        for lm in landmarks.view_landmarks(view):
+            shorts.setdefault(lm.id, set()).add(lm.short)
+    assert all(len(s) == 1 for s in shorts.values()), {i: s for i, s in shorts.items() if len(s) > 1}
+    with pytest.raises(KeyError):
+        landmarks.short_label("not_a_landmark")
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_joint_chains_exist_in_their_view(view):
+    ids = set(landmarks.landmark_ids(view))
+    chains = landmarks.JOINT_CHAINS[view]
+    assert chains
+    defs = {d.id: d for d in definitions(view)}
+    for name, chain in chains.items():
+        assert len(chain) >= 2 and len(set(chain)) == len(chain), name
+        assert set(chain) <= ids, (name, set(chain) - ids)
+        if name in defs:  # a chain named after a measurement is that measurement's landmarks, in its order
+            assert chain == defs[name].landmarks, name
+    assert set(landmarks.JOINT_CHAINS) == set(VIEWS)
+
+
+def test_joint_chains_cover_the_chained_measurements():
+    """Every three-point limb angle is a chain (or consecutive joints of one), so both drawings show its joints."""
+    for view in VIEWS:
+        chains = landmarks.JOINT_CHAINS[view].values()
+        for d in definitions(view):
+            if d.kind == "angle" and len(d.landmarks) == 3:
+                assert any(tuple(c[k : k + 3]) == d.landmarks for c in chains for k in range(len(c) - 2)), (view, d.id)
+    spine = landmarks.JOINT_CHAINS["posterior"]["spine"]
+    assert spine == ("c7", *landmarks.SPINE_LEVELS, "s1")
+
+
+def test_spine_levels_have_one_home():
+    from posture import measurements
+
+    assert measurements.SPINE_LEVELS is landmarks.SPINE_LEVELS
+    sd = next(d for d in definitions("posterior") if d.id == "spine_deviation")
+    assert sd.candidates == landmarks.SPINE_LEVELS
+    order = landmarks.landmark_ids("posterior")
+    positions = [order.index(i) for i in ("c7", *landmarks.SPINE_LEVELS, "s1")]
+    assert positions == sorted(positions)  # top down, between C7 and S1
+
+
+def test_severity_colours_have_one_home():
+    """The palette defines a colour for every severity and "not graded"; nothing else in the code defines them."""
+    from pathlib import Path
+
+    from posture.render import SEVERITY_COLORS, palette, severity_color
+    from posture.result import SEVERITIES
+
+    assert set(SEVERITY_COLORS) == {*SEVERITIES, None}
+    assert len(set(SEVERITY_COLORS.values())) == len(SEVERITY_COLORS)
+    for s in (*SEVERITIES, None):
+        assert severity_color(s) == SEVERITY_COLORS[s]
+    assert severity_color("unknown") == SEVERITY_COLORS[None]
+    repo = Path(__file__).resolve().parents[1]
+    palette_file = Path(palette.__file__).resolve()
+    for path in [*repo.glob("posture/**/*.py"), *repo.glob("ui/*.py"), *repo.glob("pages/*.py"), repo / "app.py"]:
+        if path.resolve() == palette_file:
+            continue
+        text = "".join(path.read_text(encoding="utf-8").split())
+        for s, (r, g, b) in SEVERITY_COLORS.items():
+            assert f"({r},{g},{b})" not in text and f"rgb({r},{g},{b})" not in text, (path.name, s)
+
+
+def test_the_ui_badge_uses_the_palette():
+    from posture.render import severity_color
+    from ui import format as fmt
+
+    for s in ("normal", "mild", "moderate", "marked", None):
+        r, g, b = severity_color(s)
+        assert f"background:rgb({r},{g},{b})" in fmt.severity_badge(s)
+
+
+def _mirrored(doc):
+    """``doc`` seen in a mirror: every x flipped, so the client's right (or the way they face) is on the other image side."""
+    from dataclasses import replace
+
+    w = doc.image_width
+    flip = {i: replace(lm, x=w - lm.x) for i, lm in doc.landmarks.items()}
+    facing = {"right": "left", "left": "right"}.get(doc.effective_facing or "")
+    return replace(doc, landmarks=flip, calibration=replace(doc.calibration, vertical=None, scale=None), facing=facing)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("mirror", [False, True])
+def test_editor_data_takes_the_conventions_from_the_core(view, mirror):
+    """The editor shows the registry's short labels and chains and gets the frame's r and f from the server."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from posture.bench import synthetic_document
+    from posture.frame import build_frame
+    from ui import body_figures
+    from ui.editor import editor_data
+    from ui.model import Assessment
+
+    a = Assessment()
+    buf = io.BytesIO()
+    Image.fromarray(np.zeros((800, 600, 3), np.uint8)).save(buf, "PNG")
+    assert a.ingest(view, "photo.png", buf.getvalue()) is None
+    doc = synthetic_document(view, 600, 800)
+    if mirror:
+        doc = _mirrored(doc)
+    vs = a.views[view]
+    vs.load_document(doc)
+    data = editor_data(vs)
+    frame = build_frame(vs.doc)
+    assert data["frame"] == {"r": frame.r, "f": frame.f}
+    if view in ("anterior", "posterior"):
+        assert frame.r != 0 and frame.f == 0
+        default = -1.0 if view == "anterior" else 1.0  # the client's right as a camera sees it (spec §3.3)
+        assert frame.r == (-default if mirror else default)
+    else:
+        assert frame.r == 0 and frame.f == (1.0 if vs.doc.effective_facing == "right" else -1.0)
+    assert {lm["id"]: lm["short"] for lm in data["landmarks"]} == {
+        i: landmarks.short_label(i) for i in landmarks.landmark_ids(view)
+    }
+    assert data["chains"] == [list(c) for c in landmarks.JOINT_CHAINS[view].values()]
+    assert {lm["id"]: tuple(lm["fig"]) for lm in data["landmarks"]} == body_figures.figure_points(frame)
+    if view in ("right_lateral", "left_lateral"):  # the guide figure faces the way the client does
+        nose_x = body_figures.figure_points(frame)["eye_canthus"][0] - body_figures.figure_points(frame)["tragus"][0]
+        assert nose_x * frame.f > 0
+        assert ("scale(-1 1)" in data["figure"]) == (frame.f < 0)

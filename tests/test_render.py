@@ -7,6 +7,10 @@ little between library versions). After an intended change of the drawing,
 regenerate them and look at them:
 
     POSTURE_REGEN_GOLDEN=1 .venv/bin/python -m pytest tests/test_render.py
+
+A regenerating run skips every golden test it rewrote (it checked nothing);
+a normal run never writes a golden image, except one that is missing, and
+then it fails.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import math
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -23,10 +28,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from posture import analyze, document, render
+from posture import analyze, document, landmarks, render
 from posture.bench import synthetic_document, synthetic_photo
 from posture.document import Calibration, ViewDocument
 from posture.errors import ImageError
+from posture.frame import build_frame
+from posture.render import labels
+from posture.result import worst_severity
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden"
@@ -57,25 +65,63 @@ GOLDEN_CASES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(GOLDEN_CASES))
-def test_golden(name):
-    case = dict(GOLDEN_CASES[name])
-    out = _render(case.pop("view"), **case)
-    path = GOLDEN / f"{name}.png"
-    if REGEN or not path.exists():
-        GOLDEN.mkdir(exist_ok=True)
+def _check_golden(out: np.ndarray, path: Path, regen: bool) -> None:
+    """Compare ``out`` with the golden image at ``path``; with ``regen``, rewrite it and skip (nothing was checked)."""
+    if regen or not path.exists():
+        path.parent.mkdir(exist_ok=True)
         cv2.imwrite(str(path), cv2.cvtColor(out, cv2.COLOR_RGB2BGR))
-        if not REGEN:
-            pytest.fail(f"golden image {path.name} was missing and has been written: look at it, then rerun")
+        if regen:
+            pytest.skip(f"golden image {path.name} was rewritten (POSTURE_REGEN_GOLDEN=1): look at it before committing it")
+        pytest.fail(f"golden image {path.name} was missing and has been written: look at it, then rerun")
     expected = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
     assert expected.shape == out.shape
     diff = np.abs(expected.astype(np.int16) - out.astype(np.int16))
     mean = float(diff.mean())
     over = float((diff.max(axis=2) > 40).mean())
     assert mean < MAX_MEAN_DIFF and over < MAX_FRACTION_OVER_40, (
-        f"{name}: mean abs diff {mean:.2f} (limit {MAX_MEAN_DIFF}), {over:.2%} pixels off by > 40 "
+        f"{path.stem}: mean abs diff {mean:.2f} (limit {MAX_MEAN_DIFF}), {over:.2%} pixels off by > 40 "
         f"(limit {MAX_FRACTION_OVER_40:.1%}); if the change is intended: POSTURE_REGEN_GOLDEN=1 pytest tests/test_render.py"
     )
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN_CASES))
+def test_golden(name):
+    case = dict(GOLDEN_CASES[name])
+    out = _render(case.pop("view"), **case)
+    path = GOLDEN / f"{name}.png"
+    before = path.read_bytes() if path.exists() and not REGEN else None
+    _check_golden(out, path, REGEN)
+    if before is not None:
+        assert path.read_bytes() == before, "a normal run must never rewrite a golden image"
+
+
+def test_golden_check_never_writes_in_a_normal_run(tmp_path):
+    """A normal run leaves an existing golden image alone, also when the drawing differs (it fails instead)."""
+    out = _render("anterior")
+    path = tmp_path / "golden" / "case.png"
+    path.parent.mkdir()
+    cv2.imwrite(str(path), cv2.cvtColor(out, cv2.COLOR_RGB2BGR))
+    written = path.read_bytes()
+    stamp = path.stat().st_mtime_ns
+    _check_golden(out, path, regen=False)  # the same drawing passes
+    changed = out.copy()
+    changed[:, : out.shape[1] // 2] = 0
+    with pytest.raises(AssertionError, match="mean abs diff"):
+        _check_golden(changed, path, regen=False)
+    assert path.read_bytes() == written and path.stat().st_mtime_ns == stamp
+
+
+def test_golden_regeneration_skips_and_a_missing_golden_fails(tmp_path):
+    out = _render("posterior")
+    path = tmp_path / "golden" / "case.png"
+    with pytest.raises(pytest.fail.Exception, match="was missing"):
+        _check_golden(out, path, regen=False)
+    assert path.exists()  # written, to be looked at
+    path.write_bytes(b"stale")
+    with pytest.raises(pytest.skip.Exception, match="rewritten"):
+        _check_golden(out, path, regen=True)
+    rewritten = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+    assert np.array_equal(rewritten, out)
 
 
 # --- the contract of render_annotated ---------------------------------------------------
@@ -183,7 +229,7 @@ def test_dots_take_the_worst_severity():
         for lm in m["landmarks"]:
             if plumb_only and lm in anchors:
                 continue  # the plumb anchor is the reference of an offset, not its subject
-            worst[lm] = render.worst_severity([worst.get(lm), m["severity"]])
+            worst[lm] = worst_severity([worst.get(lm), m["severity"]])
     for d in overlay.dots:
         assert d.severity == worst.get(d.landmark), d.landmark
     severities = {d.severity for d in overlay.dots}
@@ -267,7 +313,7 @@ def test_spine_levels_take_the_spine_deviation_colour():
     overlay = render.build_overlay(doc, result, 900, 1200)
     for level in ("t3", "t7", "t12", "l3"):
         others = [m["severity"] for mid, m in result["measurements"].items() if level in m["landmarks"]]
-        assert overlay.dot(level).severity == render.worst_severity([sd["severity"], *others]), level
+        assert overlay.dot(level).severity == worst_severity([sd["severity"], *others]), level
 
 
 def test_legend_lists_the_calibration_marks_when_there_are_any():
@@ -301,7 +347,7 @@ def test_unicode_caption_is_drawn():
     b = _render("anterior", caption="Lucja Zolc")
     band = slice(370, 400)
     assert not np.array_equal(a[band], b[band])  # the diacritics are drawn, not dropped
-    font = render._font(20)
+    font = labels.font(20)
     for ch in "ŁŻółćŚ":
         assert font.getmask(ch).getbbox() is not None, ch
 
@@ -387,3 +433,35 @@ def test_cli_render_wrong_photo(view_folder, tmp_path):
         "render", str(view_folder / "anterior.json"), "--image", str(tmp_path / "landscape.jpg"), "--out", str(tmp_path / "o.jpg")
     )
     assert res.returncode == 2 and "right photo" in res.stderr
+
+
+@pytest.mark.parametrize("roll", [5.0, -5.0])
+def test_label_sides_follow_the_frames_client_right(roll):
+    """The image side of the client's right is the frame's ``r`` (corrected frame), not a guess from raw pixel x.
+
+    Here the right acromion lies straight below the left one in the image (same x), so the raw
+    pixels cannot tell; in the roll-corrected frame the right lies to one side, and the labels follow it.
+    """
+    base = synthetic_document("anterior", 600, 800, roll_deg=roll)
+    placed = {"acromion_l": document.PlacedLandmark(300.0, 300.0), "acromion_r": document.PlacedLandmark(300.0, 340.0)}
+    doc = document.validated(replace(base, landmarks=placed))
+    frame = build_frame(doc)
+    assert frame.r == (1.0 if roll > 0 else -1.0)
+    overlay = render.build_overlay(doc, analyze(doc), 600, 800, legend=False)
+    boxes = {t.key: t.rect for t in overlay.texts}
+    right_box, left_box = boxes["landmark:acromion_r"], boxes["landmark:acromion_l"]
+    if frame.image_side(frame.r) > 0:
+        assert right_box[0] > 300 and left_box[2] < 300
+    else:
+        assert right_box[2] < 300 and left_box[0] > 300
+
+
+def test_short_labels_are_the_registrys():
+    """The dots' labels are :func:`posture.landmarks.short_label`, the same words the landmark editor shows."""
+    for view in ("anterior", "posterior", "right_lateral"):
+        doc = synthetic_document(view, 900, 1200)
+        overlay = render.build_overlay(doc, analyze(doc), 900, 1200, legend=False)
+        for i in doc.landmarks:
+            box = next(t for t in overlay.texts if t.key == f"landmark:{i}")
+            expected = labels.label_patch(((landmarks.short_label(i), overlay.style.small_font, False),), None, 170)
+            assert box.patch is expected, i  # the cached patch of exactly that text

@@ -4,12 +4,15 @@ The editor draws the outline (SVG, ``viewBox="0 0 100 220"``) next to the
 photo and marks the landmark the therapist is asked for, so "Right ASIS" is
 also a dot on a body, on the correct side of the picture for that view:
 anterior shows the client's right on the viewer's left, posterior on the
-viewer's right; lateral figures face the way the client faces in the photo.
+viewer's right; lateral figures face the way the client faces in the photo,
+which is the frame's anterior sign ``f`` (:func:`posture.frame.build_frame`),
+not a facing worked out here.
 """
 
 from __future__ import annotations
 
 from posture import landmarks
+from posture.frame import Frame
 
 VIEWBOX = "0 0 100 220"
 
@@ -85,26 +88,29 @@ _LATERAL_POINTS = {
 }
 
 
-def figure_points(view: str, facing: str | None = None) -> dict[str, tuple[float, float]]:
-    """Where each landmark of ``view`` lies on the guide figure (viewBox units).
+def _faces_left(frame: Frame) -> bool:
+    """A lateral view whose client faces the image's left (the figure is drawn facing right, so it is mirrored)."""
+    return frame.view in landmarks.LATERAL_VIEWS and frame.image_side(frame.f) < 0
+
+
+def figure_points(frame: Frame) -> dict[str, tuple[float, float]]:
+    """Where each landmark of the frame's view lies on the guide figure (viewBox units).
 
     Lateral figures are mirrored when the client faces the viewer's left.
     """
-    if view == "anterior":
+    if frame.view == "anterior":
         return dict(_ANTERIOR)
-    if view == "posterior":
+    if frame.view == "posterior":
         return dict(_POSTERIOR)
-    facing = facing or landmarks.DEFAULT_FACING.get(view, "right")
-    if facing == "left":
+    if _faces_left(frame):
         return {k: (100.0 - x, y) for k, (x, y) in _LATERAL_POINTS.items()}
     return dict(_LATERAL_POINTS)
 
 
-def figure_svg(view: str, facing: str | None = None) -> str:
-    """The outline of the body for ``view`` as SVG markup (no landmarks; the editor adds them)."""
-    if view in landmarks.FRONTAL_VIEWS:
+def figure_svg(frame: Frame) -> str:
+    """The outline of the body for the frame's view as SVG markup (no landmarks; the editor adds them)."""
+    if frame.view in landmarks.FRONTAL_VIEWS:
         body = _FRONTAL
     else:
-        facing = facing or landmarks.DEFAULT_FACING.get(view, "right")
-        body = _LATERAL if facing == "right" else f'<g transform="translate(100 0) scale(-1 1)">{_LATERAL}</g>'
+        body = f'<g transform="translate(100 0) scale(-1 1)">{_LATERAL}</g>' if _faces_left(frame) else _LATERAL
     return body.strip()

@@ -7,6 +7,13 @@
 // as one snapshot: setStateValue("edit", {doc, nonce, seq, points}).
 // Python echoes the last snapshot it applied as data.ack, so the editor knows
 // when the page has caught up with it.
+//
+// Conventions come from the server (ui/editor.py): the short labels, the joint
+// chains, the bilateral pairs, the plumb line's anchor landmarks and the frame's
+// signs (data.frame: r = client's right, f = anterior, along the corrected +X;
+// 0 where they do not apply). Only the true vertical from the two plumb-line
+// clicks and the plumb anchor are worked out here, live while they are dragged:
+// feedback for the eye, the measurements use the server's frame.
 
 const HISTORY_LIMIT = 300;
 const CLICK_SLOP = 4; // screen px a press may move and still count as a click
@@ -346,11 +353,12 @@ class Editor {
   }
 
   // The true vertical ("up", unit vector in image pixels) from the two plumb-line clicks, else the image's up.
+  // Live feedback while a click is dragged; the upper end is picked as posture.geometry.roll_deg_from_line does.
   upDir() {
     const a = this.points["@v1"];
     const b = this.points["@v2"];
     if (this.data.vertical_mode === "line" && a && b) {
-      const [top, bottom] = a[1] <= b[1] ? [a, b] : [b, a];
+      const [top, bottom] = a[1] < b[1] || (a[1] === b[1] && a[0] <= b[0]) ? [a, b] : [b, a];
       const dx = top[0] - bottom[0];
       const dy = top[1] - bottom[1];
       const n = Math.hypot(dx, dy);
@@ -649,7 +657,7 @@ class Editor {
       out.push(`<line class="ln ${cls}" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}"/>`);
     };
     const up = this.upDir();
-    const right = [-up[1], up[0]];
+    const horiz = [-up[1], up[0]]; // the true horizontal (+X of the corrected frame) in image pixels
     // true vertical from the calibration clicks
     const v1 = P["@v1"];
     const v2 = P["@v2"];
@@ -673,17 +681,17 @@ class Editor {
       if (!a || !b) continue;
       const mid = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
       const half = Math.max(Math.hypot(a[0] - b[0], a[1] - b[1]) * 0.65, 30 / k);
-      line([mid[0] - right[0] * half, mid[1] - right[1] * half], [mid[0] + right[0] * half, mid[1] + right[1] * half], "horiz", false);
+      line([mid[0] - horiz[0] * half, mid[1] - horiz[1] * half], [mid[0] + horiz[0] * half, mid[1] + horiz[1] * half], "horiz", false);
       line(a, b, "pair");
     }
-    // lateral views: true horizontals at C7 (CVA) and through the pelvis (tilt)
-    if (!d.pairs.length) {
+    // lateral views (the frame has an anterior sign there): true horizontals at C7 (CVA) and through the pelvis (tilt)
+    if (d.frame.f !== 0) {
       for (const [a, b] of [["c7", "tragus"], ["psis", "asis"]]) {
         const p = P[a];
         const q = P[b];
         if (!p || !q) continue;
         const half = Math.max(Math.hypot(p[0] - q[0], p[1] - q[1]) * 1.2, 30 / k);
-        line([p[0] - right[0] * half, p[1] - right[1] * half], [p[0] + right[0] * half, p[1] + right[1] * half], "horiz", false);
+        line([p[0] - horiz[0] * half, p[1] - horiz[1] * half], [p[0] + horiz[0] * half, p[1] + horiz[1] * half], "horiz", false);
       }
     }
     // postural plumb line through its anchor, along the true vertical
@@ -708,7 +716,7 @@ class Editor {
         const p = P[id];
         if (!p) continue;
         const h = 40 / k;
-        line([p[0] - right[0] * h, p[1] - right[1] * h], [p[0] + right[0] * h, p[1] + right[1] * h], "scale");
+        line([p[0] - horiz[0] * h, p[1] - horiz[1] * h], [p[0] + horiz[0] * h, p[1] + horiz[1] * h], "scale");
       }
       if (P["@top"] && P["@floor"]) label(P["@top"], d.scale_text, 46, 4);
     }

@@ -16,6 +16,17 @@ page is re-sent ``ack`` = the last ``(nonce, seq)`` applied, so the editor
 knows when the server has caught up with it. Undo/redo, zoom, pan, the
 magnifier and the live reference lines live in the browser
 (``editor.js``).
+
+The drawing conventions come from the core, so the editor and the annotated
+photo agree: the short labels written next to the points
+(:func:`posture.landmarks.short_label`), the joint chains
+(:data:`posture.landmarks.JOINT_CHAINS`), the bilateral pairs, the plumb
+line's anchor landmarks, and the frame's signs ``r`` (client's right along
++X, frontal views) and ``f`` (anterior along +X, lateral views) from
+:func:`posture.frame.build_frame`, which also turn the guide figure. The
+browser still works out the true vertical from the two plumb-line clicks and
+the plumb line's anchor from its landmarks itself, live while they are
+dragged: that is feedback only; the measurements use the server's frame.
 """
 
 from __future__ import annotations
@@ -26,7 +37,7 @@ from typing import Any
 import streamlit as st
 
 from posture import landmarks
-from posture.frame import PLUMB_LANDMARKS
+from posture.frame import PLUMB_LANDMARKS, build_frame
 
 from . import body_figures
 from .model import HEIGHT_MARKS, MARK_GUIDE, MARK_IDS, SCALE_MARKS, VERTICAL_MARKS, ViewState
@@ -41,39 +52,6 @@ _component = st.components.v2.component(
     js=(_HERE / "editor.js").read_text(encoding="utf-8"),
 )
 
-# Segments drawn live between landmarks (besides the bilateral pairs), per view.
-_CHAINS: dict[str, list[list[str]]] = {
-    "anterior": [
-        ["asis_r", "patella_r", "tibial_tuberosity_r"],
-        ["asis_l", "patella_l", "tibial_tuberosity_l"],
-        ["greater_trochanter_r", "knee_lateral_r", "lateral_malleolus_r"],
-        ["greater_trochanter_l", "knee_lateral_l", "lateral_malleolus_l"],
-    ],
-    "posterior": [
-        ["c7", "t3", "t7", "t12", "l3", "s1"],
-        ["leg_midline_r", "achilles_r", "calcaneus_r"],
-        ["leg_midline_l", "achilles_l", "calcaneus_l"],
-    ],
-    "right_lateral": [
-        ["c7", "tragus", "eye_canthus"],
-        ["psis", "asis"],
-        ["acromion", "greater_trochanter", "knee", "lateral_malleolus"],
-    ],
-}
-_CHAINS["left_lateral"] = _CHAINS["right_lateral"]
-
-_SHORT_SIDE = {"r": "R", "l": "L"}
-
-
-def _short_label(lm: landmarks.Landmark) -> str:
-    """``"R acromion"``, ``"C7"``: what is written next to a point on the photo."""
-    label = lm.label
-    side = lm.side
-    if side:
-        label = label.split(" ", 1)[1]
-        return f"{_SHORT_SIDE[side]} {label}"
-    return label.replace(" spinous process", "")
-
 
 def _targets(ids: tuple[str, ...]) -> list[dict[str, str]]:
     return [{"id": i, "label": MARK_GUIDE[i][0], "hint": MARK_GUIDE[i][1], "short": MARK_GUIDE[i][0]} for i in ids]
@@ -83,10 +61,10 @@ def editor_data(vs: ViewState) -> dict[str, Any]:
     """Everything the editor needs for ``vs`` (JSON-serialisable; the photo is the display JPEG only)."""
     photo = vs.photo
     assert photo is not None
-    facing = vs.doc.effective_facing
-    fig = body_figures.figure_points(vs.view, facing)
+    frame = build_frame(vs.doc)
+    fig = body_figures.figure_points(frame)
     lms = [
-        {"id": lm.id, "label": lm.label, "hint": lm.hint, "side": lm.side or "m", "short": _short_label(lm), "fig": fig[lm.id]}
+        {"id": lm.id, "label": lm.label, "hint": lm.hint, "side": lm.side or "m", "short": lm.short, "fig": fig[lm.id]}
         for lm in landmarks.view_landmarks(vs.view)
     ]
     scale_targets = {"marks": _targets(SCALE_MARKS), "height": _targets(HEIGHT_MARKS), "none": []}[vs.scale_mode]
@@ -103,7 +81,9 @@ def editor_data(vs: ViewState) -> dict[str, Any]:
         "height": photo.height,
         "view": vs.view,
         "view_label": vs.label,
-        "facing": facing,
+        "facing": vs.doc.effective_facing,
+        # the frame's signs along the corrected +X: r = client's right (frontal views), f = anterior (lateral); 0 elsewhere
+        "frame": {"r": frame.r, "f": frame.f},
         "landmarks": lms,
         "vertical": vertical_targets,
         "vertical_mode": vs.vertical_mode,
@@ -113,9 +93,9 @@ def editor_data(vs: ViewState) -> dict[str, Any]:
         "points": vs.editor_points(),
         "hidden": hidden,
         "pairs": [list(p) for p in landmarks.bilateral_pairs(vs.view)],
-        "chains": _CHAINS[vs.view],
+        "chains": [list(chain) for chain in landmarks.JOINT_CHAINS[vs.view].values()],
         "plumb": {"ids": list(PLUMB_LANDMARKS[vs.view]), "pinned": list(pinned) if pinned else None},
-        "figure": body_figures.figure_svg(vs.view, facing),
+        "figure": body_figures.figure_svg(frame),
         "figure_viewbox": body_figures.VIEWBOX,
     }
 

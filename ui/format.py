@@ -1,20 +1,19 @@
 """Words and HTML for the results: values with their unit and uncertainty, the measurement table.
 
 Pure functions of the core's result dict (spec §7), so they are tested
-without Streamlit. Severity colours are the renderer's
-(:data:`posture.render.SEVERITY_COLORS`), the same on the photo, the page and
-the report.
+without Streamlit. Severity colours are the renderer's palette
+(:func:`posture.render.severity_color`), the same on the photo, the page and
+the report; severity words are :data:`posture.formatting.SEVERITY_LABELS`.
 """
 
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from posture import measurements
 from posture.formatting import SEVERITY_LABELS, format_number
-from posture.render import SEVERITY_COLORS
-from posture.result import Measurement
+from posture.render import severity_color
+from posture.result import Measurement, Result, Severity
 
 
 def fmt_value(m: Measurement) -> str:
@@ -22,7 +21,7 @@ def fmt_value(m: Measurement) -> str:
     return f"{format_number(m['value'], m['unit'])} ± {format_number(m['uncertainty'], m['unit'])}"
 
 
-def fmt_band(m: dict[str, Any]) -> str:
+def fmt_band(m: Measurement) -> str:
     band = m.get("band")
     if not band:
         return "not graded (no band)" if m["unit"] != "px" else "not graded: no scale, so the value is in pixels"
@@ -40,12 +39,12 @@ def measurement_label(view: str, measurement_id: str) -> str:
         return measurement_id.replace("_", " ").capitalize()
 
 
-def _css_rgb(severity: str | None) -> str:
-    r, g, b = SEVERITY_COLORS[severity]
+def _css_rgb(severity: Severity | None) -> str:
+    r, g, b = severity_color(severity)
     return f"rgb({r},{g},{b})"
 
 
-def severity_badge(severity: str | None, borderline: bool = False) -> str:
+def severity_badge(severity: Severity | None, borderline: bool = False) -> str:
     """A coloured pill: ``Mild`` (with ``≈ borderline`` when within 2σ of a band edge)."""
     text = escape(SEVERITY_LABELS[severity])
     dark_text = severity in ("mild", None)
@@ -74,7 +73,7 @@ TABLE_CSS = """
 """
 
 
-def measurement_table_html(result: dict[str, Any], placed: int | None = None) -> str:
+def measurement_table_html(result: Result, placed: int | None = None) -> str:
     """The measurement table: one row per measurement, ``data-mid`` on each row, severity as a coloured pill.
 
     ``placed`` (the number of landmarks placed) is written on the table as
