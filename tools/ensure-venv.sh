@@ -16,9 +16,9 @@ want=${1:?usage: tools/ensure-venv.sh app|dev}
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 REQUIRED=3.11
-# Measured on a fresh runtime-only install (2 cores, pip 23.2): ~30 s, ~135 MB of wheels, 740 MB on disk.
-# The test tools add ~20 s, ~90 MB of wheels and ~360 MB on disk (mypy, Playwright's driver).
-APP_SIZE="about 30 seconds on a fast connection, a few minutes on a slow one; ~135 MB download, ~740 MB on disk"
+# Measured on a fresh clone (2 cores, pip 23.2, empty pip cache): the runtime install ~40 s, ~135 MB of wheels,
+# 740 MB on disk; the test tools add ~20 s, ~90 MB of wheels and ~360 MB on disk (mypy, Playwright's driver).
+APP_SIZE="about 40 seconds on a fast connection, a few minutes on a slow one; ~135 MB download, ~740 MB on disk"
 DEV_SIZE="about 20 seconds on a fast connection; ~90 MB download, ~360 MB more on disk"
 
 say() { printf '\n==> %s\n' "$*" >&2; }
@@ -49,14 +49,14 @@ if [ -e "$VENV" ]; then
   if [ -z "$made_by" ]; then
     why="its python does not run"
   elif [ "$made_by" != "$REQUIRED" ]; then
-    why="it was made with Python $made_by"
+    why="it was made with Python $made_by, and Posture needs $REQUIRED"
   elif [ -n "$recorded" ] && [ "$recorded" != "$REQUIRED" ]; then
-    why="its pyvenv.cfg says it was made with Python $recorded"
+    why="its pyvenv.cfg says it was made with Python $recorded, and Posture needs $REQUIRED"
   elif [ ! -e "$VENV/.installed" ]; then
     why="an earlier set-up did not finish"
   fi
   if [ -n "$why" ]; then
-    say "Rebuilding $VENV: $why (Posture needs Python $REQUIRED)."
+    say "Rebuilding $VENV: $why."
     rm -rf "$VENV"
   fi
 fi
