@@ -637,12 +637,6 @@ def _cmd_clients(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_bench_store(args: argparse.Namespace) -> int:
-    from . import bench_store
-
-    return bench_store.run_command(args)
-
-
 def add_commands(sub: Any) -> None:
     """Register ``export``, ``import``, ``clients`` and ``bench-store`` on the CLI's subparsers."""
     data_dir_help = "data folder (default $POSTURE_DATA_DIR, else the per-user data folder)"
@@ -663,14 +657,6 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--data-dir", help=data_dir_help)
     p.set_defaults(run=_cmd_clients)
-
-    p = sub.add_parser("bench-store", help="time the client list, search and timeline on a large synthetic store")
-    p.add_argument("--clients", type=int, default=10_000, help="clients to create (default 10000)")
-    p.add_argument("--visits", type=int, default=50_000, help="visits to create (default 50000)")
-    p.add_argument("--repeat", type=int, default=15, help="repetitions per timing; the median is reported (default 15)")
-    p.add_argument("--keep", help="build the store in this (new) folder and keep it (default: a temporary folder)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(run=_cmd_bench_store)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -179,12 +179,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_bench(args: argparse.Namespace) -> int:
-    from . import bench
-
-    return bench.run_command(args)
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse held to the exit-status contract: a usage error is one line on stderr, exit 2."""
 
@@ -223,12 +217,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-photos", action="store_true", help="leave the photos out (measurements, findings and plan only)")
     p.add_argument("--settings", help=f"grading settings file (JSON); default ${grading.SETTINGS_ENV}")
     p.set_defaults(run=_cmd_report)
-
-    p = sub.add_parser("bench", help="time the per-click and save paths on a synthetic 12 MP photo")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--long-side", type=int, default=4032, help="long side of the synthetic photo, px (default 4032)")
-    p.add_argument("--repeat", type=int, default=7, help="repetitions per timing; the median is reported (default 7)")
-    p.set_defaults(run=_cmd_bench)
 
     from . import archive  # client files: export, import, clients, bench-store
 

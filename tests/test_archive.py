@@ -446,19 +446,3 @@ def test_import_needs_no_photo_to_keep_a_visit_without_photos(target):
         data = export_client_bytes(src, cid)
     assert import_archive_bytes(target, data).revisions_added == 1
     assert target.list_visits(cid)[0].notes == "talk only"
-
-
-def test_bench_store_command_runs_small(capsys, tmp_path):
-    """The benchmark's plumbing (not its timings): a small store, every query answered."""
-    keep = tmp_path / "bench"
-    assert cli.main(["bench-store", "--clients", "40", "--visits", "150", "--repeat", "1", "--json", "--keep", str(keep)]) == 0
-    r = json.loads(capsys.readouterr().out)
-    assert (r["clients"], r["visits"]) == (40, 150)
-    answers = {q["query"]: q["answer"] for q in r["queries"]}
-    assert answers["list_first_page"] == "40 clients" and answers['search "xyzzy"'] == "no match"
-    assert {"timeline", "open_visit", 'search "zolc"'} <= set(answers)
-    assert all(q["baseline_raw_sqlite_ms"] is not None for q in r["queries"])
-    with Store(keep) as s:
-        assert s.count_clients() == 40 and s.verify() == []
-    assert cli.main(["bench-store", "--keep", str(keep)]) == 2  # not an empty folder
-    assert "not empty" in capsys.readouterr().err

@@ -317,8 +317,8 @@ def test_editor_data_takes_the_conventions_from_the_core(view, mirror):
 
     import numpy as np
     from PIL import Image
+    from support.synthetic import synthetic_document
 
-    from posture.bench import synthetic_document
     from posture.frame import build_frame
     from ui import body_figures
     from ui.editor import editor_data

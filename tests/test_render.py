@@ -27,9 +27,9 @@ import cv2
 import numpy as np
 import pytest
 from PIL import Image
+from support.synthetic import synthetic_document, synthetic_photo
 
 from posture import analyze, document, landmarks, render
-from posture.bench import synthetic_document, synthetic_photo
 from posture.document import Calibration, ViewDocument
 from posture.errors import ImageError
 from posture.frame import build_frame

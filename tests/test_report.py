@@ -6,7 +6,7 @@ display the report promises (a value rounded to 0.1 with its sign, "±" one
 standard deviation, the severity, the band's thresholds and its source), not
 from the report's own formatting helpers. Everything runs on real files in
 ``tmp_path``: the synthetic sample client (``sample_images/``) or small
-synthetic views from :mod:`posture.bench`.
+synthetic views from :mod:`support.synthetic`.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ import pypdf
 import pytest
 from helpers_core import run_cli
 from PIL import Image
+from support.synthetic import synthetic_document, synthetic_photo
 
 from posture import analyze, document, grading, report
-from posture.bench import synthetic_document, synthetic_photo
 from posture.errors import ReportError
 from posture.landmarks import VIEW_LABELS
 from posture.session import load_session

@@ -1,7 +1,7 @@
 """The session folder (posture/session.py): what the app's ZIP writes is what the command line reads.
 
 Real files in ``tmp_path``: small synthetic views (600×800 photos) from
-:mod:`posture.bench`, written by :func:`posture.session.session_zip` and read
+:mod:`support.synthetic`, written by :func:`posture.session.session_zip` and read
 back by :func:`posture.session.read_session` / :func:`~posture.session.load_session`.
 """
 
@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from support.synthetic import synthetic_document, synthetic_photo
 
 from posture import analyze, document, report, session
-from posture.bench import synthetic_document, synthetic_photo
 from posture.errors import DocumentError, ImageError, SessionError
 
 

@@ -1,55 +1,31 @@
-"""Benchmark of the interactive path, and the synthetic photos and documents it runs on.
+"""Synthetic photos and view documents of a standing client, seeded: what the tests and the benchmarks run on.
 
-``python -m posture bench [--json] [--long-side N] [--repeat N]`` builds, in
-memory and seeded, a photo-like portrait JPEG (4032 px on the long side by
-default: gradients, soft shapes, a drawn figure and sensor-like noise, so
-that its JPEG size is that of a phone photo) and a plausible anterior view
-document for it, then times (median of ``--repeat`` rounds; every round runs
-each step once, in turn, so a slow spell of a noisy machine slows the
-baseline as much as the work measured against it):
+* :func:`synthetic_document`: a validated view document of a centred client
+  (original-image pixels), with a plumb-line calibration and a scale;
+* :func:`synthetic_photo`: a photo-like RGB image of the same client (wall,
+  floor, plumb line, a drawn figure, sensor-like noise, so that its JPEG is
+  the size of a phone photo's);
+* :func:`synthetic_view`: the two together.
 
-* ``decode_ms``: a plain ``cv2.imdecode`` of that JPEG, the baseline;
-* ``encode_full_ms``: ``cv2.imencode`` JPEG (q90) of the full-size photo;
-* ``per_click_ms``: what the app does on every click: move one landmark
-  (validated), :func:`posture.analyze`, :func:`posture.render.render_annotated`
-  on the ~1400 px display copy, and a JPEG of that copy (q85);
-* ``save_ms``: what it does on *Save*: the full-resolution render and its JPEG,
-  the view document JSON and the PDF report (all to bytes in memory; the disk
-  write and its fsync are left out, they depend on the disk).
+The client's landmark positions are in cm (``_BODY_CM``: lateral, height above
+the floor; frontal views: lateral > 0 is the client's right, lateral views:
+lateral > 0 is anterior), with small asymmetries so that every severity shows up.
 
-It prints ``per_click_vs_decode`` (goal ≤ 0.25) and
-``save_vs_decode_encode`` = save / (decode + full-size encode) (goal ≤ 3),
-and the peak memory: ``peak_memory_mb`` is the **tracemalloc** peak of the
-Python and numpy allocations of one decode + click + save cycle (OpenCV's own
-scratch buffers are not seen by it); ``max_rss_mb`` is the process's peak
-resident size from ``getrusage`` (interpreter and libraries included).
-
-The synthetic helpers (:func:`synthetic_photo`, :func:`synthetic_document`,
-:func:`synthetic_view`) are also what the tests render and report on.
+Imported as ``support.synthetic`` by the tests (``tests/`` is on ``sys.path``
+under pytest) and as ``tests.support.synthetic`` by ``benchmarks/`` (run from
+the repository root). The product package ``posture`` never imports it.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
-import resource
-import statistics
-import sys
-import time
-import tracemalloc
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import cv2
 import numpy as np
 
-from . import document, grading, landmarks
-from .analysis import analyze
-from .document import Calibration, DistanceScale, HeightScale, PlacedLandmark, ViewDocument
-
-GOAL_PER_CLICK_VS_DECODE = 0.25
-GOAL_SAVE_VS_DECODE_ENCODE = 3.0
+from posture import document, landmarks
+from posture.document import Calibration, DistanceScale, HeightScale, PlacedLandmark, ViewDocument
 
 #: Client height of the synthetic figure, cm.
 _HEIGHT_CM = 170.0
@@ -291,173 +267,3 @@ def synthetic_view(
     roll = doc_kwargs.get("roll_deg", 0.6)
     doc = synthetic_document(view, width, height, **doc_kwargs)
     return doc, synthetic_photo(width, height, view=view, roll_deg=roll, seed=seed)
-
-
-# --- the benchmark ------------------------------------------------------------------
-
-
-def _medians_ms(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
-    """Median time of each function, in ms, the functions taking turns (one round runs each once).
-
-    Interleaving keeps the ratios honest on a noisy machine: a slow spell
-    slows the baseline and the measured work alike, instead of whichever was
-    being timed at the moment.
-    """
-    times: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(repeat):
-        for k, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            times[k].append((time.perf_counter() - t0) * 1000.0)
-    return {k: statistics.median(v) for k, v in times.items()}
-
-
-def run(long_side: int = 4032, repeat: int = 7, *, seed: int = 0) -> dict[str, Any]:
-    """Run the benchmark; return the figures (see the module docstring)."""
-    from . import images, render, report
-
-    height = int(long_side)
-    width = int(round(long_side * 3 / 4))
-    doc, photo = synthetic_view("anterior", width, height, seed=seed, image_file="anterior.jpg")
-    jpeg = images.encode_jpeg(photo, quality=92)
-    del photo
-    buf = np.frombuffer(jpeg, np.uint8)
-    settings = grading.default_settings()
-    date = "2025-01-01"
-
-    full = cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    display, scale = images.display_copy(full)
-    result = analyze(doc, settings)
-    render.render_annotated(display, doc, result, display_scale=scale)  # warm the label cache as the app would be
-
-    # per click: the therapist drags one landmark a little
-    lm = doc.landmarks["acromion_r"]
-    state = {"i": 0}
-
-    def click() -> None:
-        state["i"] += 1
-        dx = 3.0 * ((state["i"] % 5) - 2)
-        moved = doc.with_landmark("acromion_r", (lm.x + dx, lm.y - dx))
-        res = analyze(moved, settings)
-        shown = render.render_annotated(display, moved, res, display_scale=scale)
-        images.encode_jpeg(shown, quality=85)
-
-    def save() -> tuple[bytes, bytes, bytes]:
-        annotated = render.render_annotated(full, doc, result, caption=render.caption_text(doc.view, date))
-        image_bytes = images.encode_jpeg(annotated)
-        doc_bytes = document.dumps(doc).encode("utf-8")
-        printed = report.annotate_for_report(display, doc, result, display_scale=scale, date=date)
-        pdf = report.build_report([(doc, result, printed)], date=date)
-        return image_bytes, doc_bytes, pdf
-
-    save()  # warm: fonts and label cache
-    t = _medians_ms(
-        {
-            "decode": lambda: cv2.imdecode(buf, cv2.IMREAD_COLOR),
-            "encode_full": lambda: images.encode_jpeg(full),
-            "click": click,
-            "analyze": lambda: analyze(doc.with_landmark("acromion_r", (lm.x + 1, lm.y)), settings),
-            "render_display": lambda: render.render_annotated(display, doc, result, display_scale=scale),
-            "encode_display": lambda: images.encode_jpeg(display, quality=85),
-            "save": save,
-            "render_full": lambda: render.render_annotated(full, doc, result),
-            "report_pdf": lambda: report.build_report(
-                [(doc, result, report.annotate_for_report(display, doc, result, display_scale=scale, date=date))], date=date
-            ),
-        },
-        repeat,
-    )
-    decode_ms, encode_full_ms, per_click_ms, save_ms = t["decode"], t["encode_full"], t["click"], t["save"]
-    parts = {f"{k}_ms": t[k] for k in ("analyze", "render_display", "encode_display")}
-    save_parts = {f"{k}_ms": t[k] for k in ("render_full", "report_pdf")}
-    sizes = save()
-
-    # memory: one decode + click + save cycle under tracemalloc (timings above ran without it)
-    del full, display
-    tracemalloc.start()
-    full2 = cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    display, scale = images.display_copy(full2)
-    full = full2
-    click()
-    save()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    if sys.platform == "darwin":  # bytes there
-        rss /= 1024
-
-    return {
-        "image": {"width": width, "height": height, "jpeg_mb": round(len(jpeg) / 1e6, 2)},
-        "display": {"width": int(display.shape[1]), "height": int(display.shape[0])},
-        "repeat": repeat,
-        "decode_ms": round(decode_ms, 2),
-        "encode_full_ms": round(encode_full_ms, 2),
-        "per_click_ms": round(per_click_ms, 2),
-        "per_click_parts_ms": {k: round(v, 2) for k, v in parts.items()},
-        "save_ms": round(save_ms, 2),
-        "save_parts_ms": {k: round(v, 2) for k, v in save_parts.items()},
-        "save_sizes_kb": {
-            "annotated_jpeg": round(len(sizes[0]) / 1024),
-            "view_document": round(len(sizes[1]) / 1024, 1),
-            "report_pdf": round(len(sizes[2]) / 1024),
-        },
-        "per_click_vs_decode": round(per_click_ms / decode_ms, 3),
-        "save_vs_decode_encode": round(save_ms / (decode_ms + encode_full_ms), 3),
-        "goals": {"per_click_vs_decode": GOAL_PER_CLICK_VS_DECODE, "save_vs_decode_encode": GOAL_SAVE_VS_DECODE_ENCODE},
-        "peak_memory_mb": round(peak / 2**20, 1),
-        "peak_memory_source": "tracemalloc peak (Python + numpy allocations) over one decode + click + save cycle",
-        "max_rss_mb": round(rss / 1024, 1),
-        "max_rss_source": "getrusage ru_maxrss of the whole process (interpreter and libraries included)",
-    }
-
-
-def format_text(r: dict[str, Any]) -> str:
-    ok = {True: "ok", False: "OVER GOAL"}
-    img = r["image"]
-    lines = [
-        f"Photo {img['width']}×{img['height']} JPEG {img['jpeg_mb']} MB; display copy {r['display']['width']}×{r['display']['height']};"
-        f" median of {r['repeat']}",
-        f"  decode (cv2.imdecode, baseline)   {r['decode_ms']:8.1f} ms",
-        f"  encode full-size JPEG q90         {r['encode_full_ms']:8.1f} ms",
-        f"  per click                         {r['per_click_ms']:8.1f} ms  "
-        + ", ".join(f"{k[:-3]} {v:.1f}" for k, v in r["per_click_parts_ms"].items()),
-        f"  save                              {r['save_ms']:8.1f} ms  "
-        + ", ".join(f"{k[:-3]} {v:.1f}" for k, v in r["save_parts_ms"].items()),
-        f"per_click_vs_decode    {r['per_click_vs_decode']:.3f}  (goal ≤ {GOAL_PER_CLICK_VS_DECODE}) "
-        f"{ok[r['per_click_vs_decode'] <= GOAL_PER_CLICK_VS_DECODE]}",
-        f"save_vs_decode_encode  {r['save_vs_decode_encode']:.3f}  (goal ≤ {GOAL_SAVE_VS_DECODE_ENCODE}) "
-        f"{ok[r['save_vs_decode_encode'] <= GOAL_SAVE_VS_DECODE_ENCODE]}",
-        f"peak memory {r['peak_memory_mb']:.1f} MB ({r['peak_memory_source']})",
-        f"max RSS {r['max_rss_mb']:.1f} MB ({r['max_rss_source']})",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m posture bench``; also reachable as ``python -m posture.bench``."""
-    p = argparse.ArgumentParser(prog="python -m posture bench", description="Time the per-click and save paths.")
-    add_arguments(p)
-    args = p.parse_args(argv)
-    return run_command(args)
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--long-side", type=int, default=4032, help="long side of the synthetic photo in px (default 4032)")
-    p.add_argument("--repeat", type=int, default=7, help="repetitions per timing, the median is reported (default 7)")
-
-
-def run_command(args: argparse.Namespace) -> int:
-    if args.long_side < 200 or args.long_side > 12000:
-        print("error: --long-side must be between 200 and 12000 pixels.", file=sys.stderr)
-        return 2
-    if args.repeat < 1:
-        print("error: --repeat must be at least 1.", file=sys.stderr)
-        return 2
-    r = run(args.long_side, args.repeat)
-    sys.stdout.write(json.dumps(r, indent=2) + "\n" if args.json else format_text(r))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,10 @@
-"""Benchmark of the client file at practice scale: ``python -m posture bench-store``.
+"""Benchmark of the client file at practice scale: ``python -m benchmarks.store`` (``make bench-store``).
 
-Builds (seeded) a store of ``--clients`` clients (default 10,000) and
-``--visits`` visits (default 50,000) in a temporary folder, with realistic
+``python -m benchmarks.store [--clients N] [--visits N] [--repeat N] [--keep DIR] [--json]``, from the
+repository root. It builds (seeded) a store of ``--clients`` clients (default 10,000) and
+``--visits`` visits (default 50,000) in a temporary folder (its path is printed on
+stderr first, with the build's progress, and the folder is removed at the end,
+also on Ctrl+C or an error; ``--keep DIR`` builds in a new folder and keeps it), with realistic
 rows: names from many languages (accents, ``Ł``, apostrophes, Hebrew,
 Arabic, CJK), dates of birth, contact details, precautions; every visit has a
 revision holding a real view document and its analysis result (about 14 kB of
@@ -25,23 +28,27 @@ is every answer under 200 ms (``all_under_200_ms``).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import random
+import shutil
 import sqlite3
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import document
-from .analysis import analyze
-from .bench import synthetic_document
-from .store import Precautions, Store, canonical_json, fold_name
-from .store_schema import clients, revisions, views, visits
+from posture import document
+from posture.analysis import analyze
+from posture.store import Precautions, Store, canonical_json, fold_name
+from posture.store_schema import clients, revisions, views, visits
+from tests.support.synthetic import synthetic_document
 
 GOAL_MS = 200.0
 
@@ -67,8 +74,20 @@ def _median_ms(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def build(store: Store, n_clients: int, n_visits: int, seed: int = 0) -> dict[str, Any]:
-    """Fill an empty store with synthetic rows (in bulk, one transaction); return what was built."""
+def _say(message: str) -> None:
+    """A progress line on stderr (stdout carries only the figures)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def build(
+    store: Store, n_clients: int, n_visits: int, seed: int = 0, *, progress: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """Fill an empty store with synthetic rows (in bulk, one transaction); return what was built.
+
+    ``progress`` (when given) gets a line when the clients are written and then
+    about every tenth of the visits.
+    """
+    say = progress or (lambda _message: None)
     rng = random.Random(seed)
     docs_by_view = {}
     for view in ("anterior", "posterior", "right_lateral", "left_lateral"):
@@ -94,7 +113,24 @@ def build(store: Store, n_clients: int, n_visits: int, seed: int = 0) -> dict[st
     owners = rng.choices(range(n_clients), weights=weights, k=n_visits) if n_clients else []
     with store._write() as conn:  # noqa: SLF001 - the bench fills its own fresh store in bulk
         conn.execute(clients.insert(), client_rows)
-        batch_v, batch_r, batch_w = [], [], []
+        say(f"  {n_clients:,} clients written; writing {n_visits:,} visits...")
+        batch_v: list[dict[str, Any]] = []
+        batch_r: list[dict[str, Any]] = []
+        batch_w: list[dict[str, Any]] = []
+        written, shown_tenths = 0, 0
+
+        def flush() -> None:
+            nonlocal batch_v, batch_r, batch_w, written, shown_tenths
+            conn.execute(visits.insert(), batch_v)
+            conn.execute(revisions.insert(), batch_r)
+            conn.execute(views.insert(), batch_w)
+            written += len(batch_v)
+            batch_v, batch_r, batch_w = [], [], []
+            tenths = written * 10 // n_visits
+            if tenths > shown_tenths:
+                shown_tenths = tenths
+                say(f"  {written:,} / {n_visits:,} visits ({100 * written // n_visits} %)")
+
         for owner in owners:
             vid = f"{rng.getrandbits(128):032x}"
             day = (date(2019, 1, 1) + timedelta(days=rng.randrange(2500))).isoformat()
@@ -111,19 +147,16 @@ def build(store: Store, n_clients: int, n_visits: int, seed: int = 0) -> dict[st
                     {"revision_id": rid, "view": view, "document": docs_by_view[view][0], "result": docs_by_view[view][1]}
                 )
             if len(batch_v) >= 2000:
-                conn.execute(visits.insert(), batch_v)
-                conn.execute(revisions.insert(), batch_r)
-                conn.execute(views.insert(), batch_w)
-                batch_v, batch_r, batch_w = [], [], []
+                flush()
         if batch_v:
-            conn.execute(visits.insert(), batch_v)
-            conn.execute(revisions.insert(), batch_r)
-            conn.execute(views.insert(), batch_w)
+            flush()
         conn.exec_driver_sql("ANALYZE")
-    heavy = max(range(n_clients), key=owners.count) if n_clients and owners else None
+    # The client with the most visits (the first of them in creation order on a tie).
+    counts = Counter(owners)
+    heavy = max(range(n_clients), key=counts.__getitem__) if n_clients and owners else None
     return {
         "heavy_client": client_rows[heavy]["id"] if heavy is not None else None,
-        "heavy_visits": owners.count(heavy) if owners else 0,
+        "heavy_visits": counts[heavy] if heavy is not None else 0,
     }
 
 
@@ -142,20 +175,45 @@ WHERE v.client_id = ? GROUP BY v.id ORDER BY v.visit_date DESC, v.created_at DES
 """
 
 
+def _fetch_all(conn: sqlite3.Connection, sql: str, params: tuple[str, ...] = ()) -> list[Any]:
+    return conn.execute(sql, params).fetchall()
+
+
+@contextlib.contextmanager
+def _store_folder(keep: Path | None) -> Iterator[Path]:
+    """The data folder to build in: ``keep`` (kept), else a new temporary folder, removed on the way out."""
+    if keep is not None:
+        _say(f"The benchmark store goes in {keep} (kept afterwards).")
+        yield Path(keep)
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="posture-bench-store-"))
+    _say(f"The benchmark store goes in the temporary folder {tmp} (removed at the end).")
+    try:
+        yield tmp / "data"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        _say(f"Removed the temporary folder {tmp}.")
+
+
 def run(
     n_clients: int = 10_000, n_visits: int = 50_000, repeat: int = 15, *, root: Path | None = None, seed: int = 0
 ) -> dict[str, Any]:
-    """Build the store under ``root`` (a temporary folder when None) and time it; return the figures."""
-    with tempfile.TemporaryDirectory(prefix="posture-bench-store-") as tmp:
-        root = Path(root) if root is not None else Path(tmp) / "data"
+    """Build the store under ``root`` (a temporary folder when None) and time it; return the figures.
+
+    It says on stderr where it builds, how the build goes, and (for the
+    temporary folder) that it removed it, which it does also on Ctrl+C or an error.
+    """
+    with _store_folder(root) as folder:
+        _say(f"Building {n_clients:,} clients and {n_visits:,} visits...")
         t = time.perf_counter()
-        with Store(root) as store:
-            built = build(store, n_clients, n_visits, seed)
+        with Store(folder) as new_store:
+            built = build(new_store, n_clients, n_visits, seed, progress=_say)
         build_s = time.perf_counter() - t
+        _say(f"  built in {build_s:.1f} s; timing the queries (median of {repeat} runs)...")
         t = time.perf_counter()
-        store = Store(root)
+        store = Store(folder)
         open_ms = (time.perf_counter() - t) * 1000
-        raw = sqlite3.connect(str(root / "posture.db"))
+        raw = sqlite3.connect(str(folder / "posture.db"))
         rows: list[dict[str, Any]] = []
 
         def timed(name: str, fn: Callable[[], object], baseline: Callable[[], object] | None, answer: Any = None) -> None:
@@ -182,8 +240,8 @@ def run(
                 like = f"%{fold_name(q).replace(' ', '%')}%"  # the raw baseline: one LIKE (the store ANDs one per word)
                 found = store.list_clients(q)
                 timed(
-                    f'search "{q}"', lambda q=q: store.list_clients(q),
-                    lambda like=like: raw.execute(_RAW_PAGE.format(where="WHERE name_fold LIKE ?"), (like,)).fetchall(),
+                    f'search "{q}"', functools.partial(store.list_clients, q),
+                    functools.partial(_fetch_all, raw, _RAW_PAGE.format(where="WHERE name_fold LIKE ?"), (like,)),
                     f"{store.count_clients(q)} match(es), e.g. {found[0].name!r}" if found else "no match",
                 )  # fmt: skip
             heavy = built["heavy_client"]
@@ -205,7 +263,7 @@ def run(
         finally:
             raw.close()
             store.close()
-        db_mb = sum(p.stat().st_size for p in root.glob("posture.db*")) / 1e6
+        db_mb = sum(p.stat().st_size for p in folder.glob("posture.db*")) / 1e6
     return {
         "clients": n_clients,
         "visits": n_visits,
@@ -234,8 +292,20 @@ def format_text(r: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_command(args: argparse.Namespace) -> int:
-    """``python -m posture bench-store [--clients N] [--visits N] [--repeat N] [--keep DIR] [--json]``."""
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m benchmarks.store [--clients N] [--visits N] [--repeat N] [--keep DIR] [--json]``.
+
+    0; 2 on a bad argument (one line on stderr); 130 on Ctrl+C (the temporary folder removed).
+    """
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.store", description="Time the client list, search and timeline on a large synthetic store."
+    )
+    p.add_argument("--clients", type=int, default=10_000, help="clients to create (default 10000)")
+    p.add_argument("--visits", type=int, default=50_000, help="visits to create (default 50000)")
+    p.add_argument("--repeat", type=int, default=15, help="repetitions per timing; the median is reported (default 15)")
+    p.add_argument("--keep", help="build the store in this (new) folder and keep it (default: a temporary folder)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    args = p.parse_args(argv)
     if args.clients < 1 or args.visits < 0 or args.repeat < 1:
         print("error: --clients and --repeat must be at least 1, --visits at least 0.", file=sys.stderr)
         return 2
@@ -245,6 +315,14 @@ def run_command(args: argparse.Namespace) -> int:
         if root.exists() and any(root.iterdir()):
             print(f"error: --keep: {root} is not empty; give a new folder.", file=sys.stderr)
             return 2
-    r = run(args.clients, args.visits, args.repeat, root=root)
+    try:
+        r = run(args.clients, args.visits, args.repeat, root=root)
+    except KeyboardInterrupt:
+        _say("Interrupted.")
+        return 130
     sys.stdout.write(json.dumps(r, indent=2, ensure_ascii=False) + "\n" if args.json else format_text(r))
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
