@@ -40,8 +40,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-from posture import document, grading, images, render, report
+from posture import document, images, render, report
 from posture.analysis import analyze
+from posture.settings import default_settings
 from tests.support.synthetic import synthetic_view
 
 GOAL_PER_CLICK_VS_DECODE = 0.25
@@ -80,7 +81,7 @@ def run(long_side: int = 4032, repeat: int = 7, *, seed: int = 0) -> dict[str, A
     jpeg = images.encode_jpeg(photo, quality=92)
     del photo
     buf = np.frombuffer(jpeg, np.uint8)
-    settings = grading.default_settings()
+    settings = default_settings()
     date = "2025-01-01"
 
     full = _decode_rgb(buf)

@@ -5,7 +5,7 @@ measurement of the view with its uncertainty → grading → findings →
 treatment-planning starter. It does no I/O and never needs the photo: the
 grading bands and muscle patterns are an argument (the shipped defaults when left out); reading a
 practice's settings file is the caller's business (the command line and the
-app do it, with :func:`posture.grading.load_settings`).
+app do it, with :func:`posture.settings.load_settings`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from .document import ViewDocument
 from .frame import Frame, build_frame
 from .measurements import Measured, definitions, evaluate
 from .result import RESULT_SCHEMA_VERSION, Measurement, Notice, PlumbLine, Result
+from .settings import Settings, default_settings
 
 __all__ = ["RESULT_SCHEMA_VERSION", "analyze", "corrected_landmarks", "grade"]
 
@@ -27,7 +28,7 @@ def corrected_landmarks(doc: ViewDocument, frame: Frame) -> dict[str, np.ndarray
     return {i: frame.to_XY(np.asarray(lm.xy, float)) for i, lm in doc.landmarks.items()}
 
 
-def grade(m: Measured, frame: Frame, settings: grading.Settings) -> Measurement:
+def grade(m: Measured, frame: Frame, settings: Settings) -> Measurement:
     """The result entry of one measurement, graded under ``settings``."""
     d = m.definition
     band = settings.band(d.id)
@@ -52,9 +53,9 @@ def grade(m: Measured, frame: Frame, settings: grading.Settings) -> Measurement:
     return entry
 
 
-def analyze(doc: ViewDocument, settings: grading.Settings | None = None) -> Result:
+def analyze(doc: ViewDocument, settings: Settings | None = None) -> Result:
     """Analyse a validated view document under ``settings`` (default: the shipped bands and patterns); return spec §7's result."""
-    settings = settings or grading.default_settings()
+    settings = settings or default_settings()
     frame = build_frame(doc)
     XY = corrected_landmarks(doc, frame)
     measurements: dict[str, Measurement] = {}

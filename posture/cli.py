@@ -14,11 +14,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from . import document, grading
+from . import document
 from .analysis import analyze
 from .errors import PostureError, UsageError
 from .formatting import format_measurement
 from .landmarks import VIEW_LABELS
+from .settings import SETTINGS_ENV, load_settings
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -111,7 +112,7 @@ def _write_stdout(text: str) -> None:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    settings = grading.load_settings(args.settings)
+    settings = load_settings(args.settings)
     doc = document.load(args.document)
     result = analyze(doc, settings)
     if args.format == "json":
@@ -141,15 +142,15 @@ def _iso_date(text: str | None) -> str:
 def _cmd_render(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from . import images, render, report
+    from . import images, render, report, session
 
     out = Path(args.out)
     if out.suffix.lower() not in (".jpg", ".jpeg", ".png") or not out.parent.is_dir():
         raise UsageError(f"--out: {out} must be a .jpg or .png file in an existing folder.")
     report.check_printable("--client", args.client)  # the caption's font is the report's
-    settings = grading.load_settings(args.settings)
+    settings = load_settings(args.settings)
     doc = document.load(args.document)
-    photo = Path(args.image) if args.image else report.photo_path(doc, args.document)
+    photo = Path(args.image) if args.image else session.photo_path(doc, args.document)
     if photo is None:
         raise UsageError("The view document names no photo (image.file): give one with --image PHOTO.")
     image = images.load_image(photo)
@@ -168,7 +169,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".pdf" or not out.parent.is_dir():
         raise UsageError(f"--out: {out} must be a .pdf file in an existing folder.")
-    settings = grading.load_settings(args.settings)
+    settings = load_settings(args.settings)
     date = _iso_date(args.date)
     views = report.load_session(args.session, settings, grid=args.grid, client=args.client, date=date, photos=not args.no_photos)
     pdf = report.build_report(
@@ -192,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="measure one view document")
     p.add_argument("document", help="view document (JSON)")
     p.add_argument("--format", choices=("json", "text", "csv"), default="text")
-    p.add_argument("--settings", help=f"grading settings file (JSON); default ${grading.SETTINGS_ENV}")
+    p.add_argument("--settings", help=f"grading settings file (JSON); default ${SETTINGS_ENV}")
     p.set_defaults(run=_cmd_analyze)
 
     p = sub.add_parser("render", help="draw the analysis on the photo (JPEG/PNG, no EXIF)")
@@ -202,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--grid", action="store_true", help="draw a 10 cm grid aligned with the true vertical")
     p.add_argument("--client", help="client name for the caption")
     p.add_argument("--date", help="date for the caption, YYYY-MM-DD (default today)")
-    p.add_argument("--settings", help=f"grading settings file (JSON); default ${grading.SETTINGS_ENV}")
+    p.add_argument("--settings", help=f"grading settings file (JSON); default ${SETTINGS_ENV}")
     p.set_defaults(run=_cmd_render)
 
     p = sub.add_parser("report", help="PDF report of a session folder (view documents and their photos)")
@@ -215,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--precautions", help="precautions to print in the header")
     p.add_argument("--grid", action="store_true", help="draw a 10 cm grid on the photos")
     p.add_argument("--no-photos", action="store_true", help="leave the photos out (measurements, findings and plan only)")
-    p.add_argument("--settings", help=f"grading settings file (JSON); default ${grading.SETTINGS_ENV}")
+    p.add_argument("--settings", help=f"grading settings file (JSON); default ${SETTINGS_ENV}")
     p.set_defaults(run=_cmd_report)
 
     from . import archive  # client files: export, import, clients, bench-store

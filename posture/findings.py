@@ -397,7 +397,7 @@ def build_findings(measurements: Mapping[str, Measurement], patterns: PatternTab
     Order: severity (marked first), then region (head/neck and trunk before
     limbs), then how far past its band the value lies. The muscles to consider
     come from ``patterns`` (the shipped table when ``None``; a practice's come
-    with :class:`~posture.grading.Settings`).
+    with :class:`~posture.settings.Settings`).
     """
     out = []
     for mid, m in measurements.items():

@@ -3,9 +3,8 @@
 :func:`build_report` turns analysed views into PDF bytes; it does no file I/O,
 so the app can call it on what it holds in memory; :func:`annotate_for_report`
 draws a photo as the report prints it, and :func:`write_report` saves the
-bytes atomically. Reading a session folder is :mod:`posture.session`'s
-(``load_session``, ``photo_path`` and ``find_view_documents`` are re-exported
-here for the command line). What is ranked, referred and planned across the
+bytes atomically; :func:`load_session` reads a session folder (the format is
+:mod:`posture.session`'s), analyses and draws it for ``posture report``. What is ranked, referred and planned across the
 views comes from :mod:`posture.findings`; this module only lays it out.
 
 Contents: a header (client, date, notes, precautions), the key observations
@@ -34,7 +33,8 @@ from fpdf import FPDF, XPos, YPos
 from fpdf.fonts import FontFace
 
 from . import findings as words
-from . import grading, images, render
+from . import grading, images, render, session
+from .analysis import analyze
 from .atomic import atomic_write_bytes
 from .document import DistanceScale, HeightScale, ViewDocument
 from .errors import ReportError
@@ -44,7 +44,7 @@ from .landmarks import VIEW_LABELS, VIEWS
 from .landmarks import get as landmark
 from .measurements import definition as measurement_definition
 from .result import Measurement, RankedFinding, Result, Severity
-from .session import find_view_documents, load_session, photo_path
+from .settings import Settings
 
 __all__ = [
     "EMBED_MAX_SIDE",
@@ -57,12 +57,10 @@ __all__ = [
     "calibration_lines",
     "calibration_summary",
     "check_printable",
-    "find_view_documents",
     "format_band",
     "format_value",
     "how_measured",
     "load_session",
-    "photo_path",
     "unprintable_characters",
     "write_report",
 ]
@@ -673,3 +671,31 @@ def annotate_for_report(
 def write_report(path: str | os.PathLike[str], pdf: bytes) -> None:
     """Save the PDF atomically (temp file, fsync, rename)."""
     atomic_write_bytes(path, pdf)
+
+
+def load_session(
+    session_dir: str | os.PathLike[str],
+    settings: Settings | None = None,
+    *,
+    grid: bool = False,
+    client: str | None = None,
+    date: str | None = None,
+    photos: bool = True,
+) -> list[ReportView]:
+    """Read, analyse (under ``settings``, default the shipped ones) and draw every view of ``session_dir`` for the report.
+
+    Each photo is annotated as the report prints it
+    (:func:`posture.report.annotate_for_report`, with ``grid``, ``client`` and
+    ``date`` in its caption). ``photos=False`` reports the measurements without
+    any photo (for sharing the numbers without the images).
+    """
+    out: list[ReportView] = []
+    for view in session.read_session(session_dir, photos=photos):
+        result = analyze(view.doc, settings)
+        annotated = None
+        if view.photo is not None:
+            image = view.photo
+            scale = render.display_scale_for(view.doc, image.shape[1], image.shape[0])
+            annotated = annotate_for_report(image, view.doc, result, display_scale=scale, grid=grid, client=client, date=date)
+        out.append((view.doc, result, annotated))
+    return out

@@ -4,7 +4,8 @@ The format: one folder holding a view document per view (``*.json``, spec §6)
 and the photo each names in ``image.file``, relative to the folder. The app
 writes it as ``<view>.json`` beside ``<view>.jpg`` (:func:`session_zip`, the
 "view documents" download); the command line reads any such folder
-(:func:`read_session`, and :func:`load_session` for ``posture report``).
+(:func:`read_session`; ``posture report`` analyses and draws what it reads with
+:func:`posture.report.load_session`).
 Other JSON in the folder (a settings file, a manifest) is left alone; a
 ``*.json`` that is not JSON at all is taken for a damaged view document.
 
@@ -24,17 +25,13 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
-from . import document, grading, images, render
-from .analysis import analyze
+from . import document, images
 from .document import ViewDocument
 from .errors import DocumentError, ImageError, SessionError
-
-if TYPE_CHECKING:
-    from .report import ReportView
 
 #: JPEG quality of the photos :func:`session_zip` writes (the originals, re-encoded without metadata).
 PHOTO_JPEG_QUALITY = 95
@@ -124,36 +121,6 @@ def _read_view(p: Path, photos: bool) -> SessionView:
     except DocumentError as exc:
         raise DocumentError("", f"{p.name}: {exc}") from None
     return SessionView(p, doc, _photo(doc, p) if photos else None)
-
-
-def load_session(
-    session_dir: str | os.PathLike[str],
-    settings: grading.Settings | None = None,
-    *,
-    grid: bool = False,
-    client: str | None = None,
-    date: str | None = None,
-    photos: bool = True,
-) -> list[ReportView]:
-    """Read, analyse (under ``settings``, default the shipped ones) and draw every view of ``session_dir`` for the report.
-
-    Each photo is annotated as the report prints it
-    (:func:`posture.report.annotate_for_report`, with ``grid``, ``client`` and
-    ``date`` in its caption). ``photos=False`` reports the measurements without
-    any photo (for sharing the numbers without the images).
-    """
-    from .report import annotate_for_report  # local: report re-exports this module's reader
-
-    out: list[ReportView] = []
-    for view in read_session(session_dir, photos=photos):
-        result = analyze(view.doc, settings)
-        annotated = None
-        if view.photo is not None:
-            image = view.photo
-            scale = render.display_scale_for(view.doc, image.shape[1], image.shape[0])
-            annotated = annotate_for_report(image, view.doc, result, display_scale=scale, grid=grid, client=client, date=date)
-        out.append((view.doc, result, annotated))
-    return out
 
 
 # --- writing ------------------------------------------------------------------------------

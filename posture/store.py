@@ -722,10 +722,9 @@ def _result_json(result: Any, view: str) -> str:
 def _check_result_matches(result: Mapping[str, Any], doc: docs.ViewDocument) -> None:
     """Refuse a result that was not computed from ``doc`` (e.g. a stale one after the landmarks moved)."""
     from .analysis import analyze  # local: analysis pulls in the whole measurement core
-    from .grading import Settings, default_bands
 
     # the values do not depend on the grading bands: check them under the defaults, whatever settings are in force
-    fresh = analyze(doc, Settings(default_bands()))["measurements"]
+    fresh = analyze(doc)["measurements"]
     given = result["measurements"]
     same = set(fresh) == set(given) and all(
         math.isclose(fresh[k]["value"], given[k]["value"], rel_tol=1e-9, abs_tol=1e-9) for k in fresh

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from posture import analysis, document, grading
 from posture.errors import SettingsError
+from posture.settings import Settings, default_settings_path, load_settings, save_settings
 
 REPO = Path(__file__).resolve().parents[1]
 APP = str(REPO / "app.py")
@@ -284,7 +285,7 @@ def test_documents_zip_is_a_folder_the_cli_reads(tmp_path):
 def test_settings_rows_round_trip_and_refuse_bad_bands(tmp_path):
     from ui import settings_store
 
-    defaults = grading.Settings(grading.default_bands())
+    defaults = Settings(grading.default_bands())
     rows = settings_store.table_rows(defaults)
     assert settings_store.settings_from_rows(rows).bands == defaults.bands
     for r in rows:
@@ -294,12 +295,12 @@ def test_settings_rows_round_trip_and_refuse_bad_bands(tmp_path):
             r["graded"] = False
     s = settings_store.settings_from_rows(rows)
     path = tmp_path / "cfg" / "settings.json"
-    grading.save_settings(s, path)
+    save_settings(s, path)
     saved = json.loads(path.read_text())
     assert saved == {
         "bands": {"head_tilt": {"mild": 2.5, "moderate": 5.0, "marked": 8.0, "source": "our clinic"}, "body_lean": None}
     }
-    assert grading.load_settings(path).band("head_tilt").mild == 2.5
+    assert load_settings(path).band("head_tilt").mild == 2.5
     assert [p.name for p in path.parent.iterdir()] == ["settings.json"], "no temp file left behind"
     for r in rows:
         if r["id"] == "head_tilt":
@@ -317,9 +318,9 @@ def test_settings_path_follows_the_environment(monkeypatch, tmp_path):
     from ui import settings_store
 
     monkeypatch.setenv("POSTURE_SETTINGS", str(tmp_path / "x.json"))
-    assert grading.default_settings_path() == tmp_path / "x.json"
+    assert default_settings_path() == tmp_path / "x.json"
     monkeypatch.delenv("POSTURE_SETTINGS")
-    assert grading.default_settings_path().name == "settings.json"
+    assert default_settings_path().name == "settings.json"
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     settings, problem = settings_store.load(bad)
@@ -360,7 +361,7 @@ def test_measurement_table_marks_severity_and_borderline():
     from ui import format as fmt
 
     doc = document.load(SAMPLE / "anterior.json")
-    result = analysis.analyze(doc, grading.Settings(grading.default_bands()))
+    result = analysis.analyze(doc, Settings(grading.default_bands()))
     html = fmt.measurement_table_html(result, placed=20)
     for mid, m in result["measurements"].items():
         assert f'data-mid="{mid}"' in html
@@ -376,16 +377,16 @@ def test_saving_the_bands_table_keeps_the_practices_muscle_patterns(tmp_path):
 
     path = tmp_path / "settings.json"
     path.write_text(json.dumps({"patterns": {"head_tilt": {"any": {"weak": ["deep neck flexors", "our own"]}}}}))
-    current = grading.load_settings(path)
+    current = load_settings(path)
     rows = settings_store.table_rows(current)
     for r in rows:
         if r["id"] == "head_tilt":
             r.update(mild=2.5)
     edited = settings_store.settings_from_rows(rows, current)
     assert edited.patterns == current.patterns and edited.band("head_tilt").mild == 2.5
-    grading.save_settings(edited, path)
+    save_settings(edited, path)
     saved = json.loads(path.read_text())
     assert set(saved["patterns"]) == {"head_tilt"}
     assert saved["patterns"]["head_tilt"]["any"]["weak"] == ["deep neck flexors", "our own"]
-    assert grading.load_settings(path).patterns == current.patterns
+    assert load_settings(path).patterns == current.patterns
     assert saved["bands"]["head_tilt"]["mild"] == 2.5

@@ -23,6 +23,7 @@ from posture import findings, grading
 from posture.errors import SettingsError
 from posture.landmarks import VIEWS
 from posture.measurements import definitions
+from posture.settings import default_settings, load_settings, save_settings, settings_from_dict, settings_to_dict
 
 OLD_TEXT = """
 head_tilt - | sternocleidomastoid (left); scalenes (left); upper trapezius (left) | deep neck flexors | levelling the head | lateral head tilt toward the left: the muscles on the side the head tilts toward
@@ -188,7 +189,7 @@ def test_the_shipped_table_cannot_be_changed_through_what_it_returns():
         table["head_tilt"] = {}  # type: ignore[index]
     with pytest.raises(TypeError):
         table["head_tilt"]["any"] = EMPTY  # type: ignore[index]
-    assert grading.default_settings().patterns is table
+    assert default_settings().patterns is table
 
 
 def test_pelvic_tilt_cases_follow_the_rule_range_of_the_bands_file():
@@ -260,27 +261,27 @@ def test_malformed_patterns_give_one_sentence_naming_the_field(tmp_path, raw, fi
     f = tmp_path / "settings.json"
     f.write_text(json.dumps({"patterns": raw}))
     with pytest.raises(SettingsError) as info:
-        grading.load_settings(f)
+        load_settings(f)
     msg = str(info.value)
     assert msg.startswith(f"{f}: ") and field in msg, msg
     assert "\n" not in msg and msg.endswith(".")
 
 
 def test_settings_carry_the_patterns_and_save_only_what_differs(tmp_path):
-    s = grading.settings_from_dict({"bands": {}, "patterns": HEAD_TILT})
+    s = settings_from_dict({"bands": {}, "patterns": HEAD_TILT})
     assert s.patterns["head_tilt"] != findings.shipped_patterns()["head_tilt"]
     assert s.patterns["shoulder_tilt"] == findings.shipped_patterns()["shoulder_tilt"]
-    saved = grading.settings_to_dict(s)
+    saved = settings_to_dict(s)
     assert set(saved["patterns"]) == {"head_tilt"}
-    assert grading.settings_to_dict(grading.default_settings()) == {"bands": {}}, "no patterns key when none differ"
+    assert settings_to_dict(default_settings()) == {"bands": {}}, "no patterns key when none differ"
     path = tmp_path / "practice" / "settings.json"
-    grading.save_settings(s, path)
-    again = grading.load_settings(path)
+    save_settings(s, path)
+    again = load_settings(path)
     assert again.patterns == s.patterns and again.path == str(path)
-    assert grading.settings_to_dict(again) == saved
+    assert settings_to_dict(again) == saved
     # an "any" that replaced sign cases survives the round trip too
-    s = grading.settings_from_dict({"patterns": {"knee_angle": {"any": "knees_flexed"}}})
-    again = grading.settings_from_dict(grading.settings_to_dict(s))
+    s = settings_from_dict({"patterns": {"knee_angle": {"any": "knees_flexed"}}})
+    again = settings_from_dict(settings_to_dict(s))
     assert dict(again.patterns["knee_angle"]) == dict(s.patterns["knee_angle"]) and set(s.patterns["knee_angle"]) == {"any"}
 
 
@@ -290,7 +291,7 @@ HEAD_TILT_DOC = {"tragus_r": (940, 420), "tragus_l": (1060, 415.4)}  # â‰ˆ +2.2Â
 def test_analyze_shows_a_practice_patterns_in_consider_and_the_plan():
     d = doc_dict("anterior", HEAD_TILT_DOC, sigma=0)
     default = run(d)
-    custom = run(d, grading.settings_from_dict({"patterns": HEAD_TILT}))
+    custom = run(d, settings_from_dict({"patterns": HEAD_TILT}))
     (f,) = custom["findings"]
     assert f["measurement"] == "head_tilt"
     assert "splenius capitis (left): consider assessing for trigger points, hypertonicity or shortening" in f["consider"]
@@ -300,7 +301,7 @@ def test_analyze_shows_a_practice_patterns_in_consider_and_the_plan():
     assert stage1["stage"] == 1 and "splenius capitis (left)" in stage1["items"][0]
     assert custom["measurements"] == default["measurements"], "patterns change words, never grades"
     assert findings.combined_plan([custom]) == default["plan"], "the shipped patterns unless told otherwise"
-    assert findings.combined_plan([custom], grading.settings_from_dict({"patterns": HEAD_TILT}).patterns) == custom["plan"]
+    assert findings.combined_plan([custom], settings_from_dict({"patterns": HEAD_TILT}).patterns) == custom["plan"]
 
 
 def test_cli_analyze_with_a_practice_patterns(tmp_path):

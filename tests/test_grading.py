@@ -13,6 +13,7 @@ from helpers_core import ANTERIOR, RIGHT_LATERAL, doc_dict, run, run_cli, two_po
 from posture import grading
 from posture.errors import SettingsError
 from posture.grading import Band, Rule
+from posture.settings import SETTINGS_ENV, Settings, default_settings_path, load_settings, settings_from_dict
 
 # spec §5, verbatim
 SPEC_BANDS = {
@@ -199,7 +200,7 @@ OVERRIDE = {"bands": {"head_tilt": {"mild": 2.5, "moderate": 5, "marked": 8, "so
 
 
 def test_settings_from_dict_overrides_one_band():
-    s = grading.settings_from_dict(OVERRIDE)
+    s = settings_from_dict(OVERRIDE)
     assert s.band("head_tilt") == Band(2.5, 5, 8, "our clinic")
     assert s.band("shoulder_tilt") == grading.default_bands()["shoulder_tilt"]
     assert Rule().severity(2.4, s.band("head_tilt")) == "normal"
@@ -209,15 +210,15 @@ def test_settings_from_dict_overrides_one_band():
 def test_settings_file_and_env(tmp_path, monkeypatch):
     f = tmp_path / "bands.json"
     f.write_text(json.dumps(OVERRIDE))
-    monkeypatch.delenv(grading.SETTINGS_ENV, raising=False)
-    assert grading.load_settings().band("head_tilt") == grading.default_bands()["head_tilt"]
-    assert grading.load_settings(f).band("head_tilt").source == "our clinic"
-    monkeypatch.setenv(grading.SETTINGS_ENV, str(f))
-    assert grading.load_settings().band("head_tilt").mild == 2.5
+    monkeypatch.delenv(SETTINGS_ENV, raising=False)
+    assert load_settings().band("head_tilt") == grading.default_bands()["head_tilt"]
+    assert load_settings(f).band("head_tilt").source == "our clinic"
+    monkeypatch.setenv(SETTINGS_ENV, str(f))
+    assert load_settings().band("head_tilt").mild == 2.5
     # an explicit file wins over the environment
     g = tmp_path / "other.json"
     g.write_text(json.dumps({"bands": {"head_tilt": {"mild": 1, "moderate": 2, "marked": 3, "source": "x"}}}))
-    assert grading.load_settings(g).band("head_tilt").mild == 1
+    assert load_settings(g).band("head_tilt").mild == 1
 
 
 def test_settings_in_analysis():
@@ -226,17 +227,17 @@ def test_settings_in_analysis():
     default = run(d)["measurements"]["head_tilt"]
     assert default["value"] == pytest.approx(expected_value, abs=1e-9)
     assert default["severity"] == "mild"
-    custom = run(d, grading.settings_from_dict(OVERRIDE))["measurements"]["head_tilt"]
+    custom = run(d, settings_from_dict(OVERRIDE))["measurements"]["head_tilt"]
     assert custom["severity"] == "normal"
     assert custom["band"] == {"mild": 2.5, "moderate": 5, "marked": 8, "source": "our clinic"}
 
 
 def test_partial_override_and_switching_off():
-    s = grading.settings_from_dict({"bands": {"shoulder_tilt": {"mild": 1.0}}})
+    s = settings_from_dict({"bands": {"shoulder_tilt": {"mild": 1.0}}})
     b = s.band("shoulder_tilt")
     assert (b.mild, b.moderate, b.marked) == (1.0, 3, 5)
     assert b.source != "heuristic"  # a changed number never carries the old citation
-    s = grading.settings_from_dict({"bands": {"shoulder_tilt": None}})
+    s = settings_from_dict({"bands": {"shoulder_tilt": None}})
     assert s.band("shoulder_tilt") is None
     d = doc_dict("anterior", {"acromion_r": (800, 700), "acromion_l": (1200, 650)})
     m = run(d, s)["measurements"]["shoulder_tilt"]
@@ -263,7 +264,7 @@ def test_malformed_settings_rejected(tmp_path, content):
     f = tmp_path / "bad.json"
     f.write_text(content)
     with pytest.raises(SettingsError) as info:
-        grading.load_settings(f)
+        load_settings(f)
     msg = str(info.value)
     assert msg.strip() and "\n" not in msg
     assert str(f) in msg
@@ -271,11 +272,11 @@ def test_malformed_settings_rejected(tmp_path, content):
 
 def test_missing_settings_file(tmp_path):
     with pytest.raises(SettingsError, match="not found"):
-        grading.load_settings(tmp_path / "nope.json")
+        load_settings(tmp_path / "nope.json")
 
 
 def test_new_band_for_ungraded_measurement_is_allowed():
-    s = grading.settings_from_dict({"bands": {"hip_angle": {"mild": 5, "moderate": 10, "marked": 15, "source": "us"}}})
+    s = settings_from_dict({"bands": {"hip_angle": {"mild": 5, "moderate": 10, "marked": 15, "source": "us"}}})
     assert s.band("hip_angle") == Band(5, 10, 15, "us")
 
 
@@ -322,29 +323,29 @@ def test_cli_bad_settings_exit_2(tmp_path, how):
 
 def test_the_per_user_settings_file_is_read_when_no_path_is_given(tmp_path, monkeypatch):
     """The app saves the practice's bands to the per-user config folder; the core (and the CLI) read them there."""
-    monkeypatch.delenv(grading.SETTINGS_ENV, raising=False)
-    assert grading.load_settings().band("head_tilt") == grading.default_bands()["head_tilt"], "no file: defaults"
-    path = grading.default_settings_path()
+    monkeypatch.delenv(SETTINGS_ENV, raising=False)
+    assert load_settings().band("head_tilt") == grading.default_bands()["head_tilt"], "no file: defaults"
+    path = default_settings_path()
     assert path.parent.parent == Path(os.environ["XDG_CONFIG_HOME"])
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps({"bands": {"head_tilt": {"mild": 2.5, "moderate": 5, "marked": 8, "source": "our clinic"}}}))
-    band = grading.load_settings().band("head_tilt")
+    band = load_settings().band("head_tilt")
     assert (band.mild, band.source) == (2.5, "our clinic")
     doc = tmp_path / "doc.json"
     doc.write_text(json.dumps(doc_dict("anterior", ANTERIOR, scale=two_point_scale((100, 100), (100, 600), 50.0))))
     out = run_cli("analyze", str(doc), "--format", "json")
     assert json.loads(out.stdout)["measurements"]["head_tilt"]["band"]["source"] == "our clinic"
-    monkeypatch.setenv(grading.SETTINGS_ENV, str(tmp_path / "other.json"))  # the variable wins, and must exist
+    monkeypatch.setenv(SETTINGS_ENV, str(tmp_path / "other.json"))  # the variable wins, and must exist
     with pytest.raises(SettingsError):
-        grading.load_settings()
+        load_settings()
 
 
 def test_settings_carry_the_shipped_patterns_unless_told_otherwise():
     from posture import findings
 
-    assert grading.Settings(grading.default_bands()).patterns is findings.shipped_patterns()
-    assert grading.settings_from_dict(OVERRIDE).patterns == findings.shipped_patterns()
+    assert Settings(grading.default_bands()).patterns is findings.shipped_patterns()
+    assert settings_from_dict(OVERRIDE).patterns == findings.shipped_patterns()
     with pytest.raises(
         SettingsError, match=r'^settings: pattern is not a settings key \(.*muscle patterns under "patterns"\)\.$'
     ):
-        grading.settings_from_dict({"pattern": {}})
+        settings_from_dict({"pattern": {}})

@@ -29,10 +29,11 @@ from helpers_core import run_cli
 from PIL import Image
 from support.synthetic import synthetic_document, synthetic_photo
 
-from posture import analyze, document, grading, report
+from posture import analyze, document, report
 from posture.errors import ReportError
 from posture.landmarks import VIEW_LABELS
-from posture.session import load_session
+from posture.report import load_session
+from posture.settings import load_settings, settings_from_dict
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "sample_images"
@@ -168,7 +169,7 @@ def test_leg_length_referral_is_never_lost(tmp_path, band):
     raw = document.to_dict(document.load(SAMPLES / "anterior.json"))
     raw["landmarks"]["asis_r"]["y"] -= 30  # the right ASIS 30 px higher: the right leg ~3.7 cm longer at 0.125 cm/px
     doc = document.parse_document(raw)
-    settings = grading.settings_from_dict({"bands": {"leg_length_diff": None}} if band == "off" else {})
+    settings = settings_from_dict({"bands": {"leg_length_diff": None}} if band == "off" else {})
     result = analyze(doc, settings)
     assert result["measurements"]["leg_length_diff"]["value"] >= 2.0
     text = _text(report.build_report([(doc, result, None)]))
@@ -287,7 +288,7 @@ def test_practice_settings_source_is_printed(tmp_path):
     settings_file.write_text(
         json.dumps({"bands": {"head_tilt": {"mild": 2.5, "moderate": 5, "marked": 8, "source": source}}}), encoding="utf-8"
     )
-    settings = grading.load_settings(settings_file)
+    settings = load_settings(settings_file)
     doc = document.load(SAMPLES / "anterior.json")
     result = analyze(doc, settings)
     assert result["measurements"]["head_tilt"]["band"]["source"] == source
@@ -304,7 +305,7 @@ def test_the_plan_follows_the_practice_patterns_the_results_were_analysed_with(t
     settings_file = tmp_path / "clinic.json"
     ours = {"head_tilt": {"any": {"tight": ["splenius capitis ({other})"], "aim": "our aim for the head"}}}
     settings_file.write_text(json.dumps({"patterns": ours}), encoding="utf-8")
-    settings = grading.load_settings(settings_file)
+    settings = load_settings(settings_file)
     doc = document.load(SAMPLES / "anterior.json")
     result = analyze(doc, settings)
     assert result["measurements"]["head_tilt"]["severity"] not in (None, "normal"), "the sample has a head tilt"
@@ -313,7 +314,7 @@ def test_the_plan_follows_the_practice_patterns_the_results_were_analysed_with(t
     assert "splenius capitis (left)" in plan and "our aim for the head" in plan
     assert "splenius" not in _text(report.build_report([(doc, analyze(doc), None)]))
     ours["head_tilt"]["any"]["tight"] = ["頭板状筋"]
-    settings = grading.settings_from_dict({"patterns": ours})
+    settings = settings_from_dict({"patterns": ours})
     with pytest.raises(ReportError, match="treatment-planning starter"):
         report.build_report([(doc, analyze(doc, settings), None)], patterns=settings.patterns)
 

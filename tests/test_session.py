@@ -2,7 +2,7 @@
 
 Real files in ``tmp_path``: small synthetic views (600×800 photos) from
 :mod:`support.synthetic`, written by :func:`posture.session.session_zip` and read
-back by :func:`posture.session.read_session` / :func:`~posture.session.load_session`.
+back by :func:`posture.session.read_session` / :func:`posture.report.load_session`.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def test_what_the_zip_writes_reads_back_and_analyses_alike(tmp_path):
     for v in views:
         assert v.photo is not None and v.photo.shape == (800, 600, 3)
         assert analyze(v.doc) == analyze(synthetic_document(v.doc.view, 600, 800))
-    loaded = session.load_session(s)
+    loaded = report.load_session(s)
     assert [(d.view, img.shape[:2]) for d, _, img in loaded] == [("anterior", (800, 600)), ("right_lateral", (800, 600))]
 
 
@@ -69,18 +69,18 @@ def test_load_session_errors(tmp_path):
     empty.mkdir()
     (empty / "settings.json").write_text('{"bands": {}}')
     with pytest.raises(SessionError, match="No view documents"):
-        session.load_session(empty)
+        report.load_session(empty)
     with pytest.raises(SessionError, match="No such session folder"):
-        session.load_session(tmp_path / "nowhere")
+        report.load_session(tmp_path / "nowhere")
     s = _written(tmp_path / "s")
     (s / "anterior.jpg").unlink()
     with pytest.raises(ImageError, match=r"Photo not found: .*anterior\.jpg .*anterior\.json"):
-        session.load_session(s)
-    views = session.load_session(s, photos=False)
+        report.load_session(s)
+    views = report.load_session(s, photos=False)
     assert [(d.view, img) for d, _, img in views] == [("anterior", None)]
     (s / "broken.json").write_text('{"schema_version": 1, "view": "ant')
     with pytest.raises(DocumentError, match=r"broken\.json is not valid JSON"):
-        session.load_session(s, photos=False)
+        report.load_session(s, photos=False)
 
 
 def test_a_document_naming_no_photo(tmp_path):
@@ -88,7 +88,7 @@ def test_a_document_naming_no_photo(tmp_path):
     s.mkdir()
     document.save(synthetic_document("anterior", 600, 800, image_file=None), s / "anterior.json")
     with pytest.raises(ImageError, match=r"anterior\.json names no photo"):
-        session.load_session(s)
+        report.load_session(s)
     assert session.photo_path(document.load(s / "anterior.json"), s / "anterior.json") is None
 
 
@@ -96,16 +96,10 @@ def test_report_of_a_resized_photo_keeps_the_landmarks_in_place(tmp_path):
     """A photo exported smaller than the one the landmarks were placed on is scaled, not misdrawn."""
     s = _written(tmp_path / "s")
     Image.open(s / "anterior.jpg").resize((300, 400)).save(s / "anterior.jpg")
-    ((doc, _, small),) = session.load_session(s)
-    ((_, _, full),) = session.load_session(_written(tmp_path / "full"))
+    ((doc, _, small),) = report.load_session(s)
+    ((_, _, full),) = report.load_session(_written(tmp_path / "full"))
     assert small.shape[:2] == (400, 300)
     big = np.asarray(Image.fromarray(full).resize((300, 400), Image.Resampling.LANCZOS), int)
     lm = doc.landmarks["acromion_r"]
     x, y = round(lm.x / 2), round(lm.y / 2)
     assert np.abs(small[y, x].astype(int) - big[y, x]).max() < 60  # the same dot colour at the same place
-
-
-def test_the_report_module_still_offers_the_reader_the_command_line_calls():
-    assert report.load_session is session.load_session
-    assert report.photo_path is session.photo_path
-    assert report.find_view_documents is session.find_view_documents

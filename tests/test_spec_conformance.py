@@ -26,6 +26,7 @@ from posture import analyze, cli, findings, grading
 from posture.document import loads, parse_document
 from posture.errors import DocumentError, SettingsError
 from posture.result import severity_rank
+from posture.settings import Settings, load_settings, settings_from_dict
 
 W, H = 2000, 3000
 VERTICAL = {"p1": [50, 2900], "p2": [50, 100]}  # exactly vertical: X = x, Y = -y
@@ -50,7 +51,7 @@ def doc(view, lms, *, cal=None, width=W, height=H, **top):
 
 
 def run(d, settings_=None):
-    return analyze(parse_document(copy.deepcopy(d)), settings_ or grading.Settings(grading.default_bands()))
+    return analyze(parse_document(copy.deepcopy(d)), settings_ or Settings(grading.default_bands()))
 
 
 def value(res, mid):
@@ -480,11 +481,11 @@ def test_ungraded_and_pixel_distances_have_null_severity_and_band():
 def test_settings_refuse_what_is_not_a_finite_non_negative_number():
     for bad in (True, 10**400, "2", None if False else float("inf")):
         with pytest.raises(SettingsError):
-            grading.settings_from_dict({"bands": {"head_tilt": {"mild": bad}}})
+            settings_from_dict({"bands": {"head_tilt": {"mild": bad}}})
     with pytest.raises(SettingsError, match="zero or more"):
-        grading.settings_from_dict({"bands": {"head_tilt": {"mild": -1, "moderate": 4, "marked": 6}}})
+        settings_from_dict({"bands": {"head_tilt": {"mild": -1, "moderate": 4, "marked": 6}}})
     # lower-is-worse bands still decrease
-    grading.settings_from_dict({"bands": {"cva": {"mild": 52, "moderate": 47, "marked": 42}}})
+    settings_from_dict({"bands": {"cva": {"mild": 52, "moderate": 47, "marked": 42}}})
 
 
 @pytest.mark.parametrize("text", ['{"bands": {"head_tilt": {"mild": ' + "9" * 5000 + "}}}", "[" * 100000 + "]" * 100000])
@@ -492,7 +493,7 @@ def test_settings_file_with_absurd_json_is_a_settings_error(tmp_path, text):
     p = tmp_path / "s.json"
     p.write_text(text)
     with pytest.raises(SettingsError):
-        grading.load_settings(p)
+        load_settings(p)
 
 
 # --- §6 uncertainty ---------------------------------------------------------------------------------
@@ -769,7 +770,7 @@ def _set(obj, path, val):
 
 def _clean_or_document_error(d):
     try:
-        result = analyze(parse_document(d), grading.Settings(grading.default_bands()))
+        result = analyze(parse_document(d), Settings(grading.default_bands()))
     except DocumentError as exc:
         assert "\n" not in str(exc)
         return
@@ -895,8 +896,8 @@ def test_leg_length_referral_survives_a_practice_band_that_grades_it_normal():
     assert value(res, "leg_length_diff") == pytest.approx(2.5)
     (f,) = [f for f in res["findings"] if f["measurement"] == "leg_length_diff"]
     assert f["referral"] and not any("leg length" in w for w in res["warnings"])
-    lenient = grading.settings_from_dict({"bands": {"leg_length_diff": {"mild": 3, "moderate": 4, "marked": 5}}})
-    for s in (lenient, grading.settings_from_dict({"bands": {"leg_length_diff": None}})):
+    lenient = settings_from_dict({"bands": {"leg_length_diff": {"mild": 3, "moderate": 4, "marked": 5}}})
+    for s in (lenient, settings_from_dict({"bands": {"leg_length_diff": None}})):
         res = run(doc("anterior", lms), s)
         assert not any(f["measurement"] == "leg_length_diff" for f in res["findings"])
         assert any("measured leg length" in w for w in res["warnings"])
@@ -909,10 +910,10 @@ def test_leg_length_referral_survives_a_practice_band_that_grades_it_normal():
 def test_settings_without_the_bands_wrapper_are_refused_not_ignored():
     # a practice that forgets {"bands": ...} must not silently get the defaults
     with pytest.raises(SettingsError, match="head_tilt"):
-        grading.settings_from_dict({"head_tilt": {"mild": 2.5, "moderate": 5, "marked": 8}})
+        settings_from_dict({"head_tilt": {"mild": 2.5, "moderate": 5, "marked": 8}})
     # a copy of the shipped defaults file is a valid settings file
     shipped = json.loads((grading.resources.files("posture") / "data/default_bands.json").read_text(encoding="utf-8"))
-    assert grading.settings_from_dict(shipped).bands == grading.default_bands()
+    assert settings_from_dict(shipped).bands == grading.default_bands()
 
 
 @settings(max_examples=300, deadline=None)
@@ -940,7 +941,7 @@ def test_settings_without_the_bands_wrapper_are_refused_not_ignored():
 )
 def test_fuzz_settings_are_a_settings_object_or_a_settings_error(raw):
     try:
-        s = grading.settings_from_dict(raw)
+        s = settings_from_dict(raw)
     except SettingsError as exc:
         assert str(exc) and "\n" not in str(exc)
         return

@@ -28,6 +28,7 @@ from posture import analysis, document, frame, grading, images, landmarks, sessi
 from posture.document import Calibration, DistanceScale, HeightScale, PlacedLandmark, ViewDocument
 from posture.errors import DocumentError, ImageError
 from posture.result import Result
+from posture.settings import Settings
 
 Point = tuple[float, float]
 
@@ -330,7 +331,7 @@ class ViewState:
         """Lateral views: which way the landmarks say the client faces (see :func:`posture.frame.suggested_facing`)."""
         return frame.suggested_facing(self.doc)
 
-    def analyze(self, settings: grading.Settings) -> Result | None:
+    def analyze(self, settings: Settings) -> Result | None:
         """The core's result for this view, or ``None`` without a photo."""
         if self.photo is None:
             return None
@@ -347,7 +348,7 @@ class ViewState:
 class Assessment:
     """Up to four views of one client, the decoded photos and the grading settings in force."""
 
-    settings: grading.Settings = field(default_factory=lambda: grading.Settings(grading.default_bands()))
+    settings: Settings = field(default_factory=lambda: Settings(grading.default_bands()))
     client: str = ""
     views: dict[str, ViewState] = field(default_factory=lambda: {v: ViewState(v) for v in landmarks.VIEWS})
     current: str = "anterior"

@@ -1,8 +1,8 @@
 """The practice's grading bands in the app: loading them without losing a broken file, and the table the settings page edits.
 
-The file is the one the command line reads (:func:`posture.grading.default_settings_path`:
+The file is the one the command line reads (:func:`posture.settings.default_settings_path`:
 ``$POSTURE_SETTINGS`` when set, else ``settings.json`` in the per-user config
-folder); :func:`posture.grading.save_settings` writes it.
+folder); :func:`posture.settings.save_settings` writes it.
 """
 
 from __future__ import annotations
@@ -14,22 +14,23 @@ from typing import Any
 
 from posture import grading, landmarks, measurements
 from posture.errors import SettingsError
+from posture.settings import Settings, default_settings, load_settings, settings_from_dict
 
 COLUMNS = ("measurement", "id", "graded", "mild", "moderate", "marked", "source", "how graded")
 
 
-def load(path: Path) -> tuple[grading.Settings, str | None]:
+def load(path: Path) -> tuple[Settings, str | None]:
     """The settings in ``path`` (defaults when it does not exist) and a problem sentence, if any.
 
     A broken file is reported and left alone (the defaults are used), never overwritten unasked.
     """
     if not path.exists():
-        return grading.default_settings(), None
+        return default_settings(), None
     try:
-        return grading.load_settings(path), None
+        return load_settings(path), None
     except SettingsError as exc:
         problem = f"The settings file could not be used, so the default bands apply: {exc}"
-        return grading.default_settings(), problem
+        return default_settings(), problem
 
 
 def _labels() -> dict[str, str]:
@@ -40,7 +41,7 @@ def _labels() -> dict[str, str]:
     return out
 
 
-def table_rows(settings: grading.Settings) -> list[dict[str, Any]]:
+def table_rows(settings: Settings) -> list[dict[str, Any]]:
     """One row per measurement id (in the order of the views), for ``st.data_editor``."""
     labels = _labels()
     defaults = grading.default_bands()
@@ -71,8 +72,8 @@ def _number(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def settings_from_rows(rows: list[dict[str, Any]], current: grading.Settings | None = None) -> grading.Settings:
-    """Validate an edited table into :class:`~posture.grading.Settings`; raise :class:`SettingsError` with one sentence.
+def settings_from_rows(rows: list[dict[str, Any]], current: Settings | None = None) -> Settings:
+    """Validate an edited table into :class:`~posture.settings.Settings`; raise :class:`SettingsError` with one sentence.
 
     The table edits the bands only: everything else of ``current`` (the practice's muscle patterns) is kept.
     """
@@ -95,7 +96,7 @@ def settings_from_rows(rows: list[dict[str, Any]], current: grading.Settings | N
         if default is None or band != default.as_dict():
             bands[mid] = band
     try:
-        edited = grading.settings_from_dict({"bands": bands}, where="grading bands")
+        edited = settings_from_dict({"bands": bands}, where="grading bands")
     except SettingsError as exc:
         raise SettingsError(str(exc).replace("grading bands: ", "")) from None
     return edited if current is None else replace(current, bands=edited.bands)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from posture import grading
+from posture.settings import default_settings_path
 from posture.store import Store, default_data_dir
 
 from . import settings_store
@@ -109,7 +109,7 @@ def get() -> Assessment:
     """The session's assessment, created on first use with the practice's grading settings."""
     a = st.session_state.get(ASSESSMENT_KEY)
     if a is None:
-        settings, problem = settings_store.load(grading.default_settings_path())
+        settings, problem = settings_store.load(default_settings_path())
         a = Assessment(settings=settings)
         st.session_state[ASSESSMENT_KEY] = a
         session().settings_problem = problem

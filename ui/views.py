@@ -12,9 +12,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from posture import frame, grading, images, landmarks, render
+from posture import frame, images, landmarks, render
 from posture.errors import SettingsError
 from posture.result import Result, warnings_except
+from posture.settings import default_settings, default_settings_path, save_settings
 
 from . import client_file, settings_store, state
 from . import format as fmt
@@ -415,7 +416,7 @@ def downloads_ui(a: Assessment, vs: ViewState, result: Result) -> None:
 
 
 def settings_ui(a: Assessment) -> None:
-    path = grading.default_settings_path()
+    path = default_settings_path()
     with st.expander("Practice settings: grading bands"):
         problem = state.session().settings_problem
         if problem:
@@ -447,7 +448,7 @@ def settings_ui(a: Assessment) -> None:
         if c1.button("Save the bands", type="primary", key="save_bands"):
             try:
                 settings = settings_store.settings_from_rows(edited.to_dict("records"), a.settings)
-                grading.save_settings(settings, path)
+                save_settings(settings, path)
             except SettingsError as exc:
                 st.error(str(exc))
             except OSError as exc:
@@ -457,7 +458,7 @@ def settings_ui(a: Assessment) -> None:
                 state.session().settings_problem = None
                 st.success(f"Saved. Every view is graded with these bands now ({path}).")
         if c2.button("Restore the defaults", key="reset_bands"):
-            a.settings = grading.default_settings()
+            a.settings = default_settings()
             state.session().bands_version = version + 1
             st.info("Default bands restored on screen; click “Save the bands” to keep them.")
             st.rerun()

@@ -1,0 +1,189 @@
+"""The practice's settings: grading bands and muscle patterns over the shipped ones, read and written as one file.
+
+A practice overrides any band (:mod:`posture.grading`) or muscle pattern
+(:mod:`posture.findings`) with a JSON settings file::
+
+    {"bands": {"head_tilt": {"mild": 2.5, "moderate": 5, "marked": 8, "source": "our clinic"}},
+     "patterns": {"head_tilt": {"any": {"weak": ["deep neck flexors"]}}}}
+
+given by ``--settings FILE``, the ``POSTURE_SETTINGS`` environment variable, or
+the per-user file the app saves (:func:`default_settings_path`). A band set to
+``null`` switches grading off for that measurement; the patterns' form is the
+shipped ``posture/data/muscle_patterns.json``'s.
+
+This module reads files only in :func:`load_settings` and writes only in
+:func:`save_settings`; :func:`default_settings` comes from the package data.
+Nothing else in the core reads or writes settings: :func:`posture.analyze`
+takes them as an argument.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_config_dir
+
+from .atomic import atomic_write_bytes
+from .errors import SettingsError
+from .findings import PatternTable, patterns_from_dict, patterns_to_dict, shipped_patterns
+from .grading import BAND_KEYS, Band, default_bands, rule_for
+from .measurements import all_measurement_ids
+from .result import Band as ResultBand
+
+SETTINGS_ENV = "POSTURE_SETTINGS"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The grading bands and muscle patterns in force (defaults merged with a practice's settings).
+
+    ``patterns``: the muscle patterns by measurement id, as
+    :func:`posture.findings.pattern_for` reads them (default: the shipped table).
+    """
+
+    bands: Mapping[str, Band | None]
+    path: str | None = None
+    patterns: PatternTable = field(default_factory=shipped_patterns)
+
+    def band(self, measurement_id: str) -> Band | None:
+        return self.bands.get(measurement_id)
+
+
+@lru_cache(maxsize=1)
+def default_settings() -> Settings:
+    """The shipped bands and muscle patterns and nothing else (what :func:`posture.analyze` uses unless told otherwise)."""
+    return Settings(default_bands())
+
+
+def _check_band(mid: str, raw: Any, base: Band | None, where: str) -> Band | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{where}: bands.{mid} must be an object with mild, moderate, marked and source, or null.")
+    unknown = sorted(set(raw) - set(BAND_KEYS))
+    if unknown:
+        raise SettingsError(f"{where}: bands.{mid}.{unknown[0]} is not a band key (use mild, moderate, marked, source).")
+    values: dict[str, Any] = dict(base.as_dict()) if base else {}
+    for key in ("mild", "moderate", "marked"):
+        if key in raw:
+            values[key] = _finite(raw[key], f"{where}: bands.{mid}.{key}")
+        elif key not in values:
+            raise SettingsError(f"{where}: bands.{mid}.{key} is missing.")
+    if "source" in raw:
+        if not isinstance(raw["source"], str) or not raw["source"].strip():
+            raise SettingsError(f"{where}: bands.{mid}.source must be text.")
+        values["source"] = raw["source"]
+    elif any(k in raw for k in ("mild", "moderate", "marked")):
+        values["source"] = "practice settings"
+    band = Band(**values)
+    order = (band.mild, band.moderate, band.marked)
+    descending = rule_for(mid).descending
+    if not descending and band.mild < 0:
+        # |value|, value - reference and the distance outside a range are never negative
+        raise SettingsError(f"{where}: bands.{mid}.mild must be zero or more.")
+    ok = order[0] >= order[1] >= order[2] if descending else order[0] <= order[1] <= order[2]
+    if not ok:
+        way = "decrease" if descending else "increase"
+        raise SettingsError(f"{where}: bands.{mid} thresholds must {way} from mild to moderate to marked.")
+    return band
+
+
+def _finite(v: Any, where: str) -> float:
+    """A band threshold: a finite JSON number (``true`` is not one, though Python says ``bool`` is an ``int``)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise SettingsError(f"{where} must be a finite number.")
+    try:
+        number = float(v)
+    except OverflowError:
+        raise SettingsError(f"{where} must be a finite number.") from None
+    if not math.isfinite(number):
+        raise SettingsError(f"{where} must be a finite number.")
+    return number
+
+
+def settings_from_dict(raw: Any, where: str = "settings") -> Settings:
+    """Merge a settings object over the defaults; raise :class:`SettingsError` naming the field."""
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{where}: the settings file must be a JSON object.")
+    unknown = sorted(set(raw) - {"bands", "patterns", "about", "rules"})  # "about"/"rules": a copy of the shipped file
+    if unknown:
+        raise SettingsError(
+            f'{where}: {unknown[0]} is not a settings key (bands go under "bands", muscle patterns under "patterns").'
+        )
+    bands: dict[str, Band | None] = dict(default_bands())
+    raw_bands = raw.get("bands", {})
+    if not isinstance(raw_bands, dict):
+        raise SettingsError(f"{where}: bands must be an object keyed by measurement id.")
+    known = all_measurement_ids()
+    for mid, rb in raw_bands.items():
+        if mid not in known:
+            raise SettingsError(f"{where}: bands.{mid} is not a measurement id.")
+        bands[mid] = _check_band(mid, rb, bands.get(mid), where)
+    return Settings(bands, patterns=patterns_from_dict(raw.get("patterns", {}), where))
+
+
+def default_settings_path() -> Path:
+    """The practice's settings file: ``$POSTURE_SETTINGS`` when set, else ``settings.json`` in the per-user
+    config folder (``platformdirs.user_config_dir("posture")``, where the app saves the bands)."""
+    env = os.environ.get(SETTINGS_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path(user_config_dir("posture", appauthor=False)) / "settings.json"
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Defaults, overridden by ``path``, else by ``$POSTURE_SETTINGS`` (which must exist), else by the
+    per-user settings file the app writes when there is one (:func:`default_settings_path`)."""
+    if path is None:
+        path = os.environ.get(SETTINGS_ENV) or None
+    if path is None:
+        user_file = default_settings_path()
+        if not user_file.is_file():
+            return default_settings()
+        path = user_file
+    p = Path(path)
+    try:
+        raw = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"Settings file not found: {p}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"Cannot read settings file {p}: {exc}.") from None
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"{p}: not valid JSON ({exc.msg}, line {exc.lineno}).") from None
+    except RecursionError:
+        raise SettingsError(f"{p}: not valid JSON (nested too deeply).") from None
+    except ValueError:  # an integer with more digits than Python converts
+        raise SettingsError(f"{p}: not valid JSON (a number has too many digits).") from None
+    return replace(settings_from_dict(raw, where=str(p)), path=str(p))
+
+
+def settings_to_dict(settings: Settings) -> dict[str, Any]:
+    """The settings file content that reproduces ``settings`` (only what differs from the defaults).
+
+    ``"bands"`` is always there; ``"patterns"`` only when some differ from the shipped ones.
+    """
+    defaults = default_bands()
+    bands: dict[str, ResultBand | None] = {}
+    for mid, band in settings.bands.items():
+        if band != defaults.get(mid):
+            bands[mid] = None if band is None else band.as_dict()
+    out: dict[str, Any] = {"bands": bands}
+    patterns = patterns_to_dict(settings.patterns)
+    if patterns:
+        out["patterns"] = patterns
+    return out
+
+
+def save_settings(settings: Settings, path: str | os.PathLike[str]) -> None:
+    """Write the bands and patterns of ``settings`` that differ from the defaults to ``path`` atomically (creating its folder)."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(settings_to_dict(settings), indent=2, ensure_ascii=False) + "\n"
+    atomic_write_bytes(p, text.encode("utf-8"))
