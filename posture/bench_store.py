@@ -41,7 +41,7 @@ from . import document
 from .analysis import analyze
 from .bench import synthetic_document
 from .store import Precautions, Store, canonical_json, fold_name
-from .store_schema import clients, revisions, views, visits
+from .store.schema import clients, revisions, views, visits
 
 GOAL_MS = 200.0
 

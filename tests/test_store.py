@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, inspect
 
 from posture import document as docs
 from posture.analysis import analyze
-from posture.migrations import migrate
+from posture.images import clean_jpeg, jpeg_is_clean
 from posture.store import (
     DATA_DIR_ENV,
     PRECAUTION_KEYS,
@@ -36,11 +36,10 @@ from posture.store import (
     StoreError,
     ViewDraft,
     VisitDraft,
-    clean_jpeg,
     default_data_dir,
-    jpeg_is_clean,
 )
-from posture.store_schema import SCHEMA_VERSION, metadata
+from posture.store.migrations import migrate
+from posture.store.schema import SCHEMA_VERSION, metadata
 
 SAMPLES = REPO / "sample_images"
 DAY = date(2026, 1, 5)
