@@ -532,3 +532,36 @@ def test_a_result_is_checked_whatever_settings_are_in_force(tmp_path, monkeypatc
         client = store.create_client("Ida", consent_photography=True, consent_date=DAY)
         visit = store.add_visit(client.id, VisitDraft(DAY, views=[ViewDraft(doc, result, sample_photo())]))
         assert visit.views["anterior"].result == result
+
+
+def _practice_bands(tmp_path: Path) -> Path:
+    """A practice settings file that grades every shoulder_tilt as marked (a band the shipped one is far from)."""
+    p = tmp_path / "practice.json"
+    p.write_text('{"bands": {"shoulder_tilt": {"mild": 0.0001, "moderate": 0.0002, "marked": 0.0003, "source": "our clinic"}}}')
+    return p
+
+
+def test_a_view_saved_without_a_result_is_graded_under_the_shipped_bands_never_a_settings_file(tmp_path, monkeypatch):
+    from posture import grading
+
+    practice = _practice_bands(tmp_path)
+    monkeypatch.setenv("POSTURE_SETTINGS", str(practice))  # what the CLI would read; the store must not
+    doc = sample_doc()
+    assert analyze(doc, grading.load_settings(practice)) != analyze(doc)  # the practice's bands do change the grading
+    with Store(tmp_path / "data") as store:
+        cid = new_client(store)
+        stored = store.add_visit(cid, VisitDraft(DAY, views=[ViewDraft(doc)])).views["anterior"].result
+    assert stored == analyze(doc, grading.default_settings())
+    assert stored["measurements"]["shoulder_tilt"]["band"] == grading.default_bands()["shoulder_tilt"].as_dict()
+
+
+def test_a_result_graded_under_a_practices_bands_is_kept_as_given(tmp_path):
+    from posture import grading
+
+    doc = sample_doc()
+    graded = analyze(doc, grading.load_settings(_practice_bands(tmp_path)))
+    assert graded["measurements"]["shoulder_tilt"]["band"]["source"] == "our clinic"
+    with Store(tmp_path / "data") as store:
+        cid = new_client(store)
+        visit = store.add_visit(cid, VisitDraft(DAY, views=[ViewDraft(doc, graded, sample_photo())]))
+        assert visit.views["anterior"].result == graded  # the values match the document; the bands are the caller's
