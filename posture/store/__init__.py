@@ -49,7 +49,7 @@ Typical use (the app keeps one ``Store`` for the process)::
     visit = store.revise_visit(visit.id, draft, base_revision=visit.revision)
     store.list_clients("zolc")  # → [ClientSummary(...)]; accent- and case-insensitive
 
-The package, one idea per module (only the names below are its interface):
+The package, one idea per module (callers use the names exported here, in ``__all__``; the modules are the store's own):
 
 * :mod:`~posture.store.records`: the dataclasses a caller gives and gets back, labels and limits;
 * :mod:`~posture.store.validation`: the checks on what goes in, and the reading of rows that may be damaged;
