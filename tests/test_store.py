@@ -171,7 +171,7 @@ def test_client_record_round_trip_and_edit(store):
         ({"name": "  "}, "name is empty"),
         ({"name": "a\nb"}, "control characters"),
         ({"name": "x" * 201}, "longer than 200"),
-        ({"date_of_birth": date.today() + timedelta(days=1)}, "in the future"),
+        ({"date_of_birth": "TOMORROW"}, "in the future"),  # worked out when the test runs, not when it is collected
         ({"sex": "f"}, "Sex must be one of"),
         ({"consent_photography": True}, "date the client consented"),
         ({"precautions": Precautions(frozenset({"pregnancy"}))}, None),
@@ -180,6 +180,8 @@ def test_client_record_round_trip_and_edit(store):
 )
 def test_client_fields_are_checked_with_one_sentence(store, fields, message):
     fields = {"name": "Jane", **fields}
+    if fields.get("date_of_birth") == "TOMORROW":  # a suite collected before midnight still means tomorrow
+        fields["date_of_birth"] = date.today() + timedelta(days=1)
     name = fields.pop("name")
     if message is None:
         assert store.create_client(name, **fields).precautions.labels() == ["Pregnancy"]
