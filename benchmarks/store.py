@@ -47,7 +47,7 @@ from typing import Any
 from posture import document
 from posture.analysis import analyze
 from posture.store import Precautions, Store, canonical_json, fold_name
-from posture.store_schema import clients, revisions, views, visits
+from posture.store.schema import clients, revisions, views, visits
 from tests.support.synthetic import synthetic_document
 
 GOAL_MS = 200.0

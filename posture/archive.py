@@ -30,7 +30,6 @@ client record is replaced only by a newer one.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import io
@@ -39,26 +38,21 @@ import os
 import re
 import stat
 import struct
-import sys
 import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from . import __version__
 from . import document as docs
 from .atomic import atomic_writer
-from .errors import ArchiveError, ResultError
-from .result import check_result
-
-if TYPE_CHECKING:
-    from .store import Client, ImportedRevision, ImportSummary, Store, StoredFile, VisitDraft
-
-# The store (SQLAlchemy) is imported inside the functions that use it, so that registering these
-# commands does not slow down every other command of the CLI.
+from .errors import ArchiveError, DocumentError, ResultError, StoreError
+from .result import Result, check_result
+from .store import PRECAUTION_KEYS, Client, ImportedRevision, ImportSummary, Precautions, Store, StoredFile, ViewDraft, VisitDraft
+from .store.schema import ID_RE
 
 __all__ = [
     "ArchiveError",
@@ -66,7 +60,6 @@ __all__ = [
     "ExportSummary",
     "export_client",
     "import_archive",
-    "add_commands",
     "FORMAT",
     "FORMAT_VERSION",
 ]
@@ -76,7 +69,6 @@ VISIT_FORMAT = "posture-visit"
 FORMAT_VERSION = 1
 _MIB = 1024 * 1024
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
-_ID_RE = re.compile(r"^[0-9a-f]{32}$")  # as posture.store_schema.ID_RE
 _DRIVE_RE = re.compile(r"^[A-Za-z]:")
 
 
@@ -174,8 +166,6 @@ def export_client_bytes(store: Store, client_id: str) -> bytes:
 
 def _write_export(store: Store, client_id: str, fh: BinaryIO) -> tuple[str, int, int, int]:
     """Write the export ZIP into ``fh``; return ``(client id, visits, revisions, files)``."""
-    from .store import StoreError
-
     client = store.get_client(client_id)
     if client.problems:
         raise StoreError(f"The client record is damaged, so it cannot be exported: {client.problems[0]}")
@@ -209,8 +199,6 @@ def _write_export(store: Store, client_id: str, fh: BinaryIO) -> tuple[str, int,
 
 def _export_visit(store: Store, visit_id: str, folder: str, put: Callable[..., None], counts: dict[str, int]) -> dict[str, Any]:
     """Write a visit's files (latest revision at the top, earlier ones under ``revisions/<n>/``); return visit.json."""
-    from .store import StoreError
-
     latest = store.get_visit(visit_id)
     written: dict[str, str] = {}  # sha256 → path (relative to the visit folder) already in the archive
     entries = []
@@ -392,12 +380,17 @@ class _Fields:
         return value
 
     def id(self, key: str) -> str:
-        value = self.get(key, str)
-        if not _ID_RE.match(value):
+        value: str = self.get(key, str)
+        if not ID_RE.match(value):
             raise _refuse(f"{self.where}: {key} is not a Posture id.")
         return value
 
-    def date(self, key: str, optional: bool = False) -> date | None:
+    def day(self, key: str) -> date:
+        day = self.optional_day(key, optional=False)
+        assert day is not None  # get() refused a missing value
+        return day
+
+    def optional_day(self, key: str, optional: bool = True) -> date | None:
         value = self.get(key, str, optional)
         if value is None:
             return None
@@ -417,8 +410,6 @@ def _relative(base: str, ref: Any, where: str) -> str:
 
 
 def _client_from_json(raw: Any) -> tuple[Client, list[str]]:
-    from .store import PRECAUTION_KEYS, Client, Precautions, StoreError
-
     f = _Fields(raw, "client.json")
     if raw.get("format") != FORMAT:
         raise _refuse("client.json is not a Posture client file (its format is not posture-client-file).")
@@ -434,13 +425,13 @@ def _client_from_json(raw: Any) -> tuple[Client, list[str]]:
         client = Client(
             id=c.id("id"),
             name=c.get("name", str),
-            date_of_birth=c.date("date_of_birth", optional=True),
+            date_of_birth=c.optional_day("date_of_birth"),
             sex=c.get("sex", str),
             contact=c.get("contact", str),
             notes=c.get("notes", str),
             precautions=Precautions(frozenset(checked), p.get("other_text", str)),
             consent_photography=c.get("consent_photography", bool),
-            consent_date=c.date("consent_date", optional=True),
+            consent_date=c.optional_day("consent_date"),
             created_at=c.get("created_at", str),
             updated_at=c.get("updated_at", str),
         )
@@ -492,20 +483,17 @@ def _loader(
 ) -> Callable[[], VisitDraft]:
     """Read one revision's documents, results and files when the store asks for them (not for revisions it has)."""
 
-    from .store import ViewDraft, VisitDraft
-
     def load() -> VisitDraft:
         drafts = []
         for spec in specs:
             try:
                 doc = docs.loads(archive.read(spec.document, archive.limits.max_json_bytes))
-            except docs.DocumentError as e:
+            except DocumentError as e:
                 raise _refuse(f"{spec.document[:200]!r} is not a valid view document ({e}).") from None
             if doc.view != spec.view:
                 raise _refuse(f"{spec.document[:200]!r} is the {doc.view} view, listed as the {spec.view[:40]} view.")
-            result = archive.read_json(spec.result)
             try:
-                check_result(result, spec.view)
+                result: Result = check_result(archive.read_json(spec.result), spec.view)
             except ResultError as e:
                 raise _refuse(f"{spec.result[:200]!r}: {e}") from None
             drafts.append(ViewDraft(doc, result, _read_checked(archive, spec.photo), _read_checked(archive, spec.annotated)))
@@ -516,8 +504,6 @@ def _loader(
 
 def _visit_revisions(archive: _Archive, manifest_name: str) -> list[ImportedRevision]:
     """The revisions of one visit.json (structure checked now; documents, results and files read lazily)."""
-    from .store import ImportedRevision
-
     base = manifest_name[: -len("visit.json")]
     f = _Fields(archive.read_json(manifest_name), manifest_name)
     if f.obj.get("format") != VISIT_FORMAT or f.get("format_version", int) != FORMAT_VERSION:
@@ -546,7 +532,7 @@ def _visit_revisions(archive: _Archive, manifest_name: str) -> list[ImportedRevi
                 )
             )
         report = _file_ref(r.obj.get("report"), base, f"{where}.report", archive)
-        load = _loader(archive, r.date("visit_date"), r.get("notes", str), specs, report)
+        load = _loader(archive, r.day("visit_date"), r.get("notes", str), specs, report)
         out.append(ImportedRevision(visit_id, created_at, r.id("id"), r.get("saved_at", str), load, label=where))
     return out
 
@@ -594,70 +580,3 @@ def _import(store: Store, fh: BinaryIO, size: int, limits: Limits) -> ImportSumm
                 raise _refuse(f"client.json: visits lists {ref[:100]!r}, not a visit.json.")
             revisions += _visit_revisions(archive, name)
         return store.import_client(client, revisions)
-
-
-# --- command line -----------------------------------------------------------------------
-
-
-def _store(args: argparse.Namespace) -> Store:
-    from .store import Store
-
-    return Store(args.data_dir) if args.data_dir else Store()
-
-
-def _cmd_export(args: argparse.Namespace) -> int:
-    with _store(args) as store:
-        summary = export_client(store, store.resolve_client_id(args.client), args.out)
-    print(
-        f"Exported client {summary.client_id}: {summary.visits} visit(s), {summary.revisions} revision(s), {summary.files} file(s) to {summary.path}"
-    )
-    return 0
-
-
-def _cmd_import(args: argparse.Namespace) -> int:
-    with _store(args) as store:
-        s = import_archive(store, args.archive)
-    print(f"{s} (client id {s.client_id})")
-    return 0
-
-
-def _cmd_clients(args: argparse.Namespace) -> int:
-    with _store(args) as store:
-        rows = store.list_clients(args.search or "", limit=1000)
-    if args.json:
-        print(json.dumps([
-            {"id": r.id, "name": r.name, "visits": r.visit_count,
-             "last_visit": r.last_visit_date.isoformat() if r.last_visit_date else None}
-            for r in rows
-        ], ensure_ascii=False, indent=2))  # fmt: skip
-    else:
-        for r in rows:
-            last = r.last_visit_date.isoformat() if r.last_visit_date else "-"
-            print(f"{r.id}  {r.visit_count:4d} visit(s)  last {last:10}  {r.name}")
-    return 0
-
-
-def add_commands(sub: Any) -> None:
-    """Register ``export``, ``import``, ``clients`` and ``bench-store`` on the CLI's subparsers."""
-    data_dir_help = "data folder (default $POSTURE_DATA_DIR, else the per-user data folder)"
-
-    p = sub.add_parser("export", help="export one client's file (every visit) to a ZIP")
-    p.add_argument("--client", required=True, help="client id (or its first 6+ hex digits; see the clients command)")
-    p.add_argument("--out", required=True, help="the ZIP to write")
-    p.add_argument("--data-dir", help=data_dir_help)
-    p.set_defaults(run=_cmd_export)
-
-    p = sub.add_parser("import", help="import a client file exported as a ZIP (importing twice adds it once)")
-    p.add_argument("archive", help="the ZIP to read")
-    p.add_argument("--data-dir", help=data_dir_help)
-    p.set_defaults(run=_cmd_import)
-
-    p = sub.add_parser("clients", help="list clients (id, visits, last visit, name)")
-    p.add_argument("search", nargs="?", help="part of the name (case and accents ignored)")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--data-dir", help=data_dir_help)
-    p.set_defaults(run=_cmd_clients)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit("use: python -m posture export|import|clients|bench-store")

@@ -1,5 +1,11 @@
 """Command line: ``python -m posture <command> ...``.
 
+Commands: ``analyze``, ``render`` and ``report`` work on view documents and
+photos; ``clients``, ``export`` and ``import`` on the client file (:mod:`posture.store`, :mod:`posture.archive`), which is
+imported only when one of them runs, so the others start without SQLAlchemy.
+``--version`` prints ``posture <version>``; every ``--help`` shows the
+defaults of its options.
+
 Exit status: 0 success, 2 bad input (one line on stderr, no traceback,
 nothing written), 1 unexpected internal error.
 """
@@ -12,19 +18,23 @@ import io
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from . import document
+from . import __version__, document
 from .analysis import analyze
 from .errors import PostureError, UsageError
 from .formatting import format_measurement
 from .landmarks import VIEW_LABELS
+from .result import Result
 from .settings import SETTINGS_ENV, load_settings
+
+if TYPE_CHECKING:
+    from .store import Store
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
 
-def format_text(result: dict[str, Any]) -> str:
+def format_text(result: Result) -> str:
     """A readable terminal summary of one result."""
     lines = [f"{VIEW_LABELS[result['view']]} view"]
     cal = [
@@ -66,7 +76,7 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def format_csv(result: dict[str, Any]) -> str:
+def format_csv(result: Result) -> str:
     """One row per measurement, for spreadsheets (RFC 4180 quoting, UTF-8 when written).
 
     Measured ones first, in the result's order: full-precision numbers
@@ -82,12 +92,14 @@ def format_csv(result: dict[str, Any]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for mid, m in result["measurements"].items():
-        band = m["band"] or {}
+        band = m["band"]
+        edges: tuple[object, ...] = (
+            ("",) * 4 if band is None else (band["mild"], band["moderate"], band["marked"], band["source"])
+        )
         w.writerow(
             [
                 result["view"], mid, m["label"], m["plane"], repr(m["value"]), m["unit"], repr(m["uncertainty"]),
-                m["severity"] or "", str(m["borderline"]).lower(), m["direction"],
-                band.get("mild", ""), band.get("moderate", ""), band.get("marked", ""), band.get("source", ""),
+                m["severity"] or "", str(m["borderline"]).lower(), m["direction"], *edges,
                 " ".join(m["landmarks"]), m.get("level") or "", "",
             ]
         )  # fmt: skip
@@ -180,6 +192,61 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- the client file -------------------------------------------------------------------
+
+
+def _store(args: argparse.Namespace) -> Store:
+    from .store import Store  # local: SQLAlchemy only for the commands that need it
+
+    return Store(args.data_dir) if args.data_dir else Store()
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .archive import export_client
+
+    with _store(args) as store:
+        summary = export_client(store, store.resolve_client_id(args.client), args.out)
+    print(
+        f"Exported client {summary.client_id}: {summary.visits} visit(s), {summary.revisions} revision(s), {summary.files} file(s) to {summary.path}"
+    )
+    return EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from .archive import import_archive
+
+    with _store(args) as store:
+        s = import_archive(store, args.archive)
+    print(f"{s} (client id {s.client_id})")
+    return EXIT_OK
+
+
+def _cmd_clients(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        rows = store.list_clients(args.search or "", limit=1000)
+        root = store.root
+    if args.json:
+        print(json.dumps([
+            {"id": r.id, "name": r.name, "visits": r.visit_count,
+             "last_visit": r.last_visit_date.isoformat() if r.last_visit_date else None}
+            for r in rows
+        ], ensure_ascii=False, indent=2))  # fmt: skip
+    elif not rows:
+        print(_no_clients_message(args.search, root), file=sys.stderr)
+    else:
+        for r in rows:
+            last = r.last_visit_date.isoformat() if r.last_visit_date else "-"
+            print(f"{r.id}  {r.visit_count:4d} visit(s)  last {last:10}  {r.name}")
+    return EXIT_OK
+
+
+def _no_clients_message(search: str | None, root: object) -> str:
+    """The one line ``clients`` prints when it lists nobody (the search JSON-quoted, so it stays one line)."""
+    if search and search.split():
+        return f"No client in {root} matches {json.dumps(search, ensure_ascii=False)} (case and accents are ignored)."
+    return f"No clients yet in {root}."
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse held to the exit-status contract: a usage error is one line on stderr, exit 2."""
 
@@ -187,42 +254,86 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"error: {self.prog}: {message} (see --help)\n")
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Help that shows every option's default: its value (``(default: a4)``), or the help's own words for one
+    that is worked out at run time (``(default: today)``). Flags (off unless given) and required options have none."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "(default" in text or action.required or action.default in (None, False, argparse.SUPPRESS):
+            return text
+        if not action.option_strings and action.nargs not in ("?", "*"):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def _command(sub: Any, name: str, summary: str) -> argparse.ArgumentParser:
+    """A subcommand whose ``--help`` starts with ``summary`` and shows its options' defaults."""
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=summary, description=summary, formatter_class=_HelpFormatter)
+    return parser
+
+
+SETTINGS_HELP = f"grading settings file (JSON) (default: ${SETTINGS_ENV}, else the bands the app saved, else the shipped bands)"
+DATA_DIR_HELP = "data folder (default: $POSTURE_DATA_DIR, else the per-user data folder)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m posture", description="Postural assessment from landmarked photos.")
+    parser = _Parser(
+        prog="python -m posture", description="Postural assessment from landmarked photos.", formatter_class=_HelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"posture {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("analyze", help="measure one view document")
+    p = _command(sub, "analyze", "measure one view document")
     p.add_argument("document", help="view document (JSON)")
-    p.add_argument("--format", choices=("json", "text", "csv"), default="text")
-    p.add_argument("--settings", help=f"grading settings file (JSON); default ${SETTINGS_ENV}")
+    p.add_argument("--format", choices=("json", "text", "csv"), default="text", help="output format")
+    p.add_argument("--settings", help=SETTINGS_HELP)
     p.set_defaults(run=_cmd_analyze)
 
-    p = sub.add_parser("render", help="draw the analysis on the photo (JPEG/PNG, no EXIF)")
+    p = _command(sub, "render", "draw the analysis on the photo (JPEG/PNG, no EXIF)")
     p.add_argument("document", help="view document (JSON)")
     p.add_argument("--image", help="the photo (default: the document's image.file, relative to its folder)")
     p.add_argument("--out", required=True, help="output image, .jpg or .png")
     p.add_argument("--grid", action="store_true", help="draw a 10 cm grid aligned with the true vertical")
-    p.add_argument("--client", help="client name for the caption")
-    p.add_argument("--date", help="date for the caption, YYYY-MM-DD (default today)")
-    p.add_argument("--settings", help=f"grading settings file (JSON); default ${SETTINGS_ENV}")
+    p.add_argument("--client", help="client name for the caption (default: none)")
+    p.add_argument("--date", help="date for the caption, YYYY-MM-DD (default: today)")
+    p.add_argument("--settings", help=SETTINGS_HELP)
     p.set_defaults(run=_cmd_render)
 
-    p = sub.add_parser("report", help="PDF report of a session folder (view documents and their photos)")
+    p = _command(sub, "report", "PDF report of a session folder (view documents and their photos)")
     p.add_argument("session", help="folder with the view documents (*.json) and photos")
     p.add_argument("--out", required=True, help="output PDF")
-    p.add_argument("--client", help="client name")
-    p.add_argument("--paper", choices=("a4", "letter"), default="a4")
-    p.add_argument("--date", help="session date, YYYY-MM-DD (default today)")
-    p.add_argument("--notes", help="notes to print in the header")
-    p.add_argument("--precautions", help="precautions to print in the header")
+    p.add_argument("--client", help="client name (default: none)")
+    p.add_argument("--paper", choices=("a4", "letter"), default="a4", help="paper size")
+    p.add_argument("--date", help="session date, YYYY-MM-DD (default: today)")
+    p.add_argument("--notes", help="notes to print in the header (default: none)")
+    p.add_argument("--precautions", help="precautions to print in the header (default: none)")
     p.add_argument("--grid", action="store_true", help="draw a 10 cm grid on the photos")
     p.add_argument("--no-photos", action="store_true", help="leave the photos out (measurements, findings and plan only)")
-    p.add_argument("--settings", help=f"grading settings file (JSON); default ${SETTINGS_ENV}")
+    p.add_argument("--settings", help=SETTINGS_HELP)
     p.set_defaults(run=_cmd_report)
 
-    from . import archive  # client files: export, import, clients, bench-store
-
-    archive.add_commands(sub)
+    _add_client_file_commands(sub)
     return parser
+
+
+def _add_client_file_commands(sub: Any) -> None:
+    """``export``, ``import`` and ``clients`` (the store and the archive are imported only when they run)."""
+    p = _command(sub, "export", "export one client's file (every visit) to a ZIP")
+    p.add_argument("--client", required=True, help="client id (or its first 6+ hex digits; see the clients command)")
+    p.add_argument("--out", required=True, help="the ZIP to write")
+    p.add_argument("--data-dir", help=DATA_DIR_HELP)
+    p.set_defaults(run=_cmd_export)
+
+    p = _command(sub, "import", "import a client file exported as a ZIP (importing twice adds it once)")
+    p.add_argument("archive", help="the ZIP to read")
+    p.add_argument("--data-dir", help=DATA_DIR_HELP)
+    p.set_defaults(run=_cmd_import)
+
+    p = _command(sub, "clients", "list clients (id, visits, last visit, name)")
+    p.add_argument("search", nargs="?", help="part of the name, case and accents ignored (default: every client)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--data-dir", help=DATA_DIR_HELP)
+    p.set_defaults(run=_cmd_clients)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,6 +4,8 @@ Images in the core are **RGB** ``uint8`` arrays of shape ``(H, W, 3)``
 (OpenCV's BGR appears only inside the functions that call OpenCV). Client
 photos are health data: everything written here carries no EXIF (so no GPS,
 no camera serial), with the phone's orientation already applied to the pixels.
+A JPEG that already carries no metadata is kept byte for byte
+(:func:`clean_jpeg`), so a stored photo is not compressed a second time.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from .errors import ImageError
 MAX_PIXELS = 60_000_000
 #: Long side of the copy shown in the browser.
 DISPLAY_MAX_SIDE = 1400
+#: JPEG quality of a photo that has to be re-encoded (stored copies, downloads).
+PHOTO_QUALITY = 95
 ACCEPTED = "JPEG, PNG, WebP, TIFF or HEIC"
 
 _heif_registered = False
@@ -52,7 +56,7 @@ def decode_image(data: bytes, name: str = "the file") -> np.ndarray:
     if not data:
         raise ImageError(f"{name} is empty.")
     try:
-        img = Image.open(io.BytesIO(data))
+        img: Image.Image = Image.open(io.BytesIO(data))
         w, h = img.size
         if w * h > MAX_PIXELS:
             raise ImageError(_too_large(name, f"{w}×{h} pixels ({w * h / 1e6:.0f} MP)"))
@@ -136,4 +140,77 @@ def save_image(image: np.ndarray, path: str | os.PathLike[str]) -> None:
 def strip_metadata_copy(data: bytes, name: str = "the file") -> tuple[np.ndarray, bytes]:
     """Decode an upload and return it with a clean JPEG copy (orientation applied, no EXIF/GPS)."""
     image = decode_image(data, name)
-    return image, encode_jpeg(image, quality=95)
+    return image, encode_jpeg(image, quality=PHOTO_QUALITY)
+
+
+# --- JPEGs kept as they are when already bare -------------------------------------------
+
+# APPn (EXIF, XMP, ICC, MPF...) and COM markers; any of them after the first scan means re-encode.
+_STRAY_METADATA_RE = re.compile(rb"\xff[\xe0-\xef\xfe]")
+
+
+def jpeg_is_clean(data: bytes) -> bool:
+    """True for a JPEG carrying no metadata: at most a bare JFIF header (no thumbnail), no APP1–APP15
+    segment (EXIF with GPS and orientation, XMP, ICC, MPF...), no comment, and nothing after the end marker.
+
+    Conservative: a false "not clean" only costs a re-encode.
+    """
+    data = bytes(data)
+    if not data.startswith(b"\xff\xd8") or not data.endswith(b"\xff\xd9"):
+        return False
+    i, n = 2, len(data)
+    while i + 4 <= n:
+        if data[i] != 0xFF:
+            return False
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            i += 2
+            continue
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if marker == 0xDA:
+            # Entropy-coded data follows, in which 0xFF is only followed by 0x00, a restart or a real marker.
+            return _STRAY_METADATA_RE.search(data, i + 2 + length) is None
+        if 0xE1 <= marker <= 0xEF or marker == 0xFE:
+            return False
+        if marker == 0xE0 and (length != 16 or data[i + 4 : i + 9] != b"JFIF\x00"):
+            return False
+        i += 2 + length
+    return False
+
+
+def _probe_clean_jpeg(data: bytes, name: str) -> tuple[int, int]:
+    """Size of a clean JPEG, after proving it decodes (at 1/8 scale: the whole scan is read, a fraction of the work)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size is checked below
+            img = Image.open(io.BytesIO(data))
+            w, h = img.size
+            if img.format != "JPEG" or w * h > MAX_PIXELS:
+                raise ValueError("not a JPEG of an accepted size")
+            img.draft("RGB", (max(1, w // 8), max(1, h // 8)))
+            img.load()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        decode_image(data, name)  # the full decode gives the one-sentence reason
+        raise ImageError(f"{name} could not be decoded.") from None  # pragma: no cover - decode_image raised
+    return w, h
+
+
+def clean_jpeg(data: bytes, name: str = "the file", quality: int = PHOTO_QUALITY) -> tuple[bytes, int, int]:
+    """Validated JPEG bytes without metadata, orientation applied, and the size ``(width, height)`` in px.
+
+    A JPEG that is already clean (:func:`jpeg_is_clean`) is kept byte for
+    byte (no second compression) once it is proven to decode; anything else
+    is decoded (:func:`decode_image`, which applies the EXIF orientation) and
+    re-encoded at ``quality``. Raises :class:`ImageError` (one sentence) for
+    a file that is not a photo.
+    """
+    data = bytes(data)
+    if jpeg_is_clean(data):
+        w, h = _probe_clean_jpeg(data, name)
+        return data, w, h
+    image = decode_image(data, name)
+    h, w = image.shape[:2]
+    return encode_jpeg(image, quality), w, h

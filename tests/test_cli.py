@@ -186,3 +186,98 @@ def test_relative_document_path(tmp_path):
     out = run_cli("analyze", "front.json", "--format", "json", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["view"] == "anterior"
+
+
+# --- version, help, the client list -----------------------------------------------------
+
+
+def test_version_prints_the_package_version_and_exits_0():
+    import posture
+
+    out = run_cli("--version")
+    assert (out.returncode, out.stdout, out.stderr) == (0, f"posture {posture.__version__}\n", "")
+
+
+def _help_entries(help_text: str) -> dict[str, str]:
+    """Option string or positional name → its whole help entry (wrapped lines joined), from a ``--help``."""
+    entries: dict[str, str] = {}
+    current = None
+    for line in help_text.splitlines():
+        if line.startswith("  ") and not line.startswith("   "):
+            current = line.split()[0].rstrip(",")
+            entries[current] = line
+        elif current and line.startswith("    "):
+            entries[current] += " " + line.strip()
+        else:
+            current = None
+    return {k: " ".join(v.split()) for k, v in entries.items()}
+
+
+def test_every_help_shows_the_defaults_of_its_options():
+    import argparse
+
+    from posture import cli
+
+    parser = cli.build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert {"analyze", "render", "report", "export", "import", "clients"} == set(sub.choices)
+    checked = 0
+    for name, p in sub.choices.items():
+        out = run_cli(name, "--help")
+        assert out.returncode == 0 and out.stderr == "", name
+        entries = _help_entries(out.stdout)
+        for action in p._actions:
+            if isinstance(action, argparse._HelpAction) or (not action.option_strings and action.nargs != "?"):
+                continue  # --help, and positionals one must give
+            entry = entries[action.option_strings[0] if action.option_strings else action.dest]
+            if action.nargs == 0 or action.required:  # a flag is off unless given; a required option has no default
+                assert "(default" not in entry, (name, entry)
+                continue
+            assert "(default: " in entry, (name, entry)
+            if action.default is not None:
+                assert f"(default: {action.default})" in entry, (name, entry)  # the value in force, not a copy of it
+            checked += 1
+    assert checked >= 12
+
+
+def test_help_of_a_command_starts_with_what_it_does():
+    out = run_cli("clients", "--help")
+    assert "list clients (id, visits, last visit, name)" in out.stdout
+    assert "(default: every client)" in " ".join(out.stdout.split())
+
+
+def test_usage_errors_stay_one_line_with_the_help_formatter():
+    for args in (("analyze",), ("analyze", "x.json", "--format", "yaml"), ("nope",), ("clients", "--bogus")):
+        line = assert_bad_input(run_cli(*args))
+        assert line.startswith("error: python -m posture") and "(see --help)" in line, args
+
+
+def test_clients_says_in_one_line_when_nothing_matches(tmp_path):
+    data = tmp_path / "data"
+    empty = run_cli("clients", "--data-dir", str(data))
+    assert (empty.returncode, empty.stdout) == (0, "")
+    assert empty.stderr == f"No clients yet in {data}.\n"
+
+    from posture.store import Store
+
+    with Store(data) as store:
+        cid = store.create_client("Łucja Żółć").id
+    found = run_cli("clients", "ZOLC", "--data-dir", str(data))
+    assert found.returncode == 0 and found.stderr == "" and found.stdout.startswith(cid) and "Łucja Żółć" in found.stdout
+    nothing = run_cli("clients", "nobody\nhere", "--data-dir", str(data))
+    assert (nothing.returncode, nothing.stdout) == (0, "")
+    assert nothing.stderr == f'No client in {data} matches "nobody\\nhere" (case and accents are ignored).\n'
+    as_json = run_cli("clients", "nobody", "--json", "--data-dir", str(data))
+    assert (as_json.returncode, as_json.stderr, json.loads(as_json.stdout)) == (0, "", [])
+
+
+def test_commands_outside_the_client_file_do_not_load_the_database_layer():
+    import subprocess
+    import sys
+
+    from helpers_core import REPO
+
+    probe = "import sys; from posture import cli; cli.build_parser(); print(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'posture.store', 'posture.archive'))))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=str(REPO), timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

@@ -143,3 +143,41 @@ def test_save_image_is_atomic_and_clean(tmp_path) -> None:
     with pytest.raises(ImageError, match=r"\.jpg or \.png"):
         images.save_image(img, tmp_path / "stored.gif")
     assert [p.name for p in tmp_path.iterdir()] == ["stored.jpg"]
+
+
+def _bare_jpeg() -> bytes:
+    """A JPEG as this package writes it: only a JFIF header, no metadata."""
+    return images.encode_jpeg(np.asarray(_photo()), quality=90)
+
+
+def test_a_bare_jpeg_is_kept_byte_for_byte() -> None:
+    data = _bare_jpeg()
+    assert images.jpeg_is_clean(data)
+    assert images.clean_jpeg(data, "bare.jpg") == (data, 60, 40)
+
+
+def test_a_jpeg_with_metadata_is_re_encoded_upright_and_bare() -> None:
+    data = _jpeg_with_exif(orientation=6, gps=True)
+    assert not images.jpeg_is_clean(data)
+    clean, w, h = images.clean_jpeg(data, "phone.jpg")
+    assert (w, h) == (40, 60) and clean != data and images.jpeg_is_clean(clean)
+    assert b"PhoneMaker" not in clean and len(Image.open(io.BytesIO(clean)).getexif()) == 0
+
+
+def test_metadata_after_the_scan_or_the_end_marker_is_not_clean() -> None:
+    data = _bare_jpeg()
+    assert not images.jpeg_is_clean(data + b"trailing")
+    assert not images.jpeg_is_clean(data[:-2] + b"\xff\xfe\x00\x05hi\xff\xd9")  # a comment after the scan
+
+
+def test_a_bare_but_broken_jpeg_is_refused_with_one_sentence() -> None:
+    """The structure looks clean, so the quick probe decode is what catches it (a zero-sized frame)."""
+    data = bytearray(_bare_jpeg())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = b"\x00\x00\x00\x00"
+    assert images.jpeg_is_clean(bytes(data))
+    with pytest.raises(ImageError) as exc:
+        images.clean_jpeg(bytes(data), "broken.jpg")
+    assert "broken.jpg" in str(exc.value) and "\n" not in str(exc.value)
+    with pytest.raises(ImageError, match="not a photo"):
+        images.clean_jpeg(b"%PDF-1.7 not a photo", "notes.pdf")

@@ -1,6 +1,6 @@
-"""The client-file database: its current tables, the store's errors, and name folding.
+"""The client-file database: its current tables, its ids, and name folding.
 
-The schema is created and upgraded only by :mod:`posture.migrations` (frozen
+The schema is created and upgraded only by :mod:`posture.store.migrations` (frozen
 SQL, one step per version); the :class:`~sqlalchemy.Table` objects here
 describe the *current* version for queries, and a test checks that the two
 agree. Dates are ISO text (``YYYY-MM-DD``), timestamps ISO-8601 UTC text, ids

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from .errors import SchemaError
-from .store_schema import SCHEMA_VERSION, fold_name
+from posture.errors import SchemaError
+
+from .schema import SCHEMA_VERSION, fold_name
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,143 @@
+"""Client records: add, edit, read, find by name, erase.
+
+**Name search** folds case and accents on both sides
+(:func:`~posture.store.schema.fold_name`, kept in ``clients.name_fold``) and
+matches every word of the query anywhere in the name; ``%`` and ``_`` match
+themselves.
+
+**Erasure** deletes every row of the client in one transaction (SQLite's
+``secure_delete`` overwrites them), then removes the client's folder, then
+checkpoints and truncates the write-ahead log.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
+
+from posture.errors import NotFoundError
+
+from . import schema as t  # the tables
+from .database import Database
+from .records import CLIENT_FIELDS, Client, ClientSummary
+from .validation import check_id, client_from_row, client_values, new_id, now, parse_date, precautions_from_row
+
+
+def _check_fields(fields: dict[str, Any], caller: str) -> None:
+    unknown = sorted(set(fields) - set(CLIENT_FIELDS))
+    if unknown:
+        raise TypeError(f"{caller}() got an unknown field {unknown[0]!r}")
+
+
+def create_client(db: Database, name: str, fields: dict[str, Any]) -> Client:
+    """Add a client with the keyword ``fields`` of :data:`CLIENT_FIELDS`; return the stored record."""
+    _check_fields(fields, "create_client")
+    client = Client(id=new_id(), name=name, **fields)
+    values = client_values(client)
+    created = now()
+    with db.write() as conn:
+        conn.execute(insert(t.clients).values(id=client.id, created_at=created, updated_at=created, **values))
+    return get_client(db, client.id)
+
+
+def update_client(db: Database, client_id: str, changes: dict[str, Any]) -> Client:
+    """Change some fields of a client; return the new record."""
+    _check_fields(changes, "update_client")
+    values = client_values(replace(get_client(db, client_id), **changes))
+    with db.write() as conn:
+        n = conn.execute(update(t.clients).where(t.clients.c.id == client_id).values(updated_at=now(), **values)).rowcount
+    if n != 1:
+        raise NotFoundError(f"No client with id {client_id!r} (erased meanwhile?).")
+    return get_client(db, client_id)
+
+
+def get_client(db: Database, client_id: str) -> Client:
+    """The client record (damaged fields in its ``problems``); :class:`NotFoundError`."""
+    check_id(client_id, "client")
+    with db.read() as conn:
+        row = conn.execute(select(t.clients).where(t.clients.c.id == client_id)).first()
+    if row is None:
+        raise NotFoundError(f"No client with id {client_id!r}.")
+    return client_from_row(row)
+
+
+def _name_filter(search: str) -> ColumnElement[bool] | None:
+    """Every folded word of ``search`` somewhere in the folded name (LIKE wildcards escaped); ``None`` for no words."""
+    conds = []
+    for w in t.fold_name(search or "").split():
+        escaped = w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conds.append(t.clients.c.name_fold.like(f"%{escaped}%", escape="\\"))
+    return and_(*conds) if conds else None
+
+
+def list_clients(db: Database, search: str = "", limit: int = 50, offset: int = 0) -> list[ClientSummary]:
+    """A page of clients in name order (``limit`` clamped to 1..1000), with their visit count and last visit date."""
+    clients, visits = t.clients, t.visits
+    limit = max(1, min(int(limit), 1000))
+    offset = max(0, int(offset))
+    page = select(clients.c.id, clients.c.name, clients.c.name_fold, clients.c.precautions)
+    cond = _name_filter(search)
+    if cond is not None:
+        page = page.where(cond)
+    page_sq = page.order_by(clients.c.name_fold, clients.c.id).limit(limit).offset(offset).subquery()
+    count_q = select(func.count()).where(visits.c.client_id == page_sq.c.id).scalar_subquery()
+    last_q = select(func.max(visits.c.visit_date)).where(visits.c.client_id == page_sq.c.id).scalar_subquery()
+    q = select(page_sq.c.id, page_sq.c.name, page_sq.c.precautions, count_q.label("n"), last_q.label("last")).order_by(
+        page_sq.c.name_fold, page_sq.c.id
+    )
+    with db.read() as conn:
+        rows = conn.execute(q).all()
+    out = []
+    for r in rows:
+        problems: list[str] = []
+        precautions = precautions_from_row(r.precautions, problems)
+        last = parse_date(r.last, "last visit date", problems)
+        name = r.name if isinstance(r.name, str) else "(unreadable name)"
+        out.append(ClientSummary(r.id, name, last, int(r.n), precautions, tuple(problems)))
+    return out
+
+
+def count_clients(db: Database, search: str = "") -> int:
+    """How many clients :func:`list_clients` pages through for ``search``."""
+    q = select(func.count()).select_from(t.clients)
+    cond = _name_filter(search)
+    if cond is not None:
+        q = q.where(cond)
+    with db.read() as conn:
+        return int(conn.execute(q).scalar_one())
+
+
+def resolve_client_id(db: Database, text: str) -> str:
+    """A full client id from a full id or a unique prefix of at least 6 hex digits; :class:`NotFoundError`."""
+    prefix = (text or "").strip().lower().replace("-", "")
+    if not re.fullmatch(r"[0-9a-f]{6,32}", prefix):
+        raise NotFoundError(f"{str(text)[:40]!r} is not a client id (32 hex digits, or at least the first 6).")
+    with db.read() as conn:
+        ids = conn.execute(select(t.clients.c.id).where(t.clients.c.id.like(f"{prefix}%")).limit(2)).scalars().all()
+    if not ids:
+        raise NotFoundError(f"No client with an id starting {prefix!r}.")
+    if len(ids) > 1:
+        raise NotFoundError(f"Several clients have ids starting {prefix!r}: give more digits.")
+    found: str = ids[0]
+    return found
+
+
+def delete_client(db: Database, client_id: str) -> None:
+    """Erase a client: every row in one transaction, then every file, then checkpoint the log."""
+    check_id(client_id, "client")
+    clients, visits, revisions = t.clients, t.visits, t.revisions
+    with db.write() as conn:
+        if conn.execute(select(clients.c.id).where(clients.c.id == client_id)).first() is None:
+            raise NotFoundError(f"No client with id {client_id!r}.")
+        visit_ids = select(visits.c.id).where(visits.c.client_id == client_id)
+        rev_ids = select(revisions.c.id).where(revisions.c.visit_id.in_(visit_ids))
+        conn.execute(delete(t.files).where(t.files.c.revision_id.in_(rev_ids)))
+        conn.execute(delete(t.views).where(t.views.c.revision_id.in_(rev_ids)))
+        conn.execute(delete(revisions).where(revisions.c.visit_id.in_(visit_ids)))
+        conn.execute(delete(visits).where(visits.c.client_id == client_id))
+        conn.execute(delete(clients).where(clients.c.id == client_id))
+    db.discard(db.files_dir / client_id)
+    db.checkpoint()

@@ -1,0 +1,239 @@
+"""The :class:`Store`: one object per data folder, the operations of the client file in one list.
+
+Each method checks its arguments and hands the work to the module that owns
+it: :mod:`~posture.store.clients` (client records), :mod:`~posture.store.revisions`
+(saving and importing), :mod:`~posture.store.visits` (reading back),
+:mod:`~posture.store.housekeeping` (clean-up and checks), all on the
+:class:`~posture.store.database.Database` of the folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection
+
+from posture.errors import ConflictError, StoreError
+
+from . import clients, housekeeping, revisions, visits
+from .database import Database, default_data_dir
+from .records import (
+    Client,
+    ClientSummary,
+    ImportedRevision,
+    ImportSummary,
+    RevisionSummary,
+    StoredFile,
+    Visit,
+    VisitDraft,
+    VisitSummary,
+)
+from .validation import new_id
+
+
+class Store:
+    """The client file in one data folder. Thread-safe; several processes may share a folder.
+
+    ``Store(root)`` (default :func:`default_data_dir`) creates the folder
+    (0700) and database (0600) when missing, migrates an older database
+    forward (raising :class:`SchemaError` for a newer or foreign one), and
+    removes leftovers of interrupted saves and erasures. Every method raises
+    :class:`StoreError` (or a subclass) with one sentence fit to show.
+    """
+
+    def __init__(self, root: str | os.PathLike[str] | None = None, *, collect_garbage: bool = True):
+        self._db = Database(Path(root if root is not None else default_data_dir()).expanduser())
+        self.root = self._db.root
+        self.files_dir = self._db.files_dir
+        self.staging_dir = self._db.staging_dir
+        self.db_path = self._db.db_path
+        if collect_garbage:
+            self.collect_garbage()
+
+    # --- the store itself ---
+
+    def close(self) -> None:
+        """Release the database connections (the store can be reopened with a new ``Store``)."""
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.root)!r})"
+
+    def schema_version(self) -> int:
+        """The schema version of the database (:data:`posture.store.schema.SCHEMA_VERSION` once opened)."""
+        return self._db.schema_version()
+
+    def _read(self) -> contextlib.AbstractContextManager[Connection]:
+        """A read transaction on the database (for :mod:`posture.bench_store`, which fills a fresh store in bulk)."""
+        return self._db.read()
+
+    def _write(self) -> contextlib.AbstractContextManager[Connection]:
+        """A write transaction on the database (see :meth:`_read`)."""
+        return self._db.write()
+
+    # --- clients ---
+
+    def create_client(self, name: str, **fields: Any) -> Client:
+        """Add a client; return the stored record.
+
+        Keyword fields (all optional): ``date_of_birth`` (date), ``sex`` (a key
+        of :data:`SEX_LABELS`), ``contact``, ``notes`` (text),
+        ``precautions`` (:class:`Precautions` or its dict), ``consent_photography``
+        (bool; True needs ``consent_date``), ``consent_date`` (date).
+        """
+        return clients.create_client(self._db, name, fields)
+
+    def update_client(self, client_id: str, **changes: Any) -> Client:
+        """Change some fields of a client (the keywords of :meth:`create_client`, and ``name``); return the new record."""
+        return clients.update_client(self._db, client_id, changes)
+
+    def get_client(self, client_id: str) -> Client:
+        """The client record; raise :class:`NotFoundError`."""
+        return clients.get_client(self._db, client_id)
+
+    def list_clients(self, search: str = "", limit: int = 50, offset: int = 0) -> list[ClientSummary]:
+        """A page of clients by name, with their visit count and last visit date.
+
+        ``search`` is case- and accent-insensitive and matches anywhere in the
+        name; every word must match (``"zolc"`` finds "Łucja Żółć", ``"luc zol"`` too).
+        """
+        return clients.list_clients(self._db, search, limit, offset)
+
+    def count_clients(self, search: str = "") -> int:
+        """How many clients :meth:`list_clients` pages through for ``search``."""
+        return clients.count_clients(self._db, search)
+
+    def resolve_client_id(self, text: str) -> str:
+        """A full client id from a full id or a unique prefix of at least 6 hex digits (command-line use)."""
+        return clients.resolve_client_id(self._db, text)
+
+    def delete_client(self, client_id: str) -> None:
+        """Erase a client: every row in one transaction, then every file (leftovers go on the next open).
+
+        The database overwrites the erased rows (``secure_delete``) and its
+        write-ahead log is checkpointed and truncated, so the client's data does
+        not linger in the data folder (unless another process is reading at
+        that moment; the log is then overwritten by later saves).
+        """
+        clients.delete_client(self._db, client_id)
+
+    # --- visits: saving ---
+
+    def add_visit(self, client_id: str, draft: VisitDraft) -> Visit:
+        """Save a new visit (revision 1) for a client; return it as stored.
+
+        Refused with :class:`StoreError` when the draft is malformed, a given
+        result does not match its document, an image is not a photo, or new
+        photos are given for a client without consent to photography. A view
+        without a result is analysed under the shipped bands (see :class:`ViewDraft`).
+        """
+        client = self.get_client(client_id)
+        visit_id = new_id()
+        plan = revisions.plan(self._db, client, draft, visit_id)
+        plan.new_visit = True
+        revisions.commit(self._db, [plan])
+        return self.get_visit(visit_id)
+
+    def revise_visit(self, visit_id: str, draft: VisitDraft, *, base_revision: int | None = None) -> Visit:
+        """Save ``draft`` as a new revision of a visit (earlier ones stay readable); return it.
+
+        Start from ``visit.to_draft()`` so the stored files are carried over.
+        ``base_revision``: the revision the edit started from; when given and
+        another save came in meanwhile, raise :class:`ConflictError` instead of
+        silently superseding it.
+        """
+        base = self.get_visit(visit_id)
+        if base_revision is not None and base.revision != base_revision:
+            raise ConflictError(revisions.conflict_message(base.revision, base_revision))
+        plan = revisions.plan(self._db, self.get_client(base.client_id), draft, visit_id)
+        plan.new_visit = False
+        plan.base_number = base_revision
+        revisions.commit(self._db, [plan])
+        return self.get_visit(visit_id)
+
+    def import_client(self, client: Client, revisions_: Iterable[ImportedRevision]) -> ImportSummary:
+        """Add a client file that came from elsewhere, keeping its ids; atomic and idempotent.
+
+        ``client`` carries its ``id``, ``created_at`` and ``updated_at``. The
+        client row is created, or updated when ``client.updated_at`` is newer
+        than the local copy's. Each revision whose id is already stored is
+        skipped; the others are appended to their visit (created when new) in
+        the order given, so a fresh import keeps the revision numbers. Either
+        everything is added or nothing (a bad photo in the last visit leaves
+        the store as it was). Imported results are kept as archived (they may
+        come from another version of Posture). :mod:`posture.archive` builds
+        the arguments from an export ZIP.
+        """
+        return revisions.import_client(self._db, client, revisions_)
+
+    # --- visits: reading ---
+
+    def get_visit(self, visit_id: str, revision: int | None = None) -> Visit:
+        """A visit at its latest revision, or at revision ``revision`` (1 = first save); raise :class:`NotFoundError`.
+
+        Damage (a missing photo, an unreadable view) does not raise: it is in
+        ``visit.problems`` and the ``problems`` of the view concerned.
+        """
+        return visits.get_visit(self._db, visit_id, revision)
+
+    def list_visits(self, client_id: str) -> list[VisitSummary]:
+        """A client's visit timeline, newest first (latest revision of each); raise :class:`NotFoundError`."""
+        return visits.list_visits(self._db, client_id)
+
+    def list_revisions(self, visit_id: str) -> list[RevisionSummary]:
+        """Every revision of a visit, oldest first; raise :class:`NotFoundError`."""
+        return visits.list_revisions(self._db, visit_id)
+
+    def history(self, client_id: str) -> list[Visit]:
+        """Every visit of a client at its latest revision, oldest first (input of :func:`posture.compare.trends`).
+
+        A visit whose rows cannot be read is left out; its problem shows in :meth:`list_visits`.
+        """
+        out = []
+        for summary in reversed(self.list_visits(client_id)):
+            try:
+                out.append(self.get_visit(summary.id))
+            except StoreError:
+                continue
+        return out
+
+    def read_file(self, stored: StoredFile) -> bytes:
+        """The bytes of a stored photo, annotated image or report, checked against its SHA-256.
+
+        Raises :class:`MissingFileError` (one sentence) when it is missing or damaged.
+        """
+        return visits.read_file(self._db, stored)
+
+    def delete_visit(self, visit_id: str) -> None:
+        """Remove a visit with every revision and file (rows first, then files); raise :class:`NotFoundError`."""
+        visits.delete_visit(self._db, visit_id)
+
+    # --- housekeeping ---
+
+    def collect_garbage(self) -> int:
+        """Remove leftovers of interrupted saves and erasures; return how many folders went.
+
+        Runs when a store opens. Skipped (returns 0) while another process is
+        saving into this folder.
+        """
+        return housekeeping.collect_garbage(self._db)
+
+    def verify(self, deep: bool = False) -> list[str]:
+        """Check the whole client file; return one sentence per problem (empty when all is well).
+
+        Checks every row is readable, every visit's revisions are complete and
+        numbered 1..n, every file exists with its size (``deep``: its SHA-256),
+        and nothing is left in ``files/`` or ``staging/`` that no row references
+        (a save in progress in another process shows up as a leftover).
+        """
+        return housekeeping.verify(self._db, deep)
