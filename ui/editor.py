@@ -15,7 +15,7 @@ A snapshot is the whole state, so a lost or merged rerun loses nothing;
 page is re-sent ``ack`` = the last ``(nonce, seq)`` applied, so the editor
 knows when the server has caught up with it. Undo/redo, zoom, pan, the
 magnifier and the live reference lines live in the browser
-(``editor.js``).
+(``editor.js``, and ``editor_draw.js`` for the overlay and the magnifier).
 
 The drawing conventions come from the core, so the editor and the annotated
 photo agree: the short labels written next to the points
@@ -49,7 +49,8 @@ _component = st.components.v2.component(
     "posture_landmark_editor",
     html=(_HERE / "editor.html").read_text(encoding="utf-8"),
     css=(_HERE / "editor.css").read_text(encoding="utf-8"),
-    js=(_HERE / "editor.js").read_text(encoding="utf-8"),
+    # one ES module: the editor (state, input, panel), then its drawing methods
+    js="\n".join((_HERE / name).read_text(encoding="utf-8") for name in ("editor.js", "editor_draw.js")),
 )
 
 
