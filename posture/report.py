@@ -43,6 +43,7 @@ from .frame import PLUMB_LANDMARKS
 from .landmarks import VIEW_LABELS, VIEWS
 from .landmarks import get as landmark
 from .measurements import definition as measurement_definition
+from .render.palette import INK as _INK
 from .result import Measurement, RankedFinding, Result, Severity
 from .settings import Settings
 
@@ -74,7 +75,7 @@ EMBED_MAX_SIDE = 1500
 #: Text size of the report's annotated photos relative to the screen's (they print about 15 cm tall).
 REPORT_TEXT_SCALE = 1.35
 _FAMILY = "DejaVu"
-_INK = (33, 37, 41)
+
 _MUTED = (100, 106, 115)
 _RULE = (205, 210, 216)
 _ACCENT = (28, 94, 140)
@@ -108,12 +109,6 @@ def check_printable(what: str, text: str | None) -> None:
             f"{what} has characters the bundled font (DejaVu Sans) cannot print ({shown}): "
             "use Latin, Greek or Cyrillic letters there, or leave it out."
         )
-
-
-def _text_on(color: tuple[int, int, int]) -> tuple[int, int, int]:
-    """Dark or white text, whichever reads on ``color``."""
-    r, g, b = color
-    return _INK if (0.299 * r + 0.587 * g + 0.114 * b) > 150 else (255, 255, 255)
 
 
 def format_value(m: Measurement) -> str:
@@ -296,7 +291,7 @@ class _Writer:
     def chip(self, severity: Severity | None, w: float = 20.0, h: float = 4.6, borderline: bool = False) -> None:
         color = render.severity_color(severity)
         self.pdf.set_fill_color(*color)
-        self.font(8, True, _text_on(color))
+        self.font(8, True, render.text_color_on(color))
         self.pdf.cell(w, h, severity_label(severity, borderline), align="C", fill=True)
 
 
@@ -346,7 +341,7 @@ def _measurement_table(w: _Writer, result: Result) -> None:
             color = render.severity_color(m["severity"])
             row.cell(
                 severity_label(m["severity"], m["borderline"]),
-                style=FontFace(emphasis="BOLD", color=_text_on(color), fill_color=color),
+                style=FontFace(emphasis="BOLD", color=render.text_color_on(color), fill_color=color),
             )
             row.cell(format_band(mid, m))
             row.cell(_md(band_source(m)), style=FontFace(size_pt=6.8, color=_MUTED))

@@ -12,7 +12,7 @@ from html import escape
 
 from posture import measurements
 from posture.formatting import SEVERITY_LABELS, format_number
-from posture.render import severity_color
+from posture.render import severity_color, text_color_on
 from posture.result import Measurement, Result, Severity
 
 
@@ -47,8 +47,8 @@ def _css_rgb(severity: Severity | None) -> str:
 def severity_badge(severity: Severity | None, borderline: bool = False) -> str:
     """A coloured pill: ``Mild`` (with ``≈ borderline`` when within 2σ of a band edge)."""
     text = escape(SEVERITY_LABELS[severity])
-    dark_text = severity in ("mild", None)
-    style = f"background:{_css_rgb(severity)};color:{'#1b1b1b' if dark_text else '#fff'}"
+    r, g, b = text_color_on(severity_color(severity))
+    style = f"background:{_css_rgb(severity)};color:rgb({r},{g},{b})"
     extra = (
         ' <span class="pm-border" title="Within two standard deviations of a band edge: '
         'the severity could change with a slightly different placement.">≈ borderline</span>'

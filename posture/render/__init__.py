@@ -55,6 +55,7 @@ from .palette import (
     RGB,
     SEVERITY_COLORS,
     severity_color,
+    text_color_on,
 )
 from .primitives import Dot, Overlay, Stroke, Style, TextBox
 
@@ -80,4 +81,5 @@ __all__ = [
     "render_annotated",
     "severity_color",
     "short_label",
+    "text_color_on",
 ]

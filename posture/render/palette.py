@@ -34,6 +34,21 @@ HALO_COLOR: RGB = (20, 20, 24)
 CALIBRATION_COLOR: RGB = (40, 190, 235)
 #: The grid's white lines are blended in at this opacity.
 GRID_ALPHA = 0.35
+#: Dark text (on light fills: the amber of mild, the grey of not graded), and white text (on the others).
+INK: RGB = (33, 37, 41)
+WHITE: RGB = (255, 255, 255)
+
+
+def text_color_on(fill: RGB) -> RGB:
+    """:data:`INK` or :data:`WHITE`, whichever reads on ``fill`` (its luma, ITU-R 601, at least 150 → ink).
+
+    >>> text_color_on(SEVERITY_COLORS["mild"]) == INK, text_color_on(SEVERITY_COLORS[None]) == INK
+    (True, True)
+    >>> text_color_on(SEVERITY_COLORS["marked"]) == WHITE
+    True
+    """
+    r, g, b = fill
+    return INK if (0.299 * r + 0.587 * g + 0.114 * b) >= 150 else WHITE
 
 
 def severity_color(severity: str | None) -> RGB:
