@@ -68,9 +68,14 @@ _PIXELS = "px"
 class VisitLike(Protocol):
     """What :func:`compare_visits` and :func:`trends` need of a visit (a :class:`posture.store.Visit` fits)."""
 
-    id: str
-    visit_date: date
-    created_at: str
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def visit_date(self) -> date: ...
+
+    @property
+    def created_at(self) -> str: ...
 
     @property
     def results(self) -> Mapping[str, Result]: ...

@@ -280,7 +280,7 @@ class ViewState:
             self.distance_cm = float(distance_cm)
         if height_cm is not None and height_cm > 0:
             self.height_cm = float(height_cm)
-        if facing is not None and self.view in landmarks.LATERAL_VIEWS and facing in ("left", "right"):
+        if self.view in landmarks.LATERAL_VIEWS and (facing == "left" or facing == "right"):
             self.doc = replace(self.doc, facing=facing)
         self.refresh()
 
