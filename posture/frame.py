@@ -126,8 +126,8 @@ def suggested_facing(doc: ViewDocument) -> str | None:
     """
     if doc.view not in landmarks.LATERAL_VIEWS:
         return None
-    roll = geometry.roll_deg_from_line(*doc.calibration.vertical) if doc.calibration.vertical is not None else 0.0
-    XY = {i: geometry.to_corrected(lm.xy, roll, image_center(doc)) for i, lm in doc.landmarks.items()}
+    frame = build_frame(doc)
+    XY = {i: frame.to_XY(np.asarray(lm.xy, float)) for i, lm in doc.landmarks.items()}
     votes = {c for front, back, _ in _FACING_CLUES if (c := _facing_clue(XY, front, back)) is not None}
     return votes.pop() if len(votes) == 1 else None
 
