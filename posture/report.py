@@ -544,12 +544,13 @@ def build_report(
         for mid, m in result["measurements"].items():
             band = m["band"]
             check_printable(f"The band source of {mid}", band["source"] if band else None)
-    plan = words.combined_plan([r for _, r, _ in views], patterns)
+    views = sorted(views, key=lambda v: VIEWS.index(v[0].view))
+    results = [r for _, r, _ in views]
+    plan = words.combined_plan(results, patterns)
     for stage in plan:
         for item in stage["items"]:
             check_printable("The treatment-planning starter (from the muscle patterns)", item)
     date = date or _dt.date.today().isoformat()
-    views = sorted(views, key=lambda v: VIEWS.index(v[0].view))
     w = _Writer(paper, client, date)
     pdf = w.pdf
     pdf.add_page()
@@ -574,7 +575,7 @@ def build_report(
         w.boxed("Notes", notes, _ACCENT)
 
     # --- key observations
-    found = words.ranked_findings([r for _, r, _ in views])
+    found = words.ranked_findings(results)
     w.heading("Key observations")
     counts = {s: sum(1 for f in found if f["severity"] == s) for s in ("marked", "moderate", "mild")}
     if found:
@@ -588,7 +589,7 @@ def build_report(
         _finding_rows(w, found, with_view=len(views) > 1)
     else:
         w.para("Every graded measurement lies within its normal band.", 9.5, _MUTED)
-    referrals = words.all_referrals([r for _, r, _ in views])
+    referrals = words.all_referrals(results)
     w.heading("Referral prompts")
     if referrals:
         for r in referrals:
