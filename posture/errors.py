@@ -11,6 +11,7 @@ The tree::
     ├── ReportError              a report cannot be made (no views, unknown paper, text the font cannot print)
     ├── SessionError             a session folder cannot be read (missing, no view documents)
     ├── ArchiveError             a client-file archive cannot be imported or exported
+    ├── DetectError              detection cannot run as asked (a bad marker colour, the pose model's files damaged)
     └── StoreError               the client file cannot do what was asked
         ├── NotFoundError        no client, visit or revision with that id
         ├── ConflictError        the record changed since it was read (another window saved first)
@@ -71,6 +72,10 @@ class SessionError(PostureError):
 
 class ArchiveError(PostureError):
     """An archive cannot be imported or exported."""
+
+
+class DetectError(PostureError):
+    """Automatic detection cannot run as asked: a colour that is not ``#RRGGBB``, the pose model's files damaged."""
 
 
 class StoreError(PostureError):
