@@ -173,6 +173,17 @@ def test_the_astronaut_is_one_person_with_her_face_and_shoulders_in_place(model:
     assert half is not None and math.dist(half.points["nose"][:2], p["nose"][:2]) < 6
 
 
+def test_two_people_are_counted_and_one_is_described(model: PoseModel) -> None:
+    """The caller warns when ``persons`` > 1; the keypoints are the best-scored person's, whole."""
+    front = _rgb(SAMPLES / "anterior.jpg", cv2.IMREAD_REDUCED_COLOR_4)
+    back = _rgb(SAMPLES / "posterior.jpg", cv2.IMREAD_REDUCED_COLOR_4)
+    kp = model.find(np.hstack([front, back]))
+    assert kp is not None and kp.persons == 2
+    xs = [kp.points[n][0] for n in ("nose", "left_shoulder", "right_shoulder", "left_ankle", "right_ankle")]
+    width = front.shape[1]
+    assert all(x < width for x in xs) or all(x >= width for x in xs)
+
+
 @pytest.mark.parametrize("shape", [(400, 300), (756, 1008)])
 def test_a_blank_wall_has_nobody(model: PoseModel, shape: tuple[int, int]) -> None:
     wall = np.full((*shape, 3), (214, 206, 192), dtype=np.uint8)
@@ -291,6 +302,8 @@ def test_seeds_drop_unseen_keypoints_and_points_outside_the_image() -> None:
     assert all(0 <= s.x < 1200 and 0 <= s.y < 1550 for s in seeds.values())
     with pytest.raises(ValueError):
         seed_landmarks(Keypoints(pts), "sideways")
+    with pytest.raises(ValueError):
+        seed_landmarks(Keypoints(pts), "anterior", cm_per_px=0.0)
 
 
 # --- the set-up's fetcher, offline ---

@@ -166,6 +166,8 @@ def seed_landmarks(
     """
     if view not in FRONTAL_VIEWS and view not in LATERAL_VIEWS:
         raise ValueError(f"unknown view {view!r}")
+    if cm_per_px is not None and not cm_per_px > 0:
+        raise ValueError(f"cm_per_px must be positive, not {cm_per_px!r}")
     pts = kp.points
 
     def pair(part: str) -> tuple[tuple[float, float, float], tuple[float, float, float]] | None:
@@ -179,7 +181,7 @@ def seed_landmarks(
         up = _unit((s_mid[0] - h_mid[0], s_mid[1] - h_mid[1])) or up
     across: Vec = (-up[1], up[0])  # image-right for an upright body
 
-    px_per_cm = 1.0 / cm_per_px if cm_per_px else _px_per_cm(kp, up)
+    px_per_cm = 1.0 / cm_per_px if cm_per_px is not None else _px_per_cm(kp, up)
     if px_per_cm is None:
         return {}
 
