@@ -17,7 +17,7 @@ from . import grading
 from .document import ViewDocument
 from .frame import Frame, build_frame
 from .measurements import Measured, definitions, evaluate
-from .result import RESULT_SCHEMA_VERSION, Measurement, Notice, PlumbLine, Result
+from .result import RESULT_SCHEMA_VERSION, LandmarkOrigins, Measurement, Notice, PlumbLine, Result
 from .settings import Settings, default_settings
 
 __all__ = ["RESULT_SCHEMA_VERSION", "analyze", "corrected_landmarks", "grade"]
@@ -53,6 +53,24 @@ def grade(m: Measured, frame: Frame, settings: Settings) -> Measurement:
     return entry
 
 
+def landmark_origins(doc: ViewDocument) -> LandmarkOrigins:
+    """How many placed landmarks came from markers, from the pose model and by hand.
+
+    An accepted suggestion (``source`` ``auto`` or ``auto_edited``) keeps its
+    origin in the landmark's ``"from"`` key (:mod:`posture.detect.suggest`); an
+    ``auto`` point without one counts as a marker's; ``manual`` is by hand.
+    """
+    counts: LandmarkOrigins = {"marker": 0, "pose": 0, "hand": 0}
+    for lm in doc.landmarks.values():
+        if lm.source == "manual":
+            counts["hand"] += 1
+        elif lm.extra.get("from") == "pose":
+            counts["pose"] += 1
+        else:
+            counts["marker"] += 1
+    return counts
+
+
 def analyze(doc: ViewDocument, settings: Settings | None = None) -> Result:
     """Analyse a validated view document under ``settings`` (default: the shipped bands and patterns); return spec §7's result."""
     settings = settings or default_settings()
@@ -85,6 +103,7 @@ def analyze(doc: ViewDocument, settings: Settings | None = None) -> Result:
         "plan": words.build_plan(found),
         "landmark_sigma_px": frame.sigma_px,
         "warning_codes": [n.code for n in notices],
+        "landmark_origins": landmark_origins(doc),
     }
     facing = doc.effective_facing
     if facing is not None:

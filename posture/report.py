@@ -158,7 +158,19 @@ def calibration_lines(doc: ViewDocument, result: Result) -> list[str]:
     if result.get("facing"):
         lines.append(f"Client faces the image {result['facing']}.")
     lines.append(f"Landmark placement error assumed: {result.get('landmark_sigma_px', 0):.1f} px (one standard deviation).")
+    origins = origins_text(result)
+    if origins:
+        lines.append(f"Landmarks: {origins}.")
     return lines
+
+
+def origins_text(result: Result) -> str:
+    """``"18 from markers, 2 placed by hand"``: where the view's landmarks came from ("" when none are placed)."""
+    o = result.get("landmark_origins")
+    if not o:
+        return ""
+    parts = [(o["marker"], "from markers"), (o["pose"], "from the pose model (checked)"), (o["hand"], "placed by hand")]
+    return ", ".join(f"{n} {words}" for n, words in parts if n)
 
 
 def calibration_summary(doc: ViewDocument, result: Result) -> str:
