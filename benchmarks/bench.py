@@ -27,8 +27,10 @@ It prints ``per_click_vs_decode`` (goal ≤ 0.25),
 and the peak memory: ``peak_memory_mb`` is the **tracemalloc** peak of the
 Python and numpy allocations of one decode + click + save cycle (OpenCV's own
 scratch buffers are not seen by it); ``max_rss_mb`` is the process's peak
-resident size from ``getrusage`` (interpreter, libraries and the pose model
-included; goal under 400 MB).
+resident size from ``getrusage`` (interpreter and libraries included), and
+``app_rss_mb`` that of a fresh app-like process (:mod:`benchmarks.app_memory`:
+Streamlit and the core imported, the pose model loaded, one 12 MP upload
+decoded, detected, analysed and drawn; goal under 400 MB).
 
 ``python -m posture bench [--json]`` runs the same from the repository root.
 """
@@ -175,15 +177,31 @@ def run(long_side: int = 4032, repeat: int = 7, *, seed: int = 0) -> dict[str, A
         "peak_memory_mb": round(peak / 2**20, 1),
         "peak_memory_source": "tracemalloc peak (Python + numpy allocations) over one decode + click + save cycle",
         "max_rss_mb": round(rss / 1024, 1),
-        "max_rss_source": "getrusage ru_maxrss of the whole process (interpreter and libraries included, pose model loaded)",
+        "max_rss_source": "getrusage ru_maxrss of the whole benchmark process (interpreter and libraries included, pose model loaded)",
         **det,
         "goals": {
             "per_click_vs_decode": GOAL_PER_CLICK_VS_DECODE,
             "save_vs_decode_encode": GOAL_SAVE_VS_DECODE_ENCODE,
             "detect_vs_decode": GOAL_DETECT_VS_DECODE,
-            "max_rss_mb": GOAL_RSS_WITH_MODEL_MB,
+            "app_rss_mb": GOAL_RSS_WITH_MODEL_MB,
         },
     }
+
+
+def _app_memory(jpeg: bytes) -> dict[str, float]:
+    """The app-like process's peak RSS with the model loaded, measured in a fresh process (:mod:`benchmarks.app_memory`)."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="posture-bench-") as tmp:
+        photo = Path(tmp) / "marked.jpg"
+        photo.write_bytes(jpeg)
+        out = subprocess.run(
+            [sys.executable, "-m", "benchmarks.app_memory", str(photo)], capture_output=True, text=True, check=True, timeout=300
+        )
+    figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def _detect_figures(long_side: int, repeat: int, *, seed: int) -> dict[str, Any]:
@@ -208,6 +226,7 @@ def _detect_figures(long_side: int, repeat: int, *, seed: int) -> dict[str, Any]
     t = _medians_ms({"decode": lambda: cv2.imdecode(buf, cv2.IMREAD_COLOR), "detect": whole}, repeat)
     assert isinstance(found, detect.Detection)
     return {
+        **_app_memory(shot.jpeg),
         "detect_ms": round(t["detect"], 2),
         "detect_decode_ms": round(t["decode"], 2),
         "detect_vs_decode": round(t["detect"] / t["decode"], 3),
@@ -239,8 +258,9 @@ def format_text(r: dict[str, Any]) -> str:
         f"detect_vs_decode       {r['detect_vs_decode']:.3f}  (goal ≤ {GOAL_DETECT_VS_DECODE}) "
         f"{ok[r['detect_vs_decode'] <= GOAL_DETECT_VS_DECODE]}",
         f"peak memory {r['peak_memory_mb']:.1f} MB ({r['peak_memory_source']})",
-        f"max RSS {r['max_rss_mb']:.1f} MB (goal < {GOAL_RSS_WITH_MODEL_MB:g}) {ok[r['max_rss_mb'] < GOAL_RSS_WITH_MODEL_MB]}"
-        f" ({r['max_rss_source']})",
+        f"max RSS {r['max_rss_mb']:.1f} MB ({r['max_rss_source']})",
+        f"app process with the pose model, after one 12 MP upload: {r['app_rss_mb']:.1f} MB RSS "
+        f"(goal < {GOAL_RSS_WITH_MODEL_MB:g}) {ok[r['app_rss_mb'] < GOAL_RSS_WITH_MODEL_MB]}",
     ]
     return "\n".join(lines) + "\n"
 

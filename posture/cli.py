@@ -237,6 +237,12 @@ def _cmd_detect(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
+    rest = list(args.bench_args)
+    return _bench(rest[1:] if rest[:1] == ["--"] else rest)
+
+
+def _bench(argv: list[str]) -> int:
+    """``bench``'s options are the benchmark's own (``benchmarks.bench``), passed on untouched."""
     import importlib
 
     try:
@@ -245,7 +251,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         raise UsageError(
             "The benchmark is part of the repository (benchmarks/): run this from the repository's root folder."
         ) from None
-    return int(bench.main(args.bench_args, prog="python -m posture bench"))
+    try:
+        return int(bench.main(argv, prog="python -m posture bench"))
+    except SystemExit as exc:  # its argparse: --help (0) or a usage error (2)
+        return EXIT_OK if exc.code in (0, None) else EXIT_BAD_INPUT
 
 
 # --- the client file -------------------------------------------------------------------
@@ -413,7 +422,10 @@ def _add_client_file_commands(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    if argv[:1] == ["bench"]:  # argparse cannot hand options on to a subcommand's own parser
+        argv = ["bench", "--", *argv[1:]]
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed its one-line usage error
