@@ -20,7 +20,7 @@ from collections.abc import Sequence
 def measure(photo: str) -> dict[str, float]:
     import cv2
     import numpy as np
-    import streamlit  # noqa: F401  (the app's server has it loaded)
+    import streamlit  # noqa: F401, TID251  (the app's server has it loaded; a benchmark, not the core)
 
     from posture import analysis, detect, document, images, render, store  # noqa: F401
 
