@@ -18,17 +18,17 @@ from collections.abc import Sequence
 
 
 def measure(photo: str) -> dict[str, float]:
-    import cv2
     import numpy as np
     import streamlit  # noqa: F401, TID251  (the app's server has it loaded; a benchmark, not the core)
 
+    from benchmarks.bench import _decode_rgb
     from posture import analysis, detect, document, images, render, store  # noqa: F401
 
     with open(photo, "rb") as f:
         jpeg = f.read()
     model = detect.load_pose_model()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    rgb = cv2.cvtColor(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    rgb = _decode_rgb(np.frombuffer(jpeg, np.uint8))
     display, scale = images.display_copy(rgb)
     found = detect.detect(rgb, "anterior", pose_model=model)
     h, w = rgb.shape[:2]
