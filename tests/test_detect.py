@@ -203,3 +203,4 @@ def test_cli_detect_on_an_empty_photo_exits_0_with_a_warning(tmp_path):
     raw = json.loads(run.stdout)
     assert raw["landmarks"] == {} and "suggestions" not in raw
     assert raw["detection"]["warnings"] and "warning:" in run.stderr
+    assert all(line.startswith("warning: ") for line in run.stderr.splitlines())  # no runtime chatter

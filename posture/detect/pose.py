@@ -36,11 +36,13 @@ cell's position being its centre.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -135,9 +137,28 @@ def load_model(model_dir: Path | None = None, threads: int = 2) -> PoseModel:
     def interpreter(name: str) -> Any:
         it = Interpreter(model_path=str(folder / name), num_threads=threads)
         it.allocate_tensors()
+        it.invoke()  # warm: the runtime creates its CPU delegate here (and says so on stderr)
         return it
 
-    return PoseModel(interpreter(_DETECTOR), interpreter(_LANDMARKER))
+    with _quiet_stderr():  # the runtime's "INFO: Created TensorFlow Lite XNNPACK delegate" is not the user's business
+        return PoseModel(interpreter(_DETECTOR), interpreter(_LANDMARKER))
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """File descriptor 2 sent to the null device for a moment (the runtime's C++ logging writes there directly)."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _ssd_anchors() -> np.ndarray:
