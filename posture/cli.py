@@ -25,7 +25,7 @@ from . import __version__, document
 from .analysis import analyze
 from .detect.base import DEFAULT_MARK_DISTANCE_CM
 from .errors import PostureError, UsageError
-from .formatting import format_measurement
+from .formatting import format_measurement, origins_text
 from .landmarks import VIEW_LABELS, VIEWS
 from .result import Result
 from .settings import SETTINGS_ENV, load_settings
@@ -46,6 +46,8 @@ def format_text(result: Result) -> str:
     if result.get("facing"):
         cal.append(f"client faces {result['facing']}")
     lines.append("Calibration: " + ", ".join(cal))
+    if origins := origins_text(result):
+        lines.append(f"Landmarks: {origins}")
     for w in result["warnings"]:
         lines.append(f"Warning: {w}")
     lines.append("")

@@ -38,7 +38,7 @@ from .analysis import analyze
 from .atomic import atomic_write_bytes
 from .document import DistanceScale, HeightScale, ViewDocument
 from .errors import ReportError
-from .formatting import format_measurement, severity_label, unit_suffix, unit_symbol
+from .formatting import format_measurement, origins_text, severity_label, unit_suffix, unit_symbol
 from .frame import PLUMB_LANDMARKS
 from .landmarks import VIEW_LABELS, VIEWS
 from .landmarks import get as landmark
@@ -162,15 +162,6 @@ def calibration_lines(doc: ViewDocument, result: Result) -> list[str]:
     if origins:
         lines.append(f"Landmarks: {origins}.")
     return lines
-
-
-def origins_text(result: Result) -> str:
-    """``"18 from markers, 2 placed by hand"``: where the view's landmarks came from ("" when none are placed)."""
-    o = result.get("landmark_origins")
-    if not o:
-        return ""
-    parts = [(o["marker"], "from markers"), (o["pose"], "from the pose model (checked)"), (o["hand"], "placed by hand")]
-    return ", ".join(f"{n} {words}" for n, words in parts if n)
 
 
 def calibration_summary(doc: ViewDocument, result: Result) -> str:
