@@ -45,6 +45,8 @@ DRAFT_PARAM = "draft"
 STATE_SCHEMA = 1
 #: How many drafts the restore offer lists.
 OFFER_LIMIT = 5
+#: The widget key of the assessment menu's client-name field (``ui.views.assessment_menu_ui``).
+CLIENT_NAME_KEY = "client_name"
 
 #: ViewState fields saved explicitly (or rebuilt on restore); every other plain-data field is saved as it is.
 _VIEW_OWN = {"view", "photo", "doc", "marks", "rev", "applied", "problem"}
@@ -321,6 +323,7 @@ def _restore(store: Store, draft_id: str) -> None:
         st.error(str(exc))
         return
     state.replace_assessment(restored)
+    state.set_widget(CLIENT_NAME_KEY, restored.client)  # the menu's name field is drawn later in this run
     s.url_draft = None
     s.draft_fp = fingerprint(draft_state(restored))
     s.pending_view = restored.current
