@@ -130,6 +130,15 @@ def test_reload_and_sigkill_restore_the_exact_points(tmp_path: Path) -> None:
             page.goto(url)
             _upload(page, "anterior.jpg")
             page.wait_for_selector(f'{TABLE}[data-placed="0"]', timeout=15_000)
+            # layout at 1440×900: the title is below the top bar, the photo's top is on screen without scrolling
+            page.evaluate("document.querySelectorAll('*').forEach((e) => { if (e.scrollTop) e.scrollTop = 0; })")
+            page.wait_for_timeout(200)
+            bar = page.locator('[data-testid="stHeader"]').bounding_box()
+            title = page.locator("h1").first.bounding_box()
+            stage = page.locator(".pe-stage").bounding_box()
+            assert bar and title and stage
+            assert title["y"] >= bar["y"] + bar["height"], ("the page title hides under the top bar", title, bar)
+            assert stage["y"] + 40 < 900, ("the photo's top is below the fold after upload", stage)
             did = _draft_id(page)
             clicked = _click_prompted(page, truth, 5)
             placed = sum(not c.startswith("@") for c in clicked)

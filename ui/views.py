@@ -25,13 +25,14 @@ from .model import Assessment, ViewState
 
 _PAGE_CSS = """
 <style>
-[data-testid="stMainBlockContainer"]{padding-top:2.2rem;padding-bottom:3rem}
-h1{padding-top:0 !important}
+[data-testid="stMainBlockContainer"]{padding-top:4.4rem;padding-bottom:3rem}
+h1{padding-top:0 !important;font-size:2.1rem !important}
 </style>
 """
 
 
 def header_ui() -> None:
+    """The title and what the app does; the page starts below the top navigation bar (60 px), never under it."""
     st.html(_PAGE_CSS)
     st.title("Posture", anchor=False)
     st.caption(
