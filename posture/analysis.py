@@ -29,11 +29,14 @@ def corrected_landmarks(doc: ViewDocument, frame: Frame) -> dict[str, np.ndarray
 
 
 def grade(m: Measured, frame: Frame, settings: Settings) -> Measurement:
-    """The result entry of one measurement, graded under ``settings``."""
+    """The result entry of one measurement, graded under ``settings`` (ungraded while the frame withholds grading)."""
     d = m.definition
     band = settings.band(d.id)
     if d.kind == "length" and frame.cm_per_px is None:
         band = None  # distances in pixels are not graded
+    withheld = frame.grading_withheld
+    if withheld is not None:
+        band = None  # the facing is contradicted: the signs may be reversed (see Frame.grading_withheld)
     rule = grading.rule_for(d.id)
     entry: Measurement = {
         "label": d.label,
@@ -43,7 +46,7 @@ def grade(m: Measured, frame: Frame, settings: Settings) -> Measurement:
         "uncertainty": m.uncertainty,
         "severity": rule.severity(m.value, band) if band else None,
         "borderline": band is not None and rule.is_borderline(m.value, m.uncertainty, band),
-        "direction": words.direction(d.id, m.value, m.extra, band),
+        "direction": withheld if withheld is not None else words.direction(d.id, m.value, m.extra, band),
         "landmarks": list(m.landmarks),
         "band": band.as_dict() if band else None,
         "region": d.region,
