@@ -231,3 +231,19 @@ def test_marker_diameter_window():
             wf = marker_diameter_window(None, 4032)
             assert wb[0] < m_px < wb[1] and wf[0] < m_px < wf[1]
             assert wf[0] <= wb[0] and wb[1] <= wf[1]
+
+
+@pytest.mark.parametrize("view", ["anterior", "posterior", "right_lateral", "left_lateral"])
+def test_sample_photos_have_no_coloured_markers(view):
+    """The sample photos' markers are white: looking for a colour finds none (skin in shade and hair are not markers)."""
+    from pathlib import Path
+
+    from posture.detect.plumb import find_plumb_line
+    from posture.images import load_image
+
+    img = load_image(Path(__file__).resolve().parents[1] / "sample_images" / f"{view}.jpg")
+    plumb = find_plumb_line(img)
+    assert find_markers(img, diameter_px=marker_diameter_window(None, img.shape[0]), exclude=plumb.marks, line=plumb.line) == (
+        (),
+        None,
+    )

@@ -44,6 +44,8 @@ MIN_ROUNDNESS = 0.72
 MIN_COLOR_SATURATION = 0.35
 #: Finding the colour needs at least this many round blobs of it (one stray blob is not a set of markers).
 MIN_AUTO_MARKERS = 3
+#: When the colour is found, a marker's core must be at least this saturated (HSV; skin in shade is about 0.45).
+MIN_MARKER_SATURATION = 0.6
 #: A marker's core colour has at least this fraction of the markers' median chroma (max − min channel).
 MIN_CHROMA_RATIO = 0.6
 #: The reduced copy's long side when :func:`find_markers` makes its own.
@@ -431,10 +433,18 @@ def find_markers(
             return (), None
     else:
         ref_h = hue_of(color)
+    if color is not None:
+        _, cs, _ = hue_saturation_value(np.asarray(color, np.uint8).reshape(1, 1, 3))
+        core_s_min = 0.65 * float(cs.ravel()[0])
+    else:
+        core_s_min = MIN_MARKER_SATURATION
     found: list[Blob] = []
     for x, y, d, _ in full:
         b = refine_blob(rgb, x, y, d, color)
         if b is None or not (dmin <= b.diameter_px <= dmax) or b.roundness < MIN_ROUNDNESS:
+            continue
+        _, bs, _ = hue_saturation_value(np.asarray(b.color, np.uint8).reshape(1, 1, 3))
+        if float(bs.ravel()[0]) < core_s_min:  # skin in shadow, hair, a dull print: not a sticker's colour
             continue
         if float(hue_gap(hue_of(b.color), ref_h)) > HUE_TOLERANCE_DEG or excluded(b.x, b.y, b.diameter_px):
             continue
