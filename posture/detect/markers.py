@@ -40,6 +40,14 @@ MIN_VALUE = 80.0
 HUE_TOLERANCE_DEG = 22.0
 #: A marker's minor/major axis ratio must be at least this (a disc is 1; foreshortening lowers it a little).
 MIN_ROUNDNESS = 0.72
+#: A given marker colour must be at least this saturated (HSV): white or grey markers are not looked for.
+MIN_COLOR_SATURATION = 0.35
+#: Finding the colour needs at least this many round blobs of it (one stray blob is not a set of markers).
+MIN_AUTO_MARKERS = 3
+#: When the colour is found, a marker's core must be at least this saturated (HSV; skin in shade is about 0.45).
+MIN_MARKER_SATURATION = 0.6
+#: A marker's core colour has at least this fraction of the markers' median chroma (max − min channel).
+MIN_CHROMA_RATIO = 0.6
 #: The reduced copy's long side when :func:`find_markers` makes its own.
 REDUCED_LONG_SIDE = 1008
 
@@ -235,13 +243,9 @@ def refine_blob(rgb: np.ndarray, x: float, y: float, diameter_px: float, color: 
         return None
     bgs = [np.median(crop[outside], axis=0)]
     sector = ((np.arctan2(by, bx) + math.pi) * (4 / math.pi)).astype(np.int32) % 8
-    ring_px, ring_sec = crop[ring], sector[ring]
-    for sct in range(8):
-        pix = ring_px[ring_sec == sct]
-        if len(pix) >= 3:
-            m = np.median(pix, axis=0)
-            if min(float(np.abs(m - b).max()) for b in bgs) > 12:
-                bgs.append(m)
+    for m in _sector_medians(crop8[ring], sector[ring]):
+        if min(float(np.abs(m - b).max()) for b in bgs) > 12:
+            bgs.append(m)
     # per pixel, the background that best explains it as a mix of the blob's colour and that background
     alpha = np.zeros(crop.shape[:2], np.float32)
     best = np.full(crop.shape[:2], np.inf, np.float32)
@@ -275,6 +279,18 @@ def refine_blob(rgb: np.ndarray, x: float, y: float, diameter_px: float, color: 
     roundness = math.sqrt(l2 / l1) if l1 > 0 else 0.0
     col = [int(round(float(v))) for v in c_col]
     return Blob(cx, cy, 2.0 * math.sqrt(total / math.pi), (col[0], col[1], col[2]), roundness)
+
+
+def _sector_medians(pix: np.ndarray, sector: np.ndarray, n: int = 8, min_count: int = 3) -> list[np.ndarray]:
+    """Per-sector median colour of ``pix`` (``(N, 3)`` uint8) for every sector with ``min_count`` pixels or more."""
+    counts = np.bincount(sector, minlength=n)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    meds = np.empty((n, 3), np.float32)
+    for c in range(3):
+        keys = np.sort(sector.astype(np.int32) * 256 + pix[:, c].astype(np.int32))
+        idx = np.minimum(starts + counts // 2, max(len(keys) - 1, 0))
+        meds[:, c] = (keys[idx] % 256) if len(keys) else 0
+    return [meds[k] for k in range(n) if counts[k] >= min_count]
 
 
 _K3 = np.ones((3, 3), np.uint8)
@@ -343,6 +359,22 @@ def _near_line(p: Point, line: tuple[Point, Point], tol: float) -> bool:
     return abs((p[0] - ax) * uy - (p[1] - ay) * ux) <= tol
 
 
+def _chroma(c: Sequence[int]) -> float:
+    return float(max(c) - min(c))
+
+
+def _consistent(found: list[Blob]) -> list[Blob]:
+    """Drop blobs whose colour is much duller than the markers' (a tiny print dot blurred into its cloth).
+
+    A marker's core shows the sticker's own colour; a dot smaller than the
+    smallest marker, blurred, shows a mix of it and what is around it.
+    """
+    if len(found) < 2:
+        return found
+    ref = float(np.median([_chroma(b.color) for b in found]))
+    return [b for b in found if _chroma(b.color) >= MIN_CHROMA_RATIO * ref]
+
+
 def find_markers(
     rgb: np.ndarray,
     *,
@@ -364,8 +396,16 @@ def find_markers(
     clothes' patterns (wrong size, not round, wrong colour), noise.
 
     Returns the markers sorted top to bottom (then left to right) and the colour
-    used (the given one, or the found one; ``None`` when none was found).
+    used (the given one, or the found one; ``None`` when no colour has at least
+    ``MIN_AUTO_MARKERS`` markers). A given colour that is not saturated (white,
+    grey, black markers) raises :class:`DetectError`: such markers cannot be told
+    from skin highlights and clothes by colour.
     """
+    if color is not None:
+        _, cs, _ = hue_saturation_value(np.asarray(color, np.uint8).reshape(1, 1, 3))
+        if float(cs.ravel()[0]) < MIN_COLOR_SATURATION:
+            hexa = "#{:02X}{:02X}{:02X}".format(*color)
+            raise DetectError(f"{hexa} is not a saturated colour: markers are found by their colour, so use coloured ones.")
     small, f = reduced if reduced is not None else reduce_image(rgb)
     dmin, dmax = diameter_px
     cands = blob_candidates(small, color_mask(small, color), (max(1.5, 0.7 * dmin / f), 1.4 * dmax / f + 1.0))
@@ -389,22 +429,33 @@ def find_markers(
         ang = np.deg2rad(hues[members])
         ref_h = float(np.rad2deg(math.atan2(float(np.sin(ang).mean()), float(np.cos(ang).mean()))) % 360.0)
         full = [c for c in full if float(hue_gap(c[3], ref_h)) <= HUE_TOLERANCE_DEG]
+        if len(full) < MIN_AUTO_MARKERS:
+            return (), None
     else:
         ref_h = hue_of(color)
+    if color is not None:
+        _, cs, _ = hue_saturation_value(np.asarray(color, np.uint8).reshape(1, 1, 3))
+        core_s_min = 0.65 * float(cs.ravel()[0])
+    else:
+        core_s_min = MIN_MARKER_SATURATION
     found: list[Blob] = []
     for x, y, d, _ in full:
         b = refine_blob(rgb, x, y, d, color)
         if b is None or not (dmin <= b.diameter_px <= dmax) or b.roundness < MIN_ROUNDNESS:
+            continue
+        _, bs, _ = hue_saturation_value(np.asarray(b.color, np.uint8).reshape(1, 1, 3))
+        if float(bs.ravel()[0]) < core_s_min:  # skin in shadow, hair, a dull print: not a sticker's colour
             continue
         if float(hue_gap(hue_of(b.color), ref_h)) > HUE_TOLERANCE_DEG or excluded(b.x, b.y, b.diameter_px):
             continue
         if any(math.hypot(b.x - o.x, b.y - o.y) < 0.5 * (b.diameter_px + o.diameter_px) for o in found):
             continue
         found.append(b)
+    found = _consistent(found)
     found.sort(key=lambda b: (b.y, b.x))
     if color is not None:
         return tuple(found), color
-    if not found:
+    if len(found) < MIN_AUTO_MARKERS:
         return (), None
     med = np.median(np.array([b.color for b in found], np.float64), axis=0)
     return tuple(found), (int(round(med[0])), int(round(med[1])), int(round(med[2])))

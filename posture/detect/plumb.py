@@ -54,7 +54,8 @@ def find_plumb_line(
     its visible part. ``roll_deg``: the angle of the line's upper end from
     image-up, positive when it is to the image-right (clockwise). ``marks``: 0,
     1 or 2 blobs, top first (more candidates are reduced to the two most alike,
-    with a warning). Never raises on a photo without a line: it says so.
+    with a warning: of the pairs alike in colour and size, the farthest
+    apart). Never raises on a photo without a line: it says so.
     """
     small, f = reduced if reduced is not None else reduce_image(rgb)
     coarse = _coarse_line(small)
@@ -225,7 +226,7 @@ def _marks(
 
 
 def _most_alike(blobs: list[Blob]) -> tuple[Blob, Blob]:
-    """The pair of blobs most alike in colour (hue) and size; the farther apart pair on a tie."""
+    """The pair of blobs most alike in colour (hue) and size; among pairs alike enough, the farthest apart."""
     best: tuple[float, float, int, int] | None = None
     for i in range(len(blobs)):
         for j in range(i + 1, len(blobs)):
@@ -234,7 +235,7 @@ def _most_alike(blobs: list[Blob]) -> tuple[Blob, Blob]:
             ds = abs(math.log(p.diameter_px / q.diameter_px))
             cost = dh / 20.0 + ds / 0.2
             sep = math.hypot(p.x - q.x, p.y - q.y)
-            key = (round(cost, 1), -sep, i, j)
+            key = (cost if cost >= 1.0 else 0.0, -sep, i, j)  # alike (hue within 20°, size within 20 %): all equal
             if best is None or key < best:
                 best = key
     assert best is not None

@@ -327,6 +327,8 @@ def marked_photo(
     highlights: bool = True,
     noise_sigma: float = 1.5,
     door: bool = False,
+    plumb: bool = True,
+    extra_marks_cm: Sequence[float] = (),
 ) -> MarkedPhoto:
     """A marked photo of ``view`` and its truth (see the module docstring for every convention).
 
@@ -335,7 +337,10 @@ def marked_photo(
     marker; ``hide``: markers covered by an arm drawn after them. ``noise_sigma``:
     sensor noise (grey levels, 0 for a clean render); ``door``: a dark door
     frame (a one-sided dark vertical edge) on the far side of the client from
-    the plumb line. Deterministic from ``seed``.
+    the plumb line. ``plumb=False``: no plumb line at all (``plumb_marks`` and
+    ``plumb_line`` are still where they would have been). ``extra_marks_cm``:
+    more beads on the string at these heights above the floor (cm), not in
+    ``plumb_marks``. Deterministic from ``seed``.
     """
     if view not in landmarks.VIEWS:
         raise ValueError(f"unknown view {view!r}")
@@ -385,23 +390,24 @@ def marked_photo(
         _fill(img, [cam.roll(jamb)], (70, 50, 38))
     string_w = max(1.5, 3.0 * h / 4032)
     bob_top_y = cam.floor_y - 15.0 * ppcm
-    # the string's faint shadow on the wall, then the string
-    for dx, col, wid in ((0.6 * ppcm, (200, 197, 190), string_w * 1.6), (0.0, STRING, string_w)):
-        xs = plumb_x + dx
-        quad = np.array(
-            [[xs - wid / 2, -0.3 * h], [xs + wid / 2, -0.3 * h], [xs + wid / 2, bob_top_y], [xs - wid / 2, bob_top_y]]
-        )
-        _fill(img, [cam.roll(quad)], col)
-    bob = np.array([[-1.2, 15.0], [1.2, 15.0], [1.2, 11.0], [0.05, 5.5], [-0.05, 5.5], [-1.2, 11.0]])
-    bob_px = np.stack([plumb_x + bob[:, 0] * ppcm, cam.floor_y - bob[:, 1] * ppcm], axis=1)
-    _fill(img, [cam.roll(bob_px)], BRASS)
     marks_up = [
         np.array([plumb_x, cam.floor_y - (LOWER_MARK_CM + mark_distance_cm) * ppcm]),
         np.array([plumb_x, cam.floor_y - LOWER_MARK_CM * ppcm]),
     ]
     marks = [cam.roll(m) for m in marks_up]
-    for m in marks:
-        _draw_bead(img, m, BEAD_CM * ppcm, mark_color)
+    if plumb:
+        # the string's faint shadow on the wall, then the string
+        for dx, col, wid in ((0.6 * ppcm, (200, 197, 190), string_w * 1.6), (0.0, STRING, string_w)):
+            xs = plumb_x + dx
+            quad = np.array(
+                [[xs - wid / 2, -0.3 * h], [xs + wid / 2, -0.3 * h], [xs + wid / 2, bob_top_y], [xs - wid / 2, bob_top_y]]
+            )
+            _fill(img, [cam.roll(quad)], col)
+        bob = np.array([[-1.2, 15.0], [1.2, 15.0], [1.2, 11.0], [0.05, 5.5], [-0.05, 5.5], [-1.2, 11.0]])
+        bob_px = np.stack([plumb_x + bob[:, 0] * ppcm, cam.floor_y - bob[:, 1] * ppcm], axis=1)
+        _fill(img, [cam.roll(bob_px)], BRASS)
+        for m in marks + [cam.roll(np.array([plumb_x, cam.floor_y - e * ppcm])) for e in extra_marks_cm]:
+            _draw_bead(img, m, BEAD_CM * ppcm, mark_color)
     line_pts = (cam.roll(np.array([plumb_x, 0.1 * h])), cam.roll(np.array([plumb_x, bob_top_y - 2 * ppcm])))
 
     # --- the markers' positions (needed before the clothes' pattern, which keeps clear of them)
