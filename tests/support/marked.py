@@ -185,7 +185,8 @@ def _disc_coverage(cx: float, cy: float, r: float, x0: int, y0: int, size: int, 
     xs = (x0 + np.arange(size)[:, None] + sub[None, :]).ravel() - cx
     ys = (y0 + np.arange(size)[:, None] + sub[None, :]).ravel() - cy
     inside = (ys[:, None] ** 2 + xs[None, :] ** 2) <= r * r
-    return inside.reshape(size, n, size, n).mean(axis=(1, 3)).astype(np.float32)
+    coverage: np.ndarray = inside.reshape(size, n, size, n).mean(axis=(1, 3)).astype(np.float32)
+    return coverage
 
 
 def _blend(img: np.ndarray, x0: int, y0: int, alpha: np.ndarray, colour: np.ndarray) -> None:
@@ -370,7 +371,8 @@ def marked_photo(
 
     def P3(p3: np.ndarray) -> np.ndarray:
         u = p3[2] if lateral else p3[0]
-        return P([[u, p3[1]]])[0]
+        point: np.ndarray = P([[u, p3[1]]])[0]
+        return point
 
     ppcm = cam.px_per_cm
     img = _background(cam, rng)
@@ -466,7 +468,9 @@ def marked_photo(
         ok, buf = cv2.imencode(".jpg", cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)])
         assert ok
         jpeg = buf.tobytes()
-        img = cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+        decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+        assert decoded is not None
+        img = cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
     return MarkedPhoto(
         rgb=img,
         jpeg=jpeg,
