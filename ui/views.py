@@ -13,9 +13,10 @@ import pandas as pd
 import streamlit as st
 
 from posture import frame, images, landmarks, render
+from posture.detect.base import DEFAULT_MARK_DISTANCE_CM
 from posture.errors import SettingsError
 from posture.result import Result, warnings_except
-from posture.settings import default_settings, default_settings_path, save_settings
+from posture.settings import default_settings, default_settings_path, hex_color, save_settings
 
 from . import capture_guide, client_file, detection, settings_store, state
 from . import format as fmt
@@ -470,6 +471,7 @@ def downloads_ui(a: Assessment, vs: ViewState, result: Result) -> None:
 
 
 def settings_ui(a: Assessment) -> None:
+    capture_settings_ui(a)
     path = default_settings_path()
     with st.expander("Practice settings: grading bands"):
         problem = state.session().settings_problem
@@ -516,3 +518,37 @@ def settings_ui(a: Assessment) -> None:
             state.session().bands_version = version + 1
             st.info("Default bands restored on screen; click “Save the bands” to keep them.")
             st.rerun()
+
+
+def capture_settings_ui(a: Assessment) -> None:
+    """The practice's capture settings: the markers' colour and the plumb marks' distance (used by detection)."""
+    path = default_settings_path()
+    with st.expander("Practice settings: photos and detection"):
+        st.caption(
+            "How your photos are taken, so that detection reads them: the colour of the adhesive markers and the "
+            f"distance between the plumb line's two marks. Saved to `{path}` with the bands."
+        )
+        s = a.settings
+        c1, c2, c3 = st.columns([1.2, 1, 1.2], vertical_alignment="bottom")
+        automatic = c1.toggle("Find the marker colour automatically", value=s.marker_color is None, key="capture_auto")
+        color = c2.color_picker(
+            "Marker colour", value=hex_color(s.marker_color) if s.marker_color else "#E0303A", disabled=automatic,
+            key="capture_color",
+        )  # fmt: skip
+        distance = c3.number_input(
+            "Plumb marks apart (cm)", 1.0, 500.0, float(s.mark_distance_cm or DEFAULT_MARK_DISTANCE_CM), 1.0,
+            key="capture_distance", help="Also the default distance of a new view's plumb-line calibration.",
+        )  # fmt: skip
+        if st.button("Save the capture settings", key="save_capture"):
+            try:
+                settings = settings_store.with_capture(
+                    s, None if automatic else color, None if distance == DEFAULT_MARK_DISTANCE_CM else float(distance)
+                )
+                save_settings(settings, path)
+            except SettingsError as exc:
+                st.error(str(exc))
+            except OSError as exc:
+                st.error(f"The settings could not be saved to {path}: {exc.strerror or exc}.")
+            else:
+                a.settings = settings
+                st.success("Saved. New photos are read with these settings.")

@@ -1,0 +1,159 @@
+"""The editor's review flow in Debian's Chromium (issues 10 and 11): detection, "Accept all markers", one-step
+calibration, steps that advance, undo that restores the prompt, a click that always places the prompted point.
+
+Run with ``pytest -m browser``. Screenshots go to ``test-output/``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from browser_support import CHROMIUM_ARGS, OUTPUT, chromium_path, image_to_screen, streamlit_server
+from test_browser import TABLE, _wait_placed
+
+from posture import images, landmarks
+
+pytestmark = pytest.mark.browser
+
+W, H = 900, 1200
+
+
+def _plain_photo(path: Path) -> Path:
+    """A photo with nothing to detect (a plain, slightly noisy wall): the therapist clicks everything."""
+    rng = np.random.default_rng(3)
+    rgb = np.clip(rng.normal(180.0, 6.0, (H, W, 3)), 0, 255).astype(np.uint8)
+    path.write_bytes(images.encode_jpeg(rgb, 90))
+    return path
+
+
+class _App:
+    """One browser page on a fresh server, with the photo uploaded."""
+
+    def __init__(self, p, url: str, photo: Path) -> None:  # noqa: ANN001 - playwright
+        self.browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        self.page = self.browser.new_page(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(url)
+        self.page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(photo))
+        self.page.wait_for_selector(".pe[data-ready='1']", timeout=30_000)
+        self.page.locator(".pe-stage").scroll_into_view_if_needed()
+        self.page.wait_for_selector(f'{TABLE}[data-placed="0"]', timeout=15_000)
+
+    def attr(self, name: str) -> str | None:
+        return self.page.locator(".pe").get_attribute(name)
+
+    def click(self, x: float, y: float) -> None:
+        self.page.mouse.click(*image_to_screen(self.page, x, y))
+
+    def expect_attr(self, name: str, value: str) -> None:
+        from playwright.sync_api import expect
+
+        expect(self.page.locator(".pe")).to_have_attribute(name, value, timeout=10_000)
+
+    def document(self) -> dict:
+        self.page.get_by_text("6 · Save").scroll_into_view_if_needed()
+        with self.page.expect_download() as dl:
+            self.page.get_by_role("button", name="View document (JSON)").click()
+        self.page.locator(".pe-stage").scroll_into_view_if_needed()
+        return json.loads(Path(dl.value.path()).read_text())
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {"POSTURE_SETTINGS": str(tmp_path / "settings.json"), "POSTURE_DATA_DIR": str(tmp_path / "data")}
+
+
+def _close(xy: dict | list, want: tuple[float, float], tol: float = 0.6) -> bool:
+    got = (xy["x"], xy["y"]) if isinstance(xy, dict) else tuple(xy)
+    return abs(got[0] - want[0]) < tol and abs(got[1] - want[1]) < tol
+
+
+def test_two_clicks_on_the_plumb_marks_give_vertical_and_scale_and_the_steps_advance(tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    OUTPUT.mkdir(exist_ok=True)
+    photo = _plain_photo(tmp_path / "plain.jpg")
+    upper, lower = (120.5, 150.25), (131.0, 1050.75)  # the two marks, 900 px apart, the line leaning right at the top
+    with streamlit_server(env=_env(tmp_path)) as url, sync_playwright() as p:
+        app = _App(p, url, photo)
+        # the editor opens on the first unfinished step: the plumb line's marks
+        assert (app.attr("data-mode"), app.attr("data-active")) == ("vertical", "@v1")
+        app.click(*upper)
+        app.expect_attr("data-active", "@v2")
+        app.click(*lower)
+        # … then moves on to the landmarks by itself (no tab to click)
+        app.expect_attr("data-mode", "landmarks")
+        ids = landmarks.landmark_ids("anterior")
+        app.expect_attr("data-active", ids[0])
+        caption = app.page.get_by_text("camera roll corrected by")
+        expect(caption).to_be_visible(timeout=10_000)
+        text = caption.inner_text()
+        dist = math.dist(upper, lower)
+        assert f"scale {100.0 / dist * 10:.3f} mm/px" in text, text
+        roll = math.degrees(math.atan2(upper[0] - lower[0], lower[1] - upper[1]))
+        assert f"{roll:+.2f}°" in text, text
+        doc = app.document()
+        vertical = doc["calibration"]["vertical"]
+        assert {_close(vertical["p1"], upper), _close(vertical["p2"], upper)} == {True, False}
+        assert _close(vertical["p1"], lower) or _close(vertical["p2"], lower)
+        scale = doc["calibration"]["scale"]
+        assert scale["distance_cm"] == 100.0 and {_close(scale["p1"], upper), _close(scale["p2"], lower)} <= {True}
+        app.page.screenshot(path=str(OUTPUT / "browser-detect-1-calibrated.png"))
+
+        # every landmark in turn; after the last one the editor says done and the next view is offered
+        for n, lm in enumerate(ids, 1):
+            app.expect_attr("data-active", lm)
+            app.click(300.0 + 25.0 * (n % 12), 200.0 + 40.0 * n)
+            _wait_placed(app.page, n)
+        app.expect_attr("data-active", "")
+        expect(app.page.locator(".pe-next-name")).to_have_text("View complete ✓")
+        nxt = app.page.get_by_role("button", name="Next view: Posterior (back) →")
+        expect(nxt).to_be_visible(timeout=10_000)
+        app.page.screenshot(path=str(OUTPUT / "browser-detect-2-view-complete.png"))
+        nxt.click()
+        expect(app.page.get_by_text("2 · Photo of the client's back")).to_be_visible(timeout=10_000)
+        app.browser.close()
+    assert not app.errors, f"JavaScript errors in the page: {app.errors}"
+
+
+def test_undo_then_click_stores_the_landmark_that_was_asked_for(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    OUTPUT.mkdir(exist_ok=True)
+    photo = _plain_photo(tmp_path / "plain.jpg")
+    glabella, stray, tragus_r = (450.5, 220.5), (610.0, 700.0), (400.25, 250.75)
+    with streamlit_server(env=_env(tmp_path)) as url, sync_playwright() as p:
+        app = _App(p, url, photo)
+        app.click(100.5, 100.5)
+        app.expect_attr("data-active", "@v2")
+        app.click(100.5, 1100.5)
+        app.expect_attr("data-active", "glabella")
+        app.click(*glabella)
+        _wait_placed(app.page, 1)
+        app.expect_attr("data-active", "tragus_r")
+        # a stray click stores the right tragus where it is not, and the prompt moves on to the left one
+        app.click(*stray)
+        _wait_placed(app.page, 2)
+        app.expect_attr("data-active", "tragus_l")
+        # Ctrl+Z removes the point AND puts the prompt back on the right tragus
+        app.page.keyboard.press("Control+z")
+        _wait_placed(app.page, 1)
+        app.expect_attr("data-active", "tragus_r")
+        app.click(*tragus_r)
+        _wait_placed(app.page, 2)
+        app.expect_attr("data-active", "tragus_l")
+        # a click on top of an existing point places the prompted one there (it does not select the old one)
+        app.click(*glabella)
+        _wait_placed(app.page, 3)
+        app.expect_attr("data-active", "acromion_r")
+        app.page.screenshot(path=str(OUTPUT / "browser-detect-3-undo-click.png"))
+        lms = app.document()["landmarks"]
+        app.browser.close()
+    assert set(lms) == {"glabella", "tragus_r", "tragus_l"}
+    assert _close(lms["glabella"], glabella) and _close(lms["tragus_r"], tragus_r) and _close(lms["tragus_l"], glabella)
+    assert all(lm["source"] == "manual" for lm in lms.values())
+    assert not app.errors, f"JavaScript errors in the page: {app.errors}"
