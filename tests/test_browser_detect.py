@@ -157,3 +157,60 @@ def test_undo_then_click_stores_the_landmark_that_was_asked_for(tmp_path: Path) 
     assert _close(lms["glabella"], glabella) and _close(lms["tragus_r"], tragus_r) and _close(lms["tragus_l"], glabella)
     assert all(lm["source"] == "manual" for lm in lms.values())
     assert not app.errors, f"JavaScript errors in the page: {app.errors}"
+
+
+def _cli(*args: str, cwd: Path) -> str:
+    import subprocess
+    import sys
+
+    from browser_support import REPO
+
+    out = subprocess.run([sys.executable, "-m", "posture", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, (REPO, args, out.stderr)
+    return out.stdout
+
+
+def _shown_values(page) -> dict[str, float]:  # noqa: ANN001 - playwright
+    cells = page.locator(f"{TABLE} tr[data-mid] td.pm-val")
+    rows = page.locator(f"{TABLE} tr[data-mid]")
+    return {rows.nth(i).get_attribute("data-mid"): float(cells.nth(i).get_attribute("data-value")) for i in range(rows.count())}
+
+
+def test_a_marked_photo_needs_one_accept_all_and_measures_as_the_cli(tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+    from support.marked import marked_photo
+
+    OUTPUT.mkdir(exist_ok=True)
+    shot = marked_photo("anterior", size=(1512, 2016), seed=4, roll_deg=0.8, jpeg_quality=92)
+    photo = tmp_path / "marked.jpg"
+    photo.write_bytes(shot.jpeg)
+    # what the command line finds and measures on the same photo
+    _cli("detect", str(photo), "--view", "anterior", "--accept", "--out", str(tmp_path / "d.json"), cwd=tmp_path)
+    cli_doc = json.loads((tmp_path / "d.json").read_text())
+    expected = json.loads(_cli("analyze", str(tmp_path / "d.json"), "--format", "json", cwd=tmp_path))
+    origins = {lm.get("from") for lm in cli_doc["landmarks"].values()}
+    assert "marker" in origins and len(cli_doc["landmarks"]) >= 15, "the photo's markers were found and labelled"
+    with streamlit_server(env=_env(tmp_path)) as url, sync_playwright() as p:
+        app = _App(p, url, photo)
+        # the calibration is filled from the plumb marks: the editor is on the landmarks already
+        app.expect_attr("data-mode", "landmarks")
+        banner = app.page.get_by_text("suggestions waiting")
+        expect(banner).to_be_visible(timeout=10_000)
+        app.page.screenshot(path=str(OUTPUT / "browser-detect-4-suggestions.png"))
+        assert app.page.locator(".pe-overlay .sg").count() >= 15, "suggestions drawn as hollow points"
+        app.page.get_by_role("button", name="Accept all markers").click()
+        if "pose" in origins:  # the command line's --accept takes the pose model's suggestions too
+            app.page.get_by_role("button", name="Accept all", exact=True).click()
+        _wait_placed(app.page, len(cli_doc["landmarks"]))
+        app.page.screenshot(path=str(OUTPUT / "browser-detect-5-accepted.png"))
+        shown = _shown_values(app.page)
+        lms = app.document()["landmarks"]
+        app.browser.close()
+    assert not app.errors, f"JavaScript errors in the page: {app.errors}"
+    assert {i: (lm["source"], lm.get("from")) for i, lm in lms.items()} == {
+        i: (lm["source"], lm.get("from")) for i, lm in cli_doc["landmarks"].items()
+    }
+    want = {mid: m["value"] for mid, m in expected["measurements"].items()}
+    assert set(shown) == set(want)
+    for mid, value in want.items():
+        assert shown[mid] == pytest.approx(value, abs=1e-9), mid

@@ -198,7 +198,7 @@ def empty_view_ui(vs: ViewState) -> None:
 # --- 3 · calibration --------------------------------------------------------------------
 
 _VERTICAL_LABELS = {"line": "Plumb line", "level": "Photo is level"}
-_SCALE_LABELS = {"plumb": "Plumb marks", "marks": "2 other marks", "height": "Height", "none": "None"}
+_SCALE_LABELS = {"plumb": "Plumb marks", "marks": "Other marks", "height": "Height", "none": "None"}
 _FACING_LABELS = {"right": "Faces right →", "left": "← Faces left"}
 
 
@@ -206,7 +206,7 @@ def calibration_ui(vs: ViewState) -> None:
     """How the true vertical and the scale are taken (the clicks themselves happen in the editor)."""
     k = f"{vs.view}_{vs.rev}"
     lateral = vs.view in landmarks.LATERAL_VIEWS
-    cols = st.columns([1.15, 1.1, 0.9, 1.2] if lateral else [1.15, 1.1, 0.9], vertical_alignment="bottom")
+    cols = st.columns([1.0, 1.75, 0.75, 1.1] if lateral else [1.0, 1.75, 0.75], vertical_alignment="bottom")
     vertical = cols[0].segmented_control(
         "3 · True vertical",
         list(_VERTICAL_LABELS),
@@ -225,7 +225,7 @@ def calibration_ui(vs: ViewState) -> None:
         format_func=_SCALE_LABELS.get,
         key=f"smode_{k}",
         help="Plumb marks: the two marks on the plumb line (clicked for the true vertical) give the scale too, one step. "
-        "2 other marks: click two marks a known distance apart. Height: click the top of the head and the floor under "
+        "Other marks: click two marks a known distance apart. Height: click the top of the head and the floor under "
         "the heels. Without a scale, distances stay in pixels and are not graded.",
     )
     distance = height = None
