@@ -206,3 +206,21 @@ def test_a_detection_without_scale_leaves_the_scale_to_the_therapist():
     vs.accept()
     direct = with_detection(replace(vs.doc, landmarks={}, extra={}), det, accept=True)
     assert set(direct.landmarks) == set(vs.doc.landmarks)
+
+
+def test_the_capture_settings_are_edited_and_saved_in_the_app(tmp_path, monkeypatch):
+    path = tmp_path / "settings.json"
+    monkeypatch.setenv("POSTURE_SETTINGS", str(path))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.toggle(key="capture_auto").set_value(False).run()
+    at.color_picker(key="capture_color").set_value("#00C83C")
+    at.number_input(key="capture_distance").set_value(90.0)
+    at.button(key="save_capture").click().run()
+    _ok(at)
+    saved = load_settings(path)
+    assert (saved.marker_color, saved.mark_distance_cm) == ((0, 200, 60), 90.0)
+    assert (_assessment(at).settings.marker_color, _assessment(at).mark_distance_cm()) == ((0, 200, 60), 90.0)
+    # restoring the default bands keeps them
+    at.button(key="reset_bands").click().run()
+    _ok(at)
+    assert _assessment(at).mark_distance_cm() == 90.0

@@ -198,6 +198,12 @@ def test_a_marked_photo_needs_one_accept_all_and_measures_as_the_cli(tmp_path: P
         expect(banner).to_be_visible(timeout=10_000)
         app.page.screenshot(path=str(OUTPUT / "browser-detect-4-suggestions.png"))
         assert app.page.locator(".pe-overlay .sg").count() >= 15, "suggestions drawn as hollow points"
+        # Enter accepts the prompted landmark's suggestion and moves on
+        first = app.attr("data-active")
+        app.page.locator(".pe-stage").focus()
+        app.page.keyboard.press("Enter")
+        _wait_placed(app.page, 1)
+        assert app.attr("data-active") not in (first, None)
         app.page.get_by_role("button", name="Accept all markers").click()
         if "pose" in origins:  # the command line's --accept takes the pose model's suggestions too
             app.page.get_by_role("button", name="Accept all", exact=True).click()

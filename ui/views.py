@@ -7,6 +7,7 @@ its own.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -514,7 +515,10 @@ def settings_ui(a: Assessment) -> None:
                 state.session().settings_problem = None
                 st.success(f"Saved. Every view is graded with these bands now ({path}).")
         if c2.button("Restore the defaults", key="reset_bands"):
-            a.settings = default_settings()
+            # the bands only: the capture settings (marker colour, plumb marks) are not bands
+            a.settings = replace(
+                default_settings(), marker_color=a.settings.marker_color, mark_distance_cm=a.settings.mark_distance_cm
+            )
             state.session().bands_version = version + 1
             st.info("Default bands restored on screen; click “Save the bands” to keep them.")
             st.rerun()
