@@ -220,3 +220,67 @@ def test_a_marked_photo_needs_one_accept_all_and_measures_as_the_cli(tmp_path: P
     assert set(shown) == set(want)
     for mid, value in want.items():
         assert shown[mid] == pytest.approx(value, abs=1e-9), mid
+
+
+def test_suggestions_from_a_saved_document_enter_drag_and_a_click_on_a_marker(tmp_path: Path) -> None:
+    """A view document with suggestions (spec §10) uploaded onto its photo: the editor's review flow, no detector."""
+    from playwright.sync_api import expect, sync_playwright
+
+    OUTPUT.mkdir(exist_ok=True)
+    photo = _plain_photo(tmp_path / "plain.jpg")
+    sugg = {
+        "glabella": {"x": 450.5, "y": 220.5, "from": "marker", "confidence": 0.9},
+        "tragus_r": {"x": 400.25, "y": 250.75, "from": "pose", "confidence": 0.5},
+        "tragus_l": {"x": 500.75, "y": 252.25, "from": "marker", "confidence": 0.9},
+    }
+    unlabelled = (350.5, 400.25)
+    doc = {
+        "schema_version": 1, "view": "anterior",
+        "image": {"file": "plain.jpg", "width": W, "height": H},
+        "landmarks": {},
+        "calibration": {"vertical": {"p1": [100.5, 100.5], "p2": [100.5, 1100.5]},
+                        "scale": {"p1": [100.5, 100.5], "p2": [100.5, 1100.5], "distance_cm": 100.0}},
+        "suggestions": sugg,
+        "detection": {"markers": [[450.5, 220.5], [500.75, 252.25], list(unlabelled)], "plumb_marks": [], "warnings": []},
+    }  # fmt: skip
+    (tmp_path / "anterior.json").write_text(json.dumps(doc))
+    with streamlit_server(env=_env(tmp_path)) as url, sync_playwright() as p:
+        app = _App(p, url, photo)
+        app.page.get_by_role("button", name="Replace…").click()
+        app.page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(tmp_path / "anterior.json"))
+        expect(app.page.get_by_text("3 suggestions waiting: 2 from markers, 1 from the pose model")).to_be_visible(timeout=15_000)
+        app.page.keyboard.press("Escape")
+        app.page.locator(".pe-stage").scroll_into_view_if_needed()
+        app.expect_attr("data-mode", "landmarks")  # calibrated by the document: straight to the landmarks
+        app.expect_attr("data-active", "glabella")
+        expect(app.page.locator(".pe-overlay .sg.marker")).to_have_count(2)
+        expect(app.page.locator(".pe-overlay .sg.pose")).to_have_count(1)
+        expect(app.page.locator(".pe-overlay .mk")).to_have_count(1)  # the unlabelled marker's ring
+        app.page.screenshot(path=str(OUTPUT / "browser-detect-6-saved-suggestions.png"))
+        # Enter accepts the glabella's suggestion; nothing else is measured
+        app.page.locator(".pe-stage").focus()
+        app.page.keyboard.press("Enter")
+        _wait_placed(app.page, 1)
+        app.expect_attr("data-active", "tragus_r")
+        # drag the pose suggestion of the right tragus 12 px right: auto_edited
+        sx, sy = image_to_screen(app.page, 400.25, 250.75)
+        k = float(app.page.locator(".pe-svg").get_attribute("data-k"))
+        app.page.mouse.move(sx, sy)
+        app.page.mouse.down()
+        app.page.mouse.move(sx + 6 * k, sy, steps=3)
+        app.page.mouse.move(sx + 12 * k, sy, steps=3)
+        app.page.mouse.up()
+        _wait_placed(app.page, 2)
+        app.expect_attr("data-active", "tragus_l")
+        # a click near the unlabelled marker while the left tragus is asked for lands exactly on its centre
+        ux, uy = image_to_screen(app.page, *unlabelled)
+        app.page.mouse.click(ux + 3, uy - 2)
+        _wait_placed(app.page, 3)
+        lms = app.document()["landmarks"]
+        app.browser.close()
+    assert not app.errors, f"JavaScript errors in the page: {app.errors}"
+    assert (lms["glabella"]["x"], lms["glabella"]["y"], lms["glabella"]["source"]) == (450.5, 220.5, "auto")
+    assert lms["glabella"]["from"] == "marker"
+    tr = lms["tragus_r"]
+    assert tr["source"] == "auto_edited" and tr["from"] == "pose" and abs(tr["x"] - 412.25) < 0.6 and abs(tr["y"] - 250.75) < 0.6
+    assert (lms["tragus_l"]["x"], lms["tragus_l"]["y"], lms["tragus_l"]["source"]) == (350.5, 400.25, "auto_edited")

@@ -330,6 +330,7 @@ class Editor {
     if (!this.active) return;
     this.skipped.add(this.active);
     this.active = this.nextOpen(this.active);
+    this.advance();
     this.renderPanel();
     this.draw();
   }

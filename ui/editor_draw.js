@@ -211,7 +211,7 @@ class EditorDrawing {
       ctx.beginPath();
       ctx.arc(x, y, 6, 0, Math.PI * 2);
       ctx.lineWidth = 2;
-      ctx.strokeStyle = s.from === "pose" ? "#c9a2ff" : "#ff3ea5";
+      ctx.strokeStyle = s.from === "pose" ? "#a66bff" : "#ff3ea5";
       ctx.stroke();
     }
     // crosshair (gap in the middle so the exact spot stays visible)
