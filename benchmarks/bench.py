@@ -17,12 +17,22 @@ slows the baseline as much as the work measured against it):
   the view document JSON and the PDF report (all to bytes in memory; the disk
   write and its fsync are left out, they depend on the disk).
 
-It prints ``per_click_vs_decode`` (goal ≤ 0.25) and
-``save_vs_decode_encode`` = save / (decode + full-size encode) (goal ≤ 3),
+* ``detect_ms``: the whole automatic detection of a marked 12 MP JPEG
+  (:mod:`tests.support.marked`): its decode, the plumb line, the markers and
+  their labels, and the pose model (loaded once beforehand, as the app does).
+
+It prints ``per_click_vs_decode`` (goal ≤ 0.25),
+``save_vs_decode_encode`` = save / (decode + full-size encode) (goal ≤ 3) and
+``detect_vs_decode`` = detection / one plain decode (goal ≤ 4),
 and the peak memory: ``peak_memory_mb`` is the **tracemalloc** peak of the
 Python and numpy allocations of one decode + click + save cycle (OpenCV's own
 scratch buffers are not seen by it); ``max_rss_mb`` is the process's peak
-resident size from ``getrusage`` (interpreter and libraries included).
+resident size from ``getrusage`` (interpreter and libraries included), and
+``app_rss_mb`` that of a fresh app-like process (:mod:`benchmarks.app_memory`:
+Streamlit and the core imported, the pose model loaded, one 12 MP upload
+decoded, detected, analysed and drawn; goal under 400 MB).
+
+``python -m posture bench [--json]`` runs the same from the repository root.
 """
 
 from __future__ import annotations
@@ -47,6 +57,8 @@ from tests.support.synthetic import synthetic_view
 
 GOAL_PER_CLICK_VS_DECODE = 0.25
 GOAL_SAVE_VS_DECODE_ENCODE = 3.0
+GOAL_DETECT_VS_DECODE = 4.0
+GOAL_RSS_WITH_MODEL_MB = 400.0
 
 
 def _medians_ms(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
@@ -141,9 +153,9 @@ def run(long_side: int = 4032, repeat: int = 7, *, seed: int = 0) -> dict[str, A
     save()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    if sys.platform == "darwin":  # bytes there
-        rss /= 1024
+
+    det = _detect_figures(long_side, repeat, seed=seed)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 if sys.platform == "darwin" else 1)  # KiB (bytes on macOS)
 
     return {
         "image": {"width": width, "height": height, "jpeg_mb": round(len(jpeg) / 1e6, 2)},
@@ -162,11 +174,67 @@ def run(long_side: int = 4032, repeat: int = 7, *, seed: int = 0) -> dict[str, A
         },
         "per_click_vs_decode": round(per_click_ms / decode_ms, 3),
         "save_vs_decode_encode": round(save_ms / (decode_ms + encode_full_ms), 3),
-        "goals": {"per_click_vs_decode": GOAL_PER_CLICK_VS_DECODE, "save_vs_decode_encode": GOAL_SAVE_VS_DECODE_ENCODE},
         "peak_memory_mb": round(peak / 2**20, 1),
         "peak_memory_source": "tracemalloc peak (Python + numpy allocations) over one decode + click + save cycle",
         "max_rss_mb": round(rss / 1024, 1),
-        "max_rss_source": "getrusage ru_maxrss of the whole process (interpreter and libraries included)",
+        "max_rss_source": "getrusage ru_maxrss of the whole benchmark process (interpreter and libraries included, pose model loaded)",
+        **det,
+        "goals": {
+            "per_click_vs_decode": GOAL_PER_CLICK_VS_DECODE,
+            "save_vs_decode_encode": GOAL_SAVE_VS_DECODE_ENCODE,
+            "detect_vs_decode": GOAL_DETECT_VS_DECODE,
+            "app_rss_mb": GOAL_RSS_WITH_MODEL_MB,
+        },
+    }
+
+
+def _app_memory(jpeg: bytes) -> dict[str, float]:
+    """The app-like process's peak RSS with the model loaded, measured in a fresh process (:mod:`benchmarks.app_memory`)."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="posture-bench-") as tmp:
+        photo = Path(tmp) / "marked.jpg"
+        photo.write_bytes(jpeg)
+        out = subprocess.run(
+            [sys.executable, "-m", "benchmarks.app_memory", str(photo)], capture_output=True, text=True, check=True, timeout=300
+        )
+    figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def _detect_figures(long_side: int, repeat: int, *, seed: int) -> dict[str, Any]:
+    """``detect_vs_decode``: the whole detection of a marked JPEG (decode, plumb line, markers, pose) / one decode.
+
+    The photo is a synthetic marked anterior view (:mod:`tests.support.marked`)
+    at the benchmark's size; both timings run in turns, like the others.
+    """
+    from posture import detect
+    from tests.support.marked import marked_photo
+
+    height, width = int(long_side), int(round(long_side * 3 / 4))
+    shot = marked_photo("anterior", size=(width, height), seed=seed, jpeg_quality=90)
+    assert shot.jpeg is not None
+    buf = np.frombuffer(shot.jpeg, np.uint8)
+    model = detect.load_pose_model()
+
+    def whole() -> object:
+        return detect.detect(_decode_rgb(buf), "anterior", pose_model=model)
+
+    found = whole()  # warm: the model's first call allocates its tensors
+    t = _medians_ms({"decode": lambda: cv2.imdecode(buf, cv2.IMREAD_COLOR), "detect": whole}, repeat)
+    assert isinstance(found, detect.Detection)
+    return {
+        **_app_memory(shot.jpeg),
+        "detect_ms": round(t["detect"], 2),
+        "detect_decode_ms": round(t["decode"], 2),
+        "detect_vs_decode": round(t["detect"] / t["decode"], 3),
+        "detect_found": {
+            "markers": len(found.markers),
+            "suggestions": len(found.suggestions),
+            "plumb_marks": len(found.plumb_marks),
+        },
     }
 
 
@@ -186,17 +254,20 @@ def format_text(r: dict[str, Any]) -> str:
         f"{ok[r['per_click_vs_decode'] <= GOAL_PER_CLICK_VS_DECODE]}",
         f"save_vs_decode_encode  {r['save_vs_decode_encode']:.3f}  (goal ≤ {GOAL_SAVE_VS_DECODE_ENCODE}) "
         f"{ok[r['save_vs_decode_encode'] <= GOAL_SAVE_VS_DECODE_ENCODE]}",
+        f"  detection (decode + plumb + markers + pose) {r['detect_ms']:8.1f} ms, found {r['detect_found']}",
+        f"detect_vs_decode       {r['detect_vs_decode']:.3f}  (goal ≤ {GOAL_DETECT_VS_DECODE}) "
+        f"{ok[r['detect_vs_decode'] <= GOAL_DETECT_VS_DECODE]}",
         f"peak memory {r['peak_memory_mb']:.1f} MB ({r['peak_memory_source']})",
         f"max RSS {r['max_rss_mb']:.1f} MB ({r['max_rss_source']})",
+        f"app process with the pose model, after one 12 MP upload: {r['app_rss_mb']:.1f} MB RSS "
+        f"(goal < {GOAL_RSS_WITH_MODEL_MB:g}) {ok[r['app_rss_mb'] < GOAL_RSS_WITH_MODEL_MB]}",
     ]
     return "\n".join(lines) + "\n"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "python -m benchmarks.bench") -> int:
     """``python -m benchmarks.bench [--json] [--long-side N] [--repeat N]``: 0, or 2 on a bad argument."""
-    p = argparse.ArgumentParser(
-        prog="python -m benchmarks.bench", description="Time the per-click and save paths on a synthetic 12 MP photo."
-    )
+    p = argparse.ArgumentParser(prog=prog, description="Time the per-click, save and detection paths on a synthetic 12 MP photo.")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--long-side", type=int, default=4032, help="long side of the synthetic photo in px (default 4032)")
     p.add_argument("--repeat", type=int, default=7, help="repetitions per timing, the median is reported (default 7)")

@@ -3,12 +3,13 @@ live results → download, or save into the client's file."""
 
 import streamlit as st
 
-from ui import client_views, state, views
+from ui import client_views, drafts, state, views
 
 assessment = state.get()
 state.sync_editor(assessment)  # the landmark editor's latest clicks, before anything is drawn
 views.flash_ui()
 views.header_ui()
+drafts.restore_offer_ui(assessment)  # after a reload, a crash or a restart: the unsaved work, to restore or discard
 client_views.client_banner_ui(assessment)  # whose assessment, and their precautions
 
 view = views.view_picker_ui(assessment)  # 1 · which view
@@ -16,6 +17,7 @@ views.photo_ui(assessment, view)  # 2 · its photo
 if view.photo is None:
     views.empty_view_ui(view)
     views.settings_ui(assessment)
+    drafts.autosave_ui(assessment)  # the draft and the unsaved-work guard, at the end of the run
     st.stop()
 
 
@@ -42,6 +44,7 @@ def assess() -> None:
         views.preview_ui(assessment, view, result)
     views.downloads_ui(assessment, view, result)  # 6 · save: downloads…
     client_views.save_to_file_ui(assessment, client_views.store_or_none())  # …and the client's file
+    drafts.autosave_ui(assessment)  # every change is in the draft before the run ends
 
 
 assess()

@@ -17,7 +17,7 @@ from . import grading
 from .document import ViewDocument
 from .frame import Frame, build_frame
 from .measurements import Measured, definitions, evaluate
-from .result import RESULT_SCHEMA_VERSION, Measurement, Notice, PlumbLine, Result
+from .result import RESULT_SCHEMA_VERSION, LandmarkOrigins, Measurement, Notice, PlumbLine, Result
 from .settings import Settings, default_settings
 
 __all__ = ["RESULT_SCHEMA_VERSION", "analyze", "corrected_landmarks", "grade"]
@@ -29,11 +29,14 @@ def corrected_landmarks(doc: ViewDocument, frame: Frame) -> dict[str, np.ndarray
 
 
 def grade(m: Measured, frame: Frame, settings: Settings) -> Measurement:
-    """The result entry of one measurement, graded under ``settings``."""
+    """The result entry of one measurement, graded under ``settings`` (ungraded while the frame withholds grading)."""
     d = m.definition
     band = settings.band(d.id)
     if d.kind == "length" and frame.cm_per_px is None:
         band = None  # distances in pixels are not graded
+    withheld = frame.grading_withheld
+    if withheld is not None:
+        band = None  # the facing is contradicted: the signs may be reversed (see Frame.grading_withheld)
     rule = grading.rule_for(d.id)
     entry: Measurement = {
         "label": d.label,
@@ -43,7 +46,7 @@ def grade(m: Measured, frame: Frame, settings: Settings) -> Measurement:
         "uncertainty": m.uncertainty,
         "severity": rule.severity(m.value, band) if band else None,
         "borderline": band is not None and rule.is_borderline(m.value, m.uncertainty, band),
-        "direction": words.direction(d.id, m.value, m.extra, band),
+        "direction": withheld if withheld is not None else words.direction(d.id, m.value, m.extra, band),
         "landmarks": list(m.landmarks),
         "band": band.as_dict() if band else None,
         "region": d.region,
@@ -51,6 +54,24 @@ def grade(m: Measured, frame: Frame, settings: Settings) -> Measurement:
     if "level" in m.extra:
         entry["level"] = m.extra["level"]
     return entry
+
+
+def landmark_origins(doc: ViewDocument) -> LandmarkOrigins:
+    """How many placed landmarks came from markers, from the pose model and by hand.
+
+    An accepted suggestion (``source`` ``auto`` or ``auto_edited``) keeps its
+    origin in the landmark's ``"from"`` key (:mod:`posture.detect.suggest`); an
+    ``auto`` point without one counts as a marker's; ``manual`` is by hand.
+    """
+    counts: LandmarkOrigins = {"marker": 0, "pose": 0, "hand": 0}
+    for lm in doc.landmarks.values():
+        if lm.source == "manual":
+            counts["hand"] += 1
+        elif lm.extra.get("from") == "pose":
+            counts["pose"] += 1
+        else:
+            counts["marker"] += 1
+    return counts
 
 
 def analyze(doc: ViewDocument, settings: Settings | None = None) -> Result:
@@ -85,6 +106,7 @@ def analyze(doc: ViewDocument, settings: Settings | None = None) -> Result:
         "plan": words.build_plan(found),
         "landmark_sigma_px": frame.sigma_px,
         "warning_codes": [n.code for n in notices],
+        "landmark_origins": landmark_origins(doc),
     }
     facing = doc.effective_facing
     if facing is not None:

@@ -1,7 +1,7 @@
 """Command line: ``python -m posture <command> ...``.
 
 Commands: ``analyze``, ``render`` and ``report`` work on view documents and
-photos; ``clients``, ``export`` and ``import`` on the client file (:mod:`posture.store`, :mod:`posture.archive`), which is
+photos; ``detect`` writes a view document for a photo (spec §10); ``clients``, ``export`` and ``import`` on the client file (:mod:`posture.store`, :mod:`posture.archive`), which is
 imported only when one of them runs, so the others start without SQLAlchemy.
 ``--version`` prints ``posture <version>``; every ``--help`` shows the
 defaults of its options.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import io
 import json
 import sys
@@ -22,9 +23,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__, document
 from .analysis import analyze
+from .detect.base import DEFAULT_MARK_DISTANCE_CM
 from .errors import PostureError, UsageError
-from .formatting import format_measurement
-from .landmarks import VIEW_LABELS
+from .formatting import format_measurement, origins_text
+from .landmarks import VIEW_LABELS, VIEWS
 from .result import Result
 from .settings import SETTINGS_ENV, load_settings
 
@@ -44,6 +46,8 @@ def format_text(result: Result) -> str:
     if result.get("facing"):
         cal.append(f"client faces {result['facing']}")
     lines.append("Calibration: " + ", ".join(cal))
+    if origins := origins_text(result):
+        lines.append(f"Landmarks: {origins}")
     for w in result["warnings"]:
         lines.append(f"Warning: {w}")
     lines.append("")
@@ -192,6 +196,69 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_detect(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import detect, images
+    from .errors import DetectError
+
+    color = detect.parse_color(args.marker_color) if args.marker_color is not None else None
+    if not (args.mark_distance_cm > 0 and args.mark_distance_cm < 1e4):
+        raise UsageError(f"--mark-distance-cm: {args.mark_distance_cm:g} is not a distance in cm (give e.g. 100).")
+    if args.facing is not None and args.view not in ("right_lateral", "left_lateral"):
+        raise UsageError(f"--facing is for the lateral views, not {args.view}.")
+    out = Path(args.out) if args.out else None
+    if out is not None and (out.suffix.lower() != ".json" or not out.parent.is_dir()):
+        raise UsageError(f"--out: {out} must be a .json file in an existing folder.")
+    photo = Path(args.photo)
+    rgb = images.load_image(photo)  # orientation applied: the detection's pixels are the upright photo's
+    warnings: list[str] = []
+    try:
+        model: detect.PoseModel | None = detect.load_pose_model()
+    except DetectError as exc:
+        model = None
+        warnings.append(str(exc))
+    found = detect.detect(
+        rgb, args.view, facing=args.facing, mark_distance_cm=args.mark_distance_cm, marker_color=color, pose_model=model
+    )
+    if warnings:
+        found = dataclasses.replace(found, warnings=found.warnings + tuple(warnings))
+    h, w = rgb.shape[:2]
+    doc = document.ViewDocument(
+        view=args.view, image_file=photo.name, image_width=float(w), image_height=float(h), facing=found.facing or args.facing
+    )
+    doc = detect.with_detection(doc, found, accept=args.accept)
+    text = document.dumps(doc)
+    if out is None:
+        _write_stdout(text)
+    else:
+        document.save(doc, out)
+    for line in found.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    rest = list(args.bench_args)
+    return _bench(rest[1:] if rest[:1] == ["--"] else rest)
+
+
+def _bench(argv: list[str]) -> int:
+    """``bench``'s options are the benchmark's own (``benchmarks.bench``), passed on untouched."""
+    import importlib
+
+    try:
+        bench = importlib.import_module("benchmarks.bench")
+    except ModuleNotFoundError:
+        raise UsageError(
+            "The benchmark is part of the repository (benchmarks/): run this from the repository's root folder."
+        ) from None
+    try:
+        return int(bench.main(argv, prog="python -m posture bench"))
+    except SystemExit as exc:  # its argparse: --help (0) or a usage error (2)
+        return EXIT_OK if exc.code in (0, None) else EXIT_BAD_INPUT
+
+
 # --- the client file -------------------------------------------------------------------
 
 
@@ -312,6 +379,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--settings", help=SETTINGS_HELP)
     p.set_defaults(run=_cmd_report)
 
+    p = _command(sub, "detect", "suggest the calibration and the landmarks of one photo (plumb line, markers, pose)")
+    p.add_argument("photo", help="the photo (JPEG, PNG, WebP, TIFF or HEIC)")
+    p.add_argument("--view", required=True, choices=VIEWS, help="which view the photo is")
+    p.add_argument(
+        "--facing",
+        choices=("left", "right"),
+        help="lateral views: where the client faces (default: from the markers, else the view's)",
+    )
+    p.add_argument(
+        "--mark-distance-cm", type=float, default=DEFAULT_MARK_DISTANCE_CM, help="distance of the plumb line's two marks"
+    )
+    p.add_argument("--marker-color", help='the markers\' colour as "#RRGGBB" (default: found in the photo)')
+    p.add_argument("--accept", action="store_true", help="write every suggestion as a landmark (source auto), ready to analyse")
+    p.add_argument("--out", help="the view document to write (default: standard output)")
+    p.set_defaults(run=_cmd_detect)
+
+    p = _command(sub, "bench", "benchmark the click, save and detection paths (from the repository root; --help for its options)")
+    p.add_argument("bench_args", nargs=argparse.REMAINDER, help="the benchmark's own options: --json, --long-side N, --repeat N")
+    p.set_defaults(run=_cmd_bench)
+
     _add_client_file_commands(sub)
     return parser
 
@@ -337,7 +424,10 @@ def _add_client_file_commands(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    if argv[:1] == ["bench"]:  # argparse cannot hand options on to a subcommand's own parser
+        argv = ["bench", "--", *argv[1:]]
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed its one-line usage error

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .result import Severity
+from .result import Result, Severity
 
 #: How a unit is written after a number (``"°"`` sticks to it, the others take a space).
 UNIT_SYMBOLS = {"deg": "°", "cm": "cm", "px": "px", "%": "%"}
@@ -79,3 +79,16 @@ def format_measurement(
 def severity_label(severity: Severity | None, borderline: bool = False) -> str:
     """``"Mild"``, ``"Moderate*"`` (borderline) or ``"Not graded"``."""
     return SEVERITY_LABELS.get(severity, SEVERITY_LABELS[None]) + ("*" if borderline else "")
+
+
+def origins_text(result: Result) -> str:
+    """Where the view's landmarks came from, in words ("" when none are placed or the result does not say).
+
+    >>> origins_text({"landmark_origins": {"marker": 18, "pose": 0, "hand": 2}})  # type: ignore[typeddict-item]
+    '18 from markers, 2 placed by hand'
+    """
+    o = result.get("landmark_origins")
+    if not o:
+        return ""
+    parts = [(o["marker"], "from markers"), (o["pose"], "from the pose model (checked)"), (o["hand"], "placed by hand")]
+    return ", ".join(f"{n} {words}" for n, words in parts if n)

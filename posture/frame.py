@@ -30,6 +30,8 @@ PLUMB_LANDMARKS: dict[str, tuple[str, ...]] = {
 NO_VERTICAL = "no_vertical"
 NO_SCALE = "no_scale"
 FACING_CONTRADICTED = "facing_contradicted"
+#: What a lateral view's measurements say instead of a direction while the landmarks contradict the facing.
+CHECK_FACING = "check the facing"
 
 #: Mean r/l separations smaller than this (pixels) count as 0 (spec §3.3 default applies).
 _ZERO_PX = 1e-6
@@ -77,6 +79,19 @@ class Frame:
         ``0`` (a sign that does not apply to the view) counts as the right.
         """
         return 1.0 if sign >= 0 else -1.0
+
+    @property
+    def grading_withheld(self) -> str | None:
+        """Why none of this view's measurements is graded, or ``None`` when they are.
+
+        A lateral view whose landmarks contradict its facing (:data:`FACING_CONTRADICTED`:
+        eye canthus behind the tragus, ASIS behind the PSIS) has ``f`` pointing the
+        wrong way for at least part of the body, so every anterior/posterior sign and
+        angle may be reversed: the values are kept (spec §3.4), but each measurement is
+        left ungraded (severity ``null``, no band, spec §5) with :data:`CHECK_FACING` as
+        its direction, and so lists no finding, until the facing or the landmarks are fixed.
+        """
+        return CHECK_FACING if any(n.code == FACING_CONTRADICTED for n in self.warnings) else None
 
     @property
     def length_unit(self) -> str:
@@ -184,7 +199,8 @@ def build_frame(doc: ViewDocument) -> Frame:
                 warnings.append(
                     Notice(
                         FACING_CONTRADICTED,
-                        f"{says} for a client facing {doc.effective_facing}: check which way the client faces.",
+                        f"{says} for a client facing {doc.effective_facing}: check which way the client faces "
+                        "(the values are not graded until the facing and the landmarks agree).",
                     )
                 )
 

@@ -3,7 +3,8 @@
 Ids are part of the measurement contract (spec §2). The suffix ``_r`` / ``_l``
 is always the *client's* anatomical right / left, never the image side. The
 order of each view's tuple is the order a therapist is guided through it
-(top to bottom, right before left).
+(top to bottom, right before left; the posterior view follows what is
+palpated from behind: the spine first, the ears last).
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ _LAT = ("right_lateral", "left_lateral")
 _ALL: list[Landmark] = [
     # --- anterior ---
     Landmark("glabella", "Glabella", "Smooth point between the eyebrows, just above the nose.", _A, "Glabella"),
-    *_pair("tragus", "tragus", "Small cartilage flap in front of the ear canal.", _AP, "tragus"),
+    *_pair("tragus", "tragus", "Small cartilage flap in front of the ear canal.", _A, "tragus"),
     *_pair(
         "acromion",
         "acromion",
@@ -136,6 +137,14 @@ _ALL: list[Landmark] = [
         "medial_malleolus", "medial malleolus", "Inner ankle bone (tibia), at its most prominent point.", _A, "med. malleolus"
     ),
     # --- posterior ---
+    *_pair(
+        "tragus",
+        "tragus",
+        "Hidden from behind: click where the ear joins the head, level with the ear canal; the tragus lies just in "
+        "front of that spot.",
+        _P,
+        "tragus",
+    ),
     *_pair(
         "scapula_inferior_angle",
         "scapula inferior angle",
@@ -204,11 +213,13 @@ _GUIDE_ORDER = {
         "tibial_tuberosity_r", "tibial_tuberosity_l",
         "lateral_malleolus_r", "lateral_malleolus_l", "medial_malleolus_r", "medial_malleolus_l",
     ),
+    # from behind the therapist palpates the spine first, then what hangs off it; the ears (tragus) are seen last
     "posterior": (
-        "tragus_r", "tragus_l", "acromion_r", "acromion_l", "c7", "t3",
-        "scapula_inferior_angle_r", "scapula_inferior_angle_l", "t7", "t12", "l3",
-        "psis_r", "psis_l", "s1", "leg_midline_r", "leg_midline_l",
+        "c7", "t3", "t7", "t12", "l3", "s1",
+        "scapula_inferior_angle_r", "scapula_inferior_angle_l", "acromion_r", "acromion_l",
+        "psis_r", "psis_l", "leg_midline_r", "leg_midline_l",
         "achilles_r", "achilles_l", "calcaneus_r", "calcaneus_l",
+        "tragus_r", "tragus_l",
     ),
     "right_lateral": (
         "tragus", "eye_canthus", "c7", "acromion", "asis", "psis",

@@ -38,7 +38,7 @@ from .analysis import analyze
 from .atomic import atomic_write_bytes
 from .document import DistanceScale, HeightScale, ViewDocument
 from .errors import ReportError
-from .formatting import format_measurement, severity_label, unit_suffix, unit_symbol
+from .formatting import format_measurement, origins_text, severity_label, unit_suffix, unit_symbol
 from .frame import PLUMB_LANDMARKS
 from .landmarks import VIEW_LABELS, VIEWS
 from .landmarks import get as landmark
@@ -158,6 +158,9 @@ def calibration_lines(doc: ViewDocument, result: Result) -> list[str]:
     if result.get("facing"):
         lines.append(f"Client faces the image {result['facing']}.")
     lines.append(f"Landmark placement error assumed: {result.get('landmark_sigma_px', 0):.1f} px (one standard deviation).")
+    origins = origins_text(result)
+    if origins:
+        lines.append(f"Landmarks: {origins}.")
     return lines
 
 

@@ -109,6 +109,14 @@ class PlumbLine(TypedDict):
     p2: list[float]
 
 
+class LandmarkOrigins(TypedDict):
+    """Counts of a view's placed landmarks by where they came from."""
+
+    marker: int
+    pose: int
+    hand: int
+
+
 class Result(TypedDict):
     """The analysis of one view document (spec §7)."""
 
@@ -128,6 +136,9 @@ class Result(TypedDict):
     #: The project's own: the :class:`Notice` code of each entry of ``warnings``, same order,
     #: so that code never has to match a warning's English text.
     warning_codes: NotRequired[list[str]]
+    #: The project's own: how many placed landmarks came from markers, from the pose model, and by hand
+    #: (spec §10: accepted suggestions keep their origin; a hand-placed point is ``manual``).
+    landmark_origins: NotRequired[LandmarkOrigins]
 
 
 def warnings_except(result: Result, *codes: str) -> list[str]:

@@ -48,40 +48,58 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextlib.contextmanager
-def streamlit_server(env: dict[str, str] | None = None, timeout_s: float = 30.0) -> Iterator[str]:
-    """Run ``streamlit run app.py`` on a free local port; yield its URL; stop it afterwards."""
-    port = free_port()
-    log = (OUTPUT / f"streamlit-{port}.log").open("wb") if OUTPUT.is_dir() else subprocess.DEVNULL
+def start_streamlit(
+    env: dict[str, str] | None = None, timeout_s: float = 30.0, port: int | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``streamlit run app.py`` on ``port`` (a free one by default); return the process and its URL once healthy.
+
+    The caller stops it (:func:`streamlit_server` does; a crash test kills it with SIGKILL).
+    """
+    port = port or free_port()
+    log = (OUTPUT / f"streamlit-{port}.log").open("ab") if OUTPUT.is_dir() else subprocess.DEVNULL
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT)
+    if hasattr(log, "close"):
+        log.close()  # the child has its own copy
     url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout_s
     try:
-        deadline = time.monotonic() + timeout_s
         while True:
             assert proc.poll() is None, f"streamlit exited early with status {proc.returncode}"
             try:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
                     if r.read().strip() == b"ok":
-                        break
+                        return proc, url
             except OSError:
                 pass
             assert time.monotonic() < deadline, "streamlit did not become healthy in time"
             time.sleep(0.1)
+    except BaseException:
+        stop_streamlit(proc)
+        raise
+
+
+def stop_streamlit(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextlib.contextmanager
+def streamlit_server(env: dict[str, str] | None = None, timeout_s: float = 30.0) -> Iterator[str]:
+    """Run ``streamlit run app.py`` on a free local port; yield its URL; stop it afterwards."""
+    proc, url = start_streamlit(env, timeout_s)
+    try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if hasattr(log, "close"):
-            log.close()
+        stop_streamlit(proc)
 
 
 def image_to_screen(page, x: float, y: float) -> tuple[float, float]:  # noqa: ANN001 - playwright Page

@@ -34,7 +34,7 @@ def run_module(module: str, *args: str, env_extra: dict[str, str] | None = None)
 
 
 def test_bench_json_has_the_ratios_and_the_parts():
-    out = run_module("benchmarks.bench", "--json", "--long-side", "800", "--repeat", "1")
+    out = run_module("benchmarks.bench", "--json", "--long-side", "1600", "--repeat", "1")
     assert out.returncode == 0, out.stderr
     r = json.loads(out.stdout)
     for key in ("decode_ms", "encode_full_ms", "per_click_ms", "save_ms", "peak_memory_mb", "max_rss_mb"):
@@ -44,7 +44,19 @@ def test_bench_json_has_the_ratios_and_the_parts():
     # the ratios come from the unrounded times
     assert r["per_click_vs_decode"] == pytest.approx(r["per_click_ms"] / r["decode_ms"], rel=0.01)
     assert r["save_vs_decode_encode"] == pytest.approx(r["save_ms"] / (r["decode_ms"] + r["encode_full_ms"]), rel=0.01)
-    assert r["save_sizes_kb"]["report_pdf"] > 10 and r["image"]["height"] == 800
+    assert r["save_sizes_kb"]["report_pdf"] > 10 and r["image"]["height"] == 1600
+    # the detection of a marked photo, against a decode of the same photo in the same run
+    assert r["detect_vs_decode"] == pytest.approx(r["detect_ms"] / r["detect_decode_ms"], rel=0.01)
+    assert r["detect_found"]["markers"] == 20 and r["detect_found"]["plumb_marks"] == 2
+    assert 50 < r["app_rss_mb"] < 4000 and r["goals"]["detect_vs_decode"] == 4.0
+
+
+def test_posture_bench_passes_the_benchmarks_options_on():
+    out = run_module("posture", "bench", "--json", "--long-side", "600", "--repeat", "1")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["image"]["height"] == 600
+    bad = run_module("posture", "bench", "--repeat", "0")
+    assert bad.returncode == 2 and "--repeat" in bad.stderr
 
 
 @pytest.mark.parametrize("args", [["--long-side", "100"], ["--repeat", "0"]])

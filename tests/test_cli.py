@@ -220,7 +220,7 @@ def test_every_help_shows_the_defaults_of_its_options():
 
     parser = cli.build_parser()
     (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    assert {"analyze", "render", "report", "export", "import", "clients"} == set(sub.choices)
+    assert {"analyze", "render", "report", "detect", "bench", "export", "import", "clients"} == set(sub.choices)
     checked = 0
     for name, p in sub.choices.items():
         out = run_cli(name, "--help")

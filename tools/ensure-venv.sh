@@ -19,6 +19,7 @@ REQUIRED=3.11
 # Measured on a fresh clone (2 cores, pip 23.2, empty pip cache): the runtime install ~40 s, ~135 MB of wheels,
 # 740 MB on disk; the test tools add ~20 s, ~90 MB of wheels and ~360 MB on disk (mypy, Playwright's driver).
 APP_SIZE="about 40 seconds on a fast connection, a few minutes on a slow one; ~135 MB download, ~740 MB on disk"
+MODEL_SIZE="two files, 9.4 MB on disk, taken from the 36 MB mediapipe 0.10.21 wheel, which is then deleted"
 DEV_SIZE="about 20 seconds on a fast connection; ~90 MB download, ~360 MB more on disk"
 
 say() { printf '\n==> %s\n' "$*" >&2; }
@@ -76,6 +77,20 @@ elif [ requirements.txt -nt "$VENV/.installed" ]; then
   say "requirements.txt changed: installing the app's packages into $VENV..."
   pip_install -r requirements.txt
   touch "$VENV/.installed"
+fi
+
+# The pose model's two files (BlazePose full, from the mediapipe wheel; tools/fetch_pose_model.py): fetched once
+# after the app's packages, again when the fetcher changed or a file it installed is missing. The marker lists them.
+model_missing() {
+  [ -e "$VENV/.installed-model" ] || return 0
+  [ tools/fetch_pose_model.py -nt "$VENV/.installed-model" ] && return 0
+  while IFS= read -r f; do [ -s "$f" ] || return 0; done <"$VENV/.installed-model"
+  return 1
+}
+if model_missing; then
+  say "Fetching the pose model ($MODEL_SIZE)..."
+  "$VENV/bin/python" tools/fetch_pose_model.py --marker "$VENV/.installed-model.tmp"
+  mv "$VENV/.installed-model.tmp" "$VENV/.installed-model"
 fi
 
 if [ "$want" = dev ]; then

@@ -29,8 +29,17 @@ class Link:
     consent: bool = False  # consent to photography recorded (the store refuses photos without it)
     visit_id: str | None = None
     revision: int | None = None
+    #: The visit's date and notes as being edited (the save step writes them here as they are typed).
     visit_date: date | None = None
     notes: str = ""
+    #: The visit's date and notes as stored in the revision opened or last saved (``None``/``""`` for a new visit).
+    saved_date: date | None = None
+    saved_notes: str = ""
+
+    @property
+    def changed(self) -> bool:
+        """True when the date or the notes differ from the stored revision's."""
+        return self.visit_id is not None and (self.visit_date != self.saved_date or self.notes != self.saved_notes)
 
 
 def _client_fields(client: Client) -> dict[str, Any]:
@@ -45,7 +54,58 @@ def _client_fields(client: Client) -> dict[str, Any]:
 
 def _with_visit(link: Link, visit: Visit) -> Link:
     """``link`` pointing at the stored revision ``visit``."""
-    return replace(link, visit_id=visit.id, revision=visit.revision, visit_date=visit.visit_date, notes=visit.notes)
+    return replace(
+        link,
+        visit_id=visit.id,
+        revision=visit.revision,
+        visit_date=visit.visit_date,
+        notes=visit.notes,
+        saved_date=visit.visit_date,
+        saved_notes=visit.notes,
+    )
+
+
+def visit_day(a: Assessment) -> date:
+    """The date the assessment's outputs carry: the visit's date (as edited) when linked to one, else today.
+
+    Every caption, preview, report and file name of a reopened visit uses it, so
+    they say when the visit took place, not when the file was looked at.
+    """
+    if a.link is not None and a.link.visit_date is not None:
+        day: date = a.link.visit_date
+        return day
+    return date.today()
+
+
+def parse_visit_date(text: str, today: date | None = None) -> date | str:
+    """The visit date written in ``text`` (ISO ``YYYY-MM-DD``), or one sentence saying why it cannot be used."""
+    today = today or date.today()
+    raw = text.strip()
+    example = today.isoformat()
+    if not raw:
+        return f"Enter the visit date (YYYY-MM-DD, e.g. {example}) before saving."
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return f"“{raw[:40]}” is not a date: write the visit date as YYYY-MM-DD (e.g. {example}) before saving."
+    if day > today:
+        return f"The visit date {day.isoformat()} is in the future: enter the day the photos were taken before saving."
+    if day.year < 1900:
+        return f"The visit date {day.isoformat()} is too long ago: enter the day the photos were taken before saving."
+    return day
+
+
+def set_visit_fields(a: Assessment, *, visit_date: date | None = None, notes: str | None = None) -> None:
+    """Keep the date and notes being typed in the save step on the link (so drafts and outputs carry them)."""
+    if a.link is None:
+        return
+    changes: dict[str, Any] = {}
+    if visit_date is not None and visit_date != a.link.visit_date:
+        changes["visit_date"] = visit_date
+    if notes is not None and notes != a.link.notes:
+        changes["notes"] = notes
+    if changes:
+        a.link = replace(a.link, **changes)
 
 
 def link_client(a: Assessment, client: Client) -> None:

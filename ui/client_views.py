@@ -16,7 +16,7 @@ from posture import landmarks
 from posture.errors import PostureError
 from posture.store import PRECAUTION_LABELS, SEX_LABELS, Client, Precautions, Store
 
-from . import client_file, state
+from . import client_file, drafts, state, view_checks
 from .model import Assessment
 
 PAGE_CLIENTS = "pages/clients.py"
@@ -380,21 +380,45 @@ def save_to_file_ui(a: Assessment, store: Store | None) -> None:
             f"{link.client_name}'s consent to photography is not recorded, so their photos cannot be saved. "
             "Record it in their client file (Edit the record), then save."
         )
-    with st.form("save_visit", border=True):
+    with st.container(border=True, key="save_visit"):
         c1, c2 = st.columns([1, 3])
-        day = c1.date_input("Visit date", value=link.visit_date or date.today(), max_value=date.today())
-        notes = c2.text_input("Therapist's notes for this visit", value=link.notes, max_chars=5000)
-        label = "Save changes as a new revision" if link.visit_id else f"Save to {link.client_name}'s file"
-        if link.visit_id and not a.unsaved:
-            st.caption("No changes since this visit was saved.")
-        clicked = st.form_submit_button(
-            label, type="primary", icon=":material/save:", key="save_visit_submit", disabled=not link.consent
+        default_day = (link.visit_date or date.today()).isoformat()
+        typed = c1.text_input(
+            "Visit date",
+            value=default_day,
+            max_chars=10,
+            key=f"visit_date_{link.visit_id or 'new'}",
+            placeholder="YYYY-MM-DD",
+            help="The day the photos were taken (YYYY-MM-DD). The report, the captions and the file names carry it.",
         )
-    if clicked:
-        _save(a, store, day, notes)
+        parsed = client_file.parse_visit_date(typed)
+        date_problem = parsed if isinstance(parsed, str) else None
+        notes = c2.text_input(
+            "Therapist's notes for this visit", value=link.notes, max_chars=5000, key=f"visit_notes_{link.visit_id or 'new'}"
+        )
+        client_file.set_visit_fields(a, visit_date=parsed if isinstance(parsed, date) else None, notes=notes)
+        if date_problem:
+            st.error(date_problem)
+        incomplete = view_checks.incomplete_sentence(a)
+        if incomplete:
+            st.caption(incomplete + " You can save it as it is and complete it later.")
+        label = "Save changes as a new revision" if link.visit_id else f"Save to {link.client_name}'s file"
+        if link.visit_id and not (a.unsaved or a.link.changed):
+            st.caption("No changes since this visit was saved.")
+        clicked = st.button(
+            label,
+            type="primary",
+            icon=":material/save:",
+            key="save_visit_submit",
+            disabled=not link.consent or date_problem is not None,
+            help=date_problem,
+        )
+    if clicked and isinstance(parsed, date):
+        _save(a, store, parsed, notes)
 
 
 def _save(a: Assessment, store: Store, day: date, notes: str) -> None:
+    incomplete = view_checks.incomplete_sentence(a)
     try:
         with st.status("Saving to the client file…", expanded=False) as status:
             status.update(label="Rendering the annotated photos and the report…")
@@ -403,8 +427,10 @@ def _save(a: Assessment, store: Store, day: date, notes: str) -> None:
     except PostureError as exc:
         st.error(str(exc))
         return
+    drafts.saved(a)
     done = f"Saved to {a.link.client_name}'s file: visit of {_day(visit.visit_date)}, revision {visit.revision}."
-    state.session().notify(done + (f" {warning}" if warning else ""))
+    extra = " ".join(x for x in (warning, incomplete) if x)
+    state.session().notify(done + (f" {extra}" if extra else ""))
     st.rerun()
 
 

@@ -6,7 +6,8 @@ Two objects hold everything the app remembers between reruns:
   landmarks, calibration and grading settings being worked on;
 * :class:`Session` (``SESSION_KEY``): where the therapist is and what is
   pending: the client page or compare client open, the view to show next, a
-  one-off notice, confirmations asked for, uploads and imports already handled.
+  one-off notice, confirmations asked for, uploads and imports already handled,
+  and this session's draft (the autosaved copy, :mod:`ui.drafts`).
 
 Widgets that must be set from code before they are drawn (the view picker,
 the facing control) and the landmark editor component have their keys here
@@ -15,10 +16,12 @@ too, so that the pages, the widgets and the tests agree on them.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 import streamlit as st
 
+from posture.errors import PostureError
 from posture.settings import default_settings_path
 from posture.store import Store, default_data_dir
 
@@ -82,6 +85,14 @@ class Session:
     settings_problem: str | None = None
     #: Bumped to redraw the bands table from the settings (after "Restore the defaults").
     bands_version: int = 0
+    #: This session's draft id (``ui.drafts``; also in the URL's ``?draft=``), chosen on the first run.
+    draft_id: str | None = None
+    #: The fingerprint of the state last written to the draft (``None``: this session has no draft on disk).
+    draft_fp: str | None = None
+    #: The draft the URL named when this session started, when another session had written it (offered first).
+    url_draft: str | None = None
+    #: Counts the runs that drew the unsaved-work guard (the page resets its "pending edit" on each new one).
+    guard_run: int = 0
 
     def notify(self, message: str) -> None:
         """Leave ``message`` for the next run's :func:`ui.views.flash_ui`."""
@@ -129,9 +140,20 @@ def sync_editor(a: Assessment) -> bool:
 
 
 def new_assessment() -> None:
-    """Forget everything of this session (photos, landmarks); the grading settings are reloaded."""
+    """Forget everything of this session (photos, landmarks) and its draft; the grading settings are reloaded."""
     for key in (ASSESSMENT_KEY, EDITOR_KEY):
         st.session_state.pop(key, None)
+    s = session()
+    if s.draft_id is not None:
+        with contextlib.suppress(PostureError):
+            store().discard_draft(s.draft_id)
+    s.draft_fp = None
+
+
+def replace_assessment(a: Assessment) -> None:
+    """Make ``a`` the session's assessment (a restored draft); the editor starts afresh."""
+    st.session_state.pop(EDITOR_KEY, None)
+    st.session_state[ASSESSMENT_KEY] = a
 
 
 def set_widget(key: str, value: object) -> None:

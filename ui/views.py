@@ -8,7 +8,6 @@ its own.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -19,7 +18,7 @@ from posture.errors import SettingsError
 from posture.result import Result, warnings_except
 from posture.settings import default_settings, default_settings_path, hex_color, save_settings
 
-from . import capture_guide, client_file, detection, settings_store, state
+from . import capture_guide, client_file, detection, settings_store, state, view_checks
 from . import format as fmt
 from .editor import landmark_editor
 from .model import Assessment, ViewState
@@ -29,13 +28,14 @@ from .model import Assessment, ViewState
 
 _PAGE_CSS = """
 <style>
-[data-testid="stMainBlockContainer"]{padding-top:2.2rem;padding-bottom:3rem}
-h1{padding-top:0 !important}
+[data-testid="stMainBlockContainer"]{padding-top:4.4rem;padding-bottom:3rem}
+h1{padding-top:0 !important;font-size:2.1rem !important}
 </style>
 """
 
 
 def header_ui() -> None:
+    """The title and what the app does; the page starts below the top navigation bar (60 px), never under it."""
     st.html(_PAGE_CSS)
     st.title("Posture", anchor=False)
     st.caption(
@@ -45,8 +45,7 @@ def header_ui() -> None:
 
 
 def _status(vs: ViewState) -> str:
-    # Counts of placed landmarks live in the editor: the page outside steps 3–6 is not redrawn on every click.
-    return "photo added" if vs.photo is not None else "no photo"
+    return view_checks.status_text(vs)
 
 
 def assessment_menu_ui(a: Assessment) -> None:
@@ -118,7 +117,7 @@ def view_picker_ui(a: Assessment) -> ViewState:
         state.set_widget(state.VIEW_PICKER_KEY, pending or a.current)
 
     def label(view: str) -> str:
-        return landmarks.VIEW_LABELS[view] + (" ✓" if a.views[view].photo is not None else "")
+        return view_checks.tab_label(a.views[view])
 
     left, right = st.columns([5, 1], vertical_alignment="bottom")
     a.current = left.segmented_control(
@@ -260,17 +259,8 @@ def _facing_ui(vs: ViewState, k: str) -> str:
 
 
 def _facing_hint(vs: ViewState, k: str) -> None:
-    """Lateral views: say when the landmarks disagree with the facing chosen, with a one-click fix."""
-    suggested = vs.suggested_facing()
-    if suggested is None or suggested == vs.doc.effective_facing:
-        return
-
-    def use_suggestion() -> None:
-        state.set_widget(state.facing_key(k), suggested)
-
-    c1, c2 = st.columns([4, 1], vertical_alignment="center")
-    c1.warning(f"The landmarks suggest the client faces {suggested} (eye ahead of the tragus, ASIS ahead of the PSIS).")
-    c2.button(f"Faces {suggested}", key=f"use_facing_{k}", on_click=use_suggestion, width="stretch")
+    """Lateral views: say when the landmarks disagree with the facing chosen, with one-click fixes (flip, move)."""
+    view_checks.facing_fix_ui(state.get(), vs, k)
 
 
 # --- 4 · landmarks ----------------------------------------------------------------------
@@ -401,7 +391,11 @@ def preview_ui(a: Assessment, vs: ViewState, result: Result) -> None:
     """The annotated photo as it will be saved, drawn on the display copy (fast)."""
     assert vs.photo is not None
     img = render.render_annotated(
-        vs.photo.display, vs.doc, result, display_scale=vs.photo.display_scale, caption=client_file.caption(a, vs, date.today())
+        vs.photo.display,
+        vs.doc,
+        result,
+        display_scale=vs.photo.display_scale,
+        caption=client_file.caption(a, vs, client_file.visit_day(a)),
     )
     st.image(images.encode_jpeg(img, 85), caption="Annotated photo (preview)", width="stretch")
 
@@ -412,16 +406,17 @@ def preview_ui(a: Assessment, vs: ViewState, result: Result) -> None:
 def downloads_ui(a: Assessment, vs: ViewState, result: Result) -> None:
     st.subheader("6 · Save", anchor=False)
     assert vs.photo is not None
+    day = client_file.visit_day(a)  # a reopened visit's outputs carry its date, not today's
 
     def annotated_jpeg() -> bytes:
-        return images.encode_jpeg(client_file.annotated_full(a, vs, result, date.today()), 92)
+        return images.encode_jpeg(client_file.annotated_full(a, vs, result, day), 92)
 
     c1, c2, c3, c4 = st.columns(4)
     with c1:
         st.download_button(
             "Annotated photo (JPEG)",
             annotated_jpeg,
-            file_name=f"{vs.view}_annotated.jpg",
+            file_name=f"{vs.view}_annotated_{day.isoformat()}.jpg",
             mime="image/jpeg",
             on_click="ignore",
             key="dl_annotated",
@@ -432,7 +427,7 @@ def downloads_ui(a: Assessment, vs: ViewState, result: Result) -> None:
         st.download_button(
             "View document (JSON)",
             vs.document_json(),
-            file_name=f"{vs.view}.json",
+            file_name=f"{vs.view}_{day.isoformat()}.json",
             mime="application/json",
             on_click="ignore",
             key="dl_json",
@@ -443,7 +438,7 @@ def downloads_ui(a: Assessment, vs: ViewState, result: Result) -> None:
         st.download_button(
             "All views (ZIP)",
             a.documents_zip,
-            file_name="posture_assessment.zip",
+            file_name=f"posture_assessment_{day.isoformat()}.zip",
             mime="application/zip",
             on_click="ignore",
             key="dl_zip",
@@ -455,9 +450,9 @@ def downloads_ui(a: Assessment, vs: ViewState, result: Result) -> None:
     with c4:
         st.download_button(
             "PDF report",
-            lambda: client_file.report_pdf(a, date.today(), notes),
+            lambda: client_file.report_pdf(a, day, notes),
             disabled=problem is not None,
-            file_name="posture_report.pdf",
+            file_name=f"posture_report_{day.isoformat()}.pdf",
             mime="application/pdf",
             on_click="ignore",
             key="dl_pdf",

@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from posture.result import Facing
+
 Point = tuple[float, float]
 RGB = tuple[int, int, int]
 Origin = Literal["marker", "pose"]
@@ -105,7 +107,9 @@ class Detection:
     ``scale``: ``(p1, p2, distance_cm)`` from the two marks, else ``None``.
     ``markers``: every adhesive-marker centre found, labelled or not.
     ``suggestions``: landmark id → suggestion (markers win over pose).
-    ``marker_color``: the colour looked for (given or found).
+    ``marker_color``: the colour looked for (given or found). ``facing``: the
+    lateral facing the labels follow (the one given, or the one the markers
+    showed when none was given); ``None`` for frontal views.
     """
 
     view: str
@@ -120,3 +124,4 @@ class Detection:
     warnings: tuple[str, ...] = ()
     marker_color: RGB | None = None
     persons: int = 0
+    facing: Facing | None = None

@@ -10,6 +10,7 @@ files 0600)::
         anterior_annotated.jpg       the annotated image
         report.pdf                   the PDF report, when given
     staging/                         saves in progress (cleaned up when a store opens)
+    drafts/<draft id>/               the unsaved assessment of a browser session (:mod:`~posture.store.drafts`)
     .lock                            keeps the clean-up away from saves in progress
 
 Folder and file names come only from UUIDs and the fixed view names, never
@@ -30,7 +31,12 @@ rest of the client file keeps working; calls that cannot proceed raise a
 
 **Erasure.** :meth:`Store.delete_client` removes every row (SQLite
 ``secure_delete`` overwrites them, the WAL is checkpointed and truncated) and
-every file of the client.
+every file of the client, and every draft (unsaved assessment) linked to them.
+
+**Drafts.** :meth:`Store.save_draft` keeps a browser session's unsaved
+assessment (its state as plain JSON and its photos as clean JPEGs) under
+``drafts/``, replaced atomically on every change; :meth:`Store.list_drafts`,
+:meth:`Store.get_draft` and :meth:`Store.discard_draft` offer it back and remove it.
 
 **Grading.** A view saved without a result is analysed under the shipped
 grading bands (:func:`posture.settings.default_settings`); the store never
@@ -57,6 +63,7 @@ The package, one idea per module (callers use the names exported here, in ``__al
 * :mod:`~posture.store.database`: the data folder (private folders, engine, transactions, lock, file layout);
 * :mod:`~posture.store.revisions`: planning, staging and committing a revision, imports;
 * :mod:`~posture.store.clients`, :mod:`~posture.store.visits`: client records; reading visits back;
+* :mod:`~posture.store.drafts`: the unsaved assessments the app keeps between reloads;
 * :mod:`~posture.store.housekeeping`: the clean-up after crashes and the full check;
 * :mod:`~posture.store.facade`: :class:`Store`, the list of operations over all of these.
 """
@@ -64,6 +71,7 @@ The package, one idea per module (callers use the names exported here, in ``__al
 from posture.errors import ConflictError, CorruptRecordError, MissingFileError, NotFoundError, SchemaError, StoreError
 
 from .database import DATA_DIR_ENV, default_data_dir
+from .drafts import Draft, DraftInfo, new_draft_id
 from .facade import Store
 from .records import (
     CLIENT_FIELDS,
@@ -91,5 +99,5 @@ __all__ = [
     "Store", "default_data_dir", "Precautions", "Client", "ClientSummary", "Visit", "VisitSummary",
     "RevisionSummary", "ViewRecord", "StoredFile", "ViewDraft", "VisitDraft", "ImportedRevision", "ImportSummary",
     "StoreError", "NotFoundError", "ConflictError", "MissingFileError", "CorruptRecordError", "SchemaError", "fold_name",
-    "canonical_json",
+    "canonical_json", "Draft", "DraftInfo", "new_draft_id",
 ]  # fmt: skip

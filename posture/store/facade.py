@@ -21,6 +21,7 @@ from posture.errors import ConflictError, StoreError
 
 from . import clients, housekeeping, revisions, visits
 from .database import Database, default_data_dir
+from .drafts import Draft, DraftInfo, Drafts, PhotoSource
 from .records import (
     Client,
     ClientSummary,
@@ -51,6 +52,8 @@ class Store:
         self.files_dir = self._db.files_dir
         self.staging_dir = self._db.staging_dir
         self.db_path = self._db.db_path
+        self._drafts = Drafts(self.root)
+        self.drafts_dir = self._drafts.dir
         if collect_garbage:
             self.collect_garbage()
 
@@ -123,9 +126,11 @@ class Store:
         The database overwrites the erased rows (``secure_delete``) and its
         write-ahead log is checkpointed and truncated, so the client's data does
         not linger in the data folder (unless another process is reading at
-        that moment; the log is then overwritten by later saves).
+        that moment; the log is then overwritten by later saves). The client's
+        unsaved assessments (drafts linked to them) go too.
         """
         clients.delete_client(self._db, client_id)
+        self._drafts.discard_for_client(client_id)
 
     # --- visits: saving ---
 
@@ -218,6 +223,48 @@ class Store:
         """Remove a visit with every revision and file (rows first, then files); raise :class:`NotFoundError`."""
         visits.delete_visit(self._db, visit_id)
 
+    # --- drafts: the unsaved assessment of each browser session (posture.store.drafts) ---
+
+    def save_draft(
+        self,
+        draft_id: str,
+        state: dict[str, Any],
+        photos: dict[str, PhotoSource],
+        *,
+        client_id: str | None = None,
+        client_name: str = "",
+        views: int = 0,
+        landmarks: int = 0,
+    ) -> DraftInfo:
+        """Write the draft ``draft_id`` atomically: ``state`` (plain JSON data) and each photo (digest → bytes
+        function, called only for a photo not stored yet; kept as a clean JPEG without EXIF)."""
+        return self._drafts.save(
+            draft_id, state, photos, client_id=client_id, client_name=client_name, views=views, landmarks=landmarks
+        )
+
+    def get_draft(self, draft_id: str) -> Draft:
+        """The draft ``draft_id``; raise :class:`NotFoundError` when there is none."""
+        return self._drafts.get(draft_id)
+
+    def has_draft(self, draft_id: str) -> bool:
+        return self._drafts.exists(draft_id)
+
+    def read_draft_photo(self, draft_id: str, digest: str) -> bytes:
+        """The clean JPEG bytes of photo ``digest`` (SHA-256 hex) of draft ``draft_id``."""
+        return self._drafts.read_photo(draft_id, digest)
+
+    def list_drafts(self, limit: int | None = 10) -> list[DraftInfo]:
+        """The drafts' summaries, newest first."""
+        return self._drafts.summaries(limit)
+
+    def move_draft(self, old_id: str, new_id: str) -> None:
+        """Give draft ``old_id`` the id ``new_id`` (a session taking it over)."""
+        self._drafts.move(old_id, new_id)
+
+    def discard_draft(self, draft_id: str) -> None:
+        """Remove draft ``draft_id`` and its photos (no error when there is none)."""
+        self._drafts.discard(draft_id)
+
     # --- housekeeping ---
 
     def collect_garbage(self) -> int:
@@ -226,7 +273,7 @@ class Store:
         Runs when a store opens. Skipped (returns 0) while another process is
         saving into this folder.
         """
-        return housekeeping.collect_garbage(self._db)
+        return housekeeping.collect_garbage(self._db) + self._drafts.collect_garbage()
 
     def verify(self, deep: bool = False) -> list[str]:
         """Check the whole client file; return one sentence per problem (empty when all is well).
