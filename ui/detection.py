@@ -38,7 +38,7 @@ def pose_model() -> tuple[Any, str | None]:
 def run_detection(photo: Photo, view: str, facing: str | None, a: Assessment) -> Detection:
     """:func:`posture.detect.detect` on ``photo`` for ``view`` with the practice's capture settings."""
     model, _ = pose_model()
-    kwargs: dict[str, Any] = {"facing": facing, "mark_distance_cm": a.mark_distance_cm(), "pose": model}
+    kwargs: dict[str, Any] = {"facing": facing, "mark_distance_cm": a.mark_distance_cm(), "pose_model": model}
     if a.settings.marker_color is not None:
         kwargs["marker_color"] = a.settings.marker_color
     # the display copy is the reduced copy: original px per display px = 1 / display_scale
@@ -56,8 +56,6 @@ def detect_view(a: Assessment, vs: ViewState) -> str | None:
     """Run detection on ``vs``'s photo unless it already ran for it; the sentence to show, or ``None``."""
     photo = vs.photo
     if photo is None or vs.detected == photo.digest:
-        return None
-    if not hasattr(detect, "detect"):  # TEMP until "Detect: the pipeline" is merged
         return None
     with st.status(PROGRESS, expanded=False) as status:
         t0 = time.perf_counter()

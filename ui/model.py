@@ -199,7 +199,7 @@ class ViewState:
             doc = document.validated(replace(doc, image_width=float(w), image_height=float(h), image_file=self.photo.name))
         self.doc = doc
         self.marks = self._marks_of(doc.calibration)
-        self.suggested = suggestions_of(doc)
+        self.suggested = self.waiting()
         if self.photo is not None:
             self.detected = self.photo.digest  # a saved document: its suggestions are the ones to show
         self.rev += 1
@@ -271,6 +271,8 @@ class ViewState:
             if old is not None and lm_id not in self.suggested:
                 doc = replace(doc, landmarks={**doc.landmarks, lm_id: old})  # so that place() sees where it came from
             doc = place(doc, lm_id, p)
+        if not self.suggested:  # suggestions this app did not make (or could not read) are kept as they were
+            return replace(doc, extra=self.doc.extra)
         return with_suggestions(doc, self.suggested)
 
     def apply_editor(self, value: Any) -> bool:
@@ -376,8 +378,11 @@ class ViewState:
         self.refresh()
 
     def waiting(self) -> dict[str, Suggestion]:
-        """The suggestions not accepted yet, by landmark id (never measured)."""
-        return suggestions_of(self.doc)
+        """The suggestions not accepted yet, by landmark id (never measured; none when the document's are malformed)."""
+        try:
+            return suggestions_of(self.doc)
+        except DocumentError:
+            return {}
 
     def waiting_counts(self) -> dict[str, int]:
         """How many suggestions wait, by origin (``"marker"``, ``"pose"``)."""
@@ -389,6 +394,8 @@ class ViewState:
     def accept(self, origin: Origin | None = None, ids: list[str] | None = None) -> int:
         """Accept the waiting suggestions (all, of one ``origin``, or those ``ids``); how many were accepted."""
         before = len(self.doc.landmarks)
+        if not self.waiting():
+            return 0
         self.doc = accept_suggestions(self.doc, ids=ids, origin=origin)
         self.refresh()
         return len(self.doc.landmarks) - before
