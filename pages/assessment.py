@@ -28,7 +28,9 @@ def assess() -> None:
     work, live = st.columns([3, 2], gap="medium")
     with work:
         views.calibration_ui(view)  # 3 · true vertical, scale, facing
+        views.suggestions_ui(view)  # what detection found: warnings, suggestions waiting, "Accept all markers"
         views.editor_ui(view)  # 4 · landmarks (and calibration clicks) on the photo
+        views.next_view_ui(assessment, view)  # the view is complete: on to the next one
     result = view.analyze(assessment.settings)
     with live:
         views.measurements_ui(view, result)  # 5 · live results

@@ -4,12 +4,17 @@ A practice overrides any band (:mod:`posture.grading`) or muscle pattern
 (:mod:`posture.findings`) with a JSON settings file::
 
     {"bands": {"head_tilt": {"mild": 2.5, "moderate": 5, "marked": 8, "source": "our clinic"}},
-     "patterns": {"head_tilt": {"any": {"weak": ["deep neck flexors"]}}}}
+     "patterns": {"head_tilt": {"any": {"weak": ["deep neck flexors"]}}},
+     "capture": {"marker_color": "#E0303A", "mark_distance_cm": 100}}
 
 given by ``--settings FILE``, the ``POSTURE_SETTINGS`` environment variable, or
 the per-user file the app saves (:func:`default_settings_path`). A band set to
 ``null`` switches grading off for that measurement; the patterns' form is the
-shipped ``posture/data/muscle_patterns.json``'s.
+shipped ``posture/data/muscle_patterns.json``'s. ``"capture"`` holds how the
+practice takes its photos (spec §10): the adhesive markers' colour
+(``"#RRGGBB"``, or ``null`` to let detection find it) and the distance between
+the plumb line's two marks in cm (``null``: detection's default, 100 cm). Files
+without it load as before.
 
 This module reads files only in :func:`load_settings` and writes only in
 :func:`save_settings`; :func:`default_settings` comes from the package data.
@@ -22,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -51,6 +57,11 @@ class Settings:
     bands: Mapping[str, Band | None]
     path: str | None = None
     patterns: PatternTable = field(default_factory=shipped_patterns)
+    #: The adhesive markers' colour ``(r, g, b)`` 0–255, or ``None``: detection finds the colour.
+    marker_color: tuple[int, int, int] | None = None
+    #: The plumb line's two marks' distance (cm), or ``None``: detection's default
+    #: (:data:`posture.detect.base.DEFAULT_MARK_DISTANCE_CM`, 100 cm; this layer may not import it).
+    mark_distance_cm: float | None = None
 
     def band(self, measurement_id: str) -> Band | None:
         return self.bands.get(measurement_id)
@@ -112,7 +123,7 @@ def settings_from_dict(raw: Any, where: str = "settings") -> Settings:
     """Merge a settings object over the defaults; raise :class:`SettingsError` naming the field."""
     if not isinstance(raw, dict):
         raise SettingsError(f"{where}: the settings file must be a JSON object.")
-    unknown = sorted(set(raw) - {"bands", "patterns", "about", "rules"})  # "about"/"rules": a copy of the shipped file
+    unknown = sorted(set(raw) - {"bands", "patterns", "capture", "about", "rules"})  # "about"/"rules": a copy of the shipped file
     if unknown:
         raise SettingsError(
             f'{where}: {unknown[0]} is not a settings key (bands go under "bands", muscle patterns under "patterns").'
@@ -126,7 +137,43 @@ def settings_from_dict(raw: Any, where: str = "settings") -> Settings:
         if mid not in known:
             raise SettingsError(f"{where}: bands.{mid} is not a measurement id.")
         bands[mid] = _check_band(mid, rb, bands.get(mid), where)
-    return Settings(bands, patterns=patterns_from_dict(raw.get("patterns", {}), where))
+    color, distance = _capture_from_dict(raw.get("capture", {}), where)
+    return Settings(
+        bands, patterns=patterns_from_dict(raw.get("patterns", {}), where), marker_color=color, mark_distance_cm=distance
+    )
+
+
+_HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def parse_hex_color(text: str, where: str = "colour") -> tuple[int, int, int]:
+    """``"#RRGGBB"`` → ``(r, g, b)`` 0–255; raise :class:`SettingsError` naming ``where`` otherwise."""
+    if not isinstance(text, str) or not _HEX_COLOR.fullmatch(text.strip()):
+        raise SettingsError(f'{where} must be a colour written "#RRGGBB" (e.g. "#E0303A").')
+    t = text.strip()
+    return (int(t[1:3], 16), int(t[3:5], 16), int(t[5:7], 16))
+
+
+def hex_color(rgb: tuple[int, int, int]) -> str:
+    """``(r, g, b)`` → ``"#RRGGBB"`` (upper case)."""
+    return "#{:02X}{:02X}{:02X}".format(*rgb)
+
+
+def _capture_from_dict(raw: Any, where: str) -> tuple[tuple[int, int, int] | None, float | None]:
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{where}: capture must be an object with marker_color and mark_distance_cm.")
+    unknown = sorted(set(raw) - {"marker_color", "mark_distance_cm"})
+    if unknown:
+        raise SettingsError(f"{where}: capture.{unknown[0]} is not a capture setting (use marker_color, mark_distance_cm).")
+    color_raw = raw.get("marker_color")
+    color = None if color_raw is None else parse_hex_color(color_raw, f"{where}: capture.marker_color")
+    distance_raw = raw.get("mark_distance_cm")
+    distance = None
+    if distance_raw is not None:
+        distance = _finite(distance_raw, f"{where}: capture.mark_distance_cm")
+        if distance <= 0:
+            raise SettingsError(f"{where}: capture.mark_distance_cm must be more than zero.")
+    return color, distance
 
 
 def default_settings_path() -> Path:
@@ -167,7 +214,8 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
 def settings_to_dict(settings: Settings) -> dict[str, Any]:
     """The settings file content that reproduces ``settings`` (only what differs from the defaults).
 
-    ``"bands"`` is always there; ``"patterns"`` only when some differ from the shipped ones.
+    ``"bands"`` is always there; ``"patterns"`` only when some differ from the shipped ones; ``"capture"``
+    only when a capture setting is set.
     """
     defaults = default_bands()
     bands: dict[str, ResultBand | None] = {}
@@ -178,6 +226,13 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
     patterns = patterns_to_dict(settings.patterns)
     if patterns:
         out["patterns"] = patterns
+    capture: dict[str, Any] = {}
+    if settings.marker_color is not None:
+        capture["marker_color"] = hex_color(settings.marker_color)
+    if settings.mark_distance_cm is not None:
+        capture["mark_distance_cm"] = settings.mark_distance_cm
+    if capture:
+        out["capture"] = capture
     return out
 
 

@@ -222,7 +222,8 @@ def test_model_marks_and_sources():
     a = Assessment()
     a.load_sample()
     vs = a.views["anterior"]
-    assert set(vs.marks) == {"@v1", "@v2", "@s1", "@s2"}
+    # the sample's scale is its two plumb marks: one step, two clicks (issue 11)
+    assert set(vs.marks) == {"@v1", "@v2"} and vs.scale_mode == "plumb"
     pts = vs.editor_points()
     pts["glabella"] = [pts["glabella"][0] + 1.5, pts["glabella"][1]]
     pts["tragus_r"] = [-50.0, 99999.0]  # off the photo: moved onto its edge

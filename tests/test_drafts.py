@@ -229,7 +229,8 @@ def test_status_counts_calibration_and_landmarks():
     assert (
         incomplete_sentence(a) == f"Not complete: Anterior (front): calibration, landmarks {vs.total_count - 1}/{vs.total_count}."
     )
-    vs.set_options(vertical_mode="level")  # the therapist says the photo is level: calibration is done
+    # the therapist says the photo is level and goes without a scale (the sample's scale was the plumb marks): done
+    vs.set_options(vertical_mode="level", scale_mode="none")
     assert "calibration ✓" in status_text(vs)
 
 

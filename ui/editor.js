@@ -14,6 +14,12 @@
 // 0 where they do not apply). Only the true vertical from the two plumb-line
 // clicks and the plumb anchor are worked out here, live while they are dragged:
 // feedback for the eye, the measurements use the server's frame.
+//
+// Suggestions (spec §10: data.suggestions, from detection) are drawn hollow, coloured by origin; they are never
+// measured. Enter accepts the prompted landmark's suggestion (the point is sent at its exact position, and the
+// server's posture.detect.suggest.place makes it "auto"); dragging one places it elsewhere ("auto_edited"). A
+// click on a detected marker (data.markers) lands exactly on its centre. The snapshot stays {doc, nonce, seq,
+// points}: the server infers each point's source from the suggestions it made.
 
 const HISTORY_LIMIT = 300;
 const CLICK_SLOP = 4; // screen px a press may move and still count as a click
@@ -21,6 +27,8 @@ const HIT_RADIUS = 9; // screen px around a point that grabs it
 const NUDGE_SEND_MS = 450; // arrow-key bursts are sent once the keys rest
 const LOUPE = 170; // magnifier size, CSS px
 const LOUPE_ZOOM = 4; // magnifier scale relative to the current zoom
+const SNAP_RADIUS = 10; // screen px: a click this close to a marker (or to the prompted point's suggestion) lands on its centre
+const MODES = ["vertical", "scale", "landmarks"]; // the steps, in the order the editor leads through them
 const FIG_MARKS = { "@v1": [88, 28], "@v2": [88, 196], "@s1": [88, 60], "@s2": [88, 150], "@top": [50, 6], "@floor": [50, 214] };
 
 export default function (component) {
@@ -64,6 +72,7 @@ class Editor {
     this.docId = null;
     this.imageId = null;
     this.points = {};
+    this.sugg = {};
     this.history = [];
     this.future = [];
     this.mode = "landmarks";
@@ -98,6 +107,8 @@ class Editor {
     for (const lm of d.landmarks) this.info[lm.id] = { ...lm, kind: "lm" };
     for (const t of [...d.vertical, ...d.scale]) this.info[t.id] = { ...t, side: "c", kind: "cal", fig: FIG_MARKS[t.id] };
     this.hidden = new Set(d.hidden);
+    this.sugg = d.suggestions || {};
+    this.markers = d.markers || [];
     if (d.doc !== this.docId) {
       // another photo or a server-side reset: start afresh
       this.docId = d.doc;
@@ -110,6 +121,7 @@ class Editor {
       this.active = null;
       clearTimeout(this.nudgeTimer);
       this.nudgeTimer = 0;
+      this.mode = this.firstOpenMode() || "landmarks"; // open on the first unfinished step
     } else if (this.synced(d.ack)) {
       this.points = clone(d.points);
     }
@@ -123,9 +135,13 @@ class Editor {
       this.sizeStage();
       this.fit();
     }
-    if (!this.targets().some((t) => t.id === this.active)) this.active = this.nextOpen(null);
+    if (!this.targets().some((t) => t.id === this.active) || (this.active && this.points[this.active])) {
+      this.active = this.nextOpen(null);
+    }
+    if (!this.active) this.advance();
     if (this.selected && !this.points[this.selected]) this.selected = null;
     this.root.dataset.doc = d.doc;
+    this.root.dataset.mode = this.mode;
     this.root.dataset.ready = "1";
     this.renderPanel();
     this.draw();
@@ -143,14 +159,59 @@ class Editor {
     return mode === "vertical" ? d.vertical : d.scale;
   }
 
-  nextOpen(after) {
-    const ids = this.targets().map((t) => t.id);
+  // The prompt: the first unplaced (and not skipped) target of the step in protocol order (issue 11).
+  nextOpen(after, mode = this.mode) {
+    const ids = this.targets(mode).map((t) => t.id);
     const start = after == null ? 0 : ids.indexOf(after) + 1;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[(start + i) % ids.length];
       if (!this.points[id] && !this.skipped.has(id)) return id;
     }
     return null;
+  }
+
+  firstOpenMode() {
+    return MODES.find((m) => this.nextOpen(null, m)) || null;
+  }
+
+  // The step is finished: move on by itself to the first unfinished one (calibration, then landmarks).
+  advance() {
+    if (this.active) return;
+    const next = this.firstOpenMode();
+    if (next) {
+      this.mode = next;
+      this.active = this.nextOpen(null);
+    }
+    this.root.dataset.mode = this.mode;
+  }
+
+  // The prompted landmark's waiting suggestion, or null.
+  activeSuggestion() {
+    const s = this.active ? this.sugg[this.active] : null;
+    return s && !this.points[this.active] ? s : null;
+  }
+
+  // Where a click at screen (sx, sy) puts the prompted point: on the prompted landmark's suggestion or on a
+  // detected marker's centre when the click is that close to one (nearest first), else exactly where clicked.
+  snapped(sx, sy) {
+    let best = null;
+    let bestD = SNAP_RADIUS;
+    const s = this.activeSuggestion();
+    const cands = (s ? [[s.x, s.y]] : []).concat(this.markers);
+    for (const c of cands) {
+      const [cx, cy] = this.toScr(c);
+      const dist = Math.hypot(cx - sx, cy - sy);
+      if (dist <= bestD) {
+        best = [c[0], c[1]];
+        bestD = dist;
+      }
+    }
+    return best || this.toImg(sx, sy);
+  }
+
+  acceptActive() {
+    const s = this.activeSuggestion();
+    if (s) this.place(this.active, [s.x, s.y]);
   }
 
   // ---------------------------------------------------------------- edits out
@@ -171,8 +232,12 @@ class Editor {
     this.draw();
   }
 
+  state() {
+    return { points: clone(this.points), active: this.active, mode: this.mode };
+  }
+
   pushHistory() {
-    this.history.push(clone(this.points));
+    this.history.push(this.state());
     if (this.history.length > HISTORY_LIMIT) this.history.shift();
     this.future = [];
   }
@@ -182,7 +247,8 @@ class Editor {
     this.points[id] = p;
     this.skipped.delete(id);
     this.selected = id;
-    this.active = this.nextOpen(id);
+    this.active = this.nextOpen(null);
+    this.advance();
     this.commit();
   }
 
@@ -195,24 +261,28 @@ class Editor {
     this.commit();
   }
 
+  // Undo and redo restore the points AND the prompt (and step) of that moment, so after undoing a stray
+  // click the next click stores the landmark that was asked for (issue 11).
   undo() {
     if (!this.history.length) return;
-    this.future.push(clone(this.points));
-    this.points = this.history.pop();
-    this.afterHistory();
+    this.future.push(this.state());
+    this.restore(this.history.pop());
   }
 
   redo() {
     if (!this.future.length) return;
-    this.history.push(clone(this.points));
-    this.points = this.future.pop();
-    this.afterHistory();
+    this.history.push(this.state());
+    this.restore(this.future.pop());
   }
 
-  afterHistory() {
+  restore(st) {
+    this.points = st.points;
+    this.mode = st.mode;
+    this.active = st.active;
     if (this.selected && !this.points[this.selected]) this.selected = null;
-    if (this.active && this.points[this.active]) this.active = this.nextOpen(this.active);
+    if (this.active && this.points[this.active]) this.active = this.nextOpen(null);
     if (!this.active) this.active = this.nextOpen(null);
+    this.advance();
     this.commit();
   }
 
@@ -260,6 +330,7 @@ class Editor {
     if (!this.active) return;
     this.skipped.add(this.active);
     this.active = this.nextOpen(this.active);
+    this.advance();
     this.renderPanel();
     this.draw();
   }
@@ -276,6 +347,7 @@ class Editor {
   setMode(mode) {
     this.mode = mode;
     this.active = this.nextOpen(null);
+    this.root.dataset.mode = mode;
     this.renderPanel();
     this.draw();
   }
@@ -424,6 +496,7 @@ class Editor {
       "zoom-out": () => this.zoomCentre(1 / 1.5),
       fit: () => this.fit(),
       skip: () => this.skip(),
+      accept: () => this.acceptActive(),
       remove: () => this.remove(this.selected),
     };
     for (const [name, fn] of Object.entries(acts)) this.buttons[name].addEventListener("click", fn);
@@ -436,12 +509,15 @@ class Editor {
   onDown(e) {
     this.stage.focus({ preventScroll: true });
     const [sx, sy] = this.screenPos(e);
-    const id = e.target && e.target.dataset ? e.target.dataset.id : undefined;
+    const ds = e.target && e.target.dataset ? e.target.dataset : {};
+    const id = ds.id;
+    const sid = ds.sid;
     const pan = e.button === 1 || e.button === 2;
     if (id && !pan && this.points[id]) {
       this.press = { kind: "point", id, sx, sy, orig: this.points[id].slice(), moved: false };
-      this.selected = id;
-      this.renderPanel();
+    } else if (sid && !pan && this.sugg[sid] && !this.points[sid]) {
+      // a suggestion: a drag corrects it (placed elsewhere: auto_edited); a click places the prompted point
+      this.press = { kind: "sugg", id: sid, sx, sy, orig: [this.sugg[sid].x, this.sugg[sid].y], moved: false };
     } else {
       this.press = { kind: "bg", sx, sy, tx0: this.tx, ty0: this.ty, moved: false, pan };
     }
@@ -457,16 +533,18 @@ class Editor {
     if (pr) {
       if (!pr.moved && Math.hypot(sx - pr.sx, sy - pr.sy) > CLICK_SLOP) {
         pr.moved = true;
-        if (pr.kind === "point") {
+        if (pr.kind === "point" || pr.kind === "sugg") {
           this.pushHistory();
           this.stage.classList.add("dragging");
+          this.selected = pr.id;
+          this.renderPanel();
         } else {
           this.stage.classList.add("panning");
         }
       }
-      if (pr.moved && pr.kind === "point") {
+      if (pr.moved && (pr.kind === "point" || pr.kind === "sugg")) {
         const p = this.clampImg([pr.orig[0] + (sx - pr.sx) / this.k, pr.orig[1] + (sy - pr.sy) / this.k]);
-        this.points[pr.id] = p;
+        this.points[pr.id] = p; // a dragged suggestion becomes a point as it moves
         this.showStatus(p, pr.id);
       } else if (pr.moved) {
         this.tx = pr.tx0 + (sx - pr.sx);
@@ -476,6 +554,7 @@ class Editor {
     } else {
       const t = e.target && e.target.dataset ? e.target.dataset.id : undefined;
       this.hoverId = t || null;
+      this.hoverSid = (e.target && e.target.dataset && e.target.dataset.sid) || null;
       this.showStatus(this.toImg(sx, sy));
     }
     this.draw();
@@ -487,18 +566,27 @@ class Editor {
     this.stage.classList.remove("dragging", "panning");
     if (this.stage.hasPointerCapture(e.pointerId)) this.stage.releasePointerCapture(e.pointerId);
     if (!pr) return;
-    if (pr.kind === "point") {
-      if (pr.moved) this.commit();
-      else this.draw();
+    if ((pr.kind === "point" || pr.kind === "sugg") && pr.moved) {
+      if (pr.kind === "sugg") {
+        this.skipped.delete(pr.id);
+        if (pr.id === this.active) this.active = this.nextOpen(null);
+        this.advance();
+      }
+      this.commit();
       return;
     }
     if (pr.moved || pr.pan) {
       this.draw();
       return;
     }
-    const p = this.toImg(pr.sx, pr.sy);
+    // a click (no drag) always places the prompted point, even on top of a point or a suggestion
+    const p = this.snapped(pr.sx, pr.sy);
     if (this.active && this.inImage(p)) {
       this.place(this.active, p);
+    } else if (pr.kind === "point") {
+      this.selected = pr.id;
+      this.renderPanel();
+      this.draw();
     } else {
       this.selected = null;
       this.renderPanel();
@@ -510,7 +598,7 @@ class Editor {
     const pr = this.press;
     this.press = null;
     this.stage.classList.remove("dragging", "panning");
-    if (pr && pr.kind === "point" && pr.moved) this.commit();
+    if (pr && (pr.kind === "point" || pr.kind === "sugg") && pr.moved) this.commit();
   }
 
   onKey(e) {
@@ -529,6 +617,7 @@ class Editor {
     else if (key === "ArrowUp") this.nudge(0, -1, e.shiftKey);
     else if (key === "ArrowDown") this.nudge(0, 1, e.shiftKey);
     else if (key === "Delete" || key === "Backspace") this.remove(this.selected);
+    else if (key === "Enter") this.acceptActive();
     else if (key === "Escape") {
       this.selected = null;
       this.renderPanel();
@@ -559,7 +648,9 @@ class Editor {
     const counts = {
       landmarks: `${nLm}/${d.landmarks.length}`,
       vertical: d.vertical_mode === "level" ? "(level)" : done(d.vertical) ? "✓" : `${d.vertical.filter((t) => P[t.id]).length}/2`,
-      scale: d.scale_mode === "none" ? "(none)" : done(d.scale) ? "✓" : `${d.scale.filter((t) => P[t.id]).length}/2`,
+      scale: d.scale_on_plumb
+        ? (done(d.vertical) ? "✓" : "(plumb)")
+        : d.scale_mode === "none" ? "(none)" : done(d.scale) ? "✓" : `${d.scale.filter((t) => P[t.id]).length}/2`,
     };
     for (const b of this.root.querySelectorAll(".pe-mode")) {
       b.classList.toggle("on", b.dataset.mode === this.mode);
@@ -569,25 +660,34 @@ class Editor {
     // guide
     const targets = this.targets();
     const a = this.active ? this.info[this.active] : null;
+    const sug = this.activeSuggestion();
+    const left = d.landmarks.filter((t) => !P[t.id]).length;
     if (!targets.length) {
       this.nextTitle.textContent = this.mode === "vertical" ? "Plumb line" : "Scale";
-      this.nextName.textContent = "Not needed";
+      this.nextName.textContent = d.scale_on_plumb && this.mode === "scale" ? "From the plumb marks" : "Not needed";
       this.nextHint.textContent =
         this.mode === "vertical"
           ? "You chose “the photo is level”, so no clicks are needed here. Choose “plumb line” above the photo to correct a tilted camera."
-          : "You chose “no scale”: distances stay in pixels and are not graded. Choose a scale above the photo to measure in cm.";
+          : d.scale_on_plumb
+            ? `The plumb line's two marks (${d.scale_text} apart) give the scale: nothing more to click here.`
+            : "You chose “no scale”: distances stay in pixels and are not graded. Choose a scale above the photo to measure in cm.";
     } else if (a) {
-      this.nextTitle.textContent = P[a.id] ? "Place again: click the photo" : "Next: click the photo at the";
+      this.nextTitle.textContent = P[a.id] ? "Place again: click the photo" : sug ? "Suggested: Enter accepts, or click the" : "Next: click the photo at the";
       this.nextName.textContent = a.label;
-      this.nextHint.textContent = a.hint + (a.kind === "cal" && a.id === "@s2" ? ` (now ${d.scale_text}).` : "");
+      const scaleNote = a.kind === "cal" && (a.id === "@s2" || (a.id === "@v2" && d.scale_on_plumb)) ? ` (${d.scale_text} apart).` : "";
+      this.nextHint.textContent = a.hint + scaleNote + (sug ? ` The hollow point is the ${sug.from === "marker" ? "marker's" : "pose model's"} suggestion.` : "");
     } else {
       const nSkipped = targets.filter((t) => !P[t.id]).length;
-      this.nextTitle.textContent = nSkipped ? "Skipped" : "Done";
-      this.nextName.textContent = nSkipped ? `${nSkipped} not placed` : "All placed ✓";
+      const viewDone = left === 0 && !this.firstOpenMode();
+      this.nextTitle.textContent = nSkipped ? "Skipped" : viewDone ? "Done" : "This step is done";
+      this.nextName.textContent = nSkipped ? `${nSkipped} not placed` : viewDone ? "View complete ✓" : `${left} landmarks to go`;
       this.nextHint.textContent = nSkipped
         ? "Click a name below to place it, or leave it: the measurements that need it are listed as not measured."
-        : "Drag any point to fine-tune it (zoom in for precision), or click a name below to place it again.";
+        : viewDone
+          ? "Every landmark is placed: the next view is offered below the photo. Drag any point to fine-tune it."
+          : "Choose “Landmarks” above to go on.";
     }
+    this.buttons.accept.disabled = !sug;
     this.root.dataset.active = this.active || "";
     this.buttons.skip.disabled = !this.active;
     this.buttons.remove.disabled = !(this.selected && P[this.selected]);
@@ -599,7 +699,8 @@ class Editor {
       .map((t) => {
         const cls = [P[t.id] ? "placed" : "", this.skipped.has(t.id) && !P[t.id] ? "skipped" : "", t.id === this.active ? "active" : "", t.id === this.selected ? "selected" : ""].join(" ");
         const side = t.side || "c";
-        const tag = this.skipped.has(t.id) && !P[t.id] ? "skipped" : t.id === this.active ? "◀ next" : "";
+        const waiting = !P[t.id] && this.sugg[t.id];
+        const tag = this.skipped.has(t.id) && !P[t.id] ? "skipped" : t.id === this.active ? "◀ next" : waiting ? `○ ${waiting.from}` : "";
         return `<li data-id="${esc(t.id)}" class="${cls}" title="${esc(t.hint)}"><span class="pe-dot ${side}"></span><span class="pe-name">${esc(t.label)}</span><span class="pe-tag">${tag}</span></li>`;
       })
       .join("");

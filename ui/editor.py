@@ -68,8 +68,9 @@ def editor_data(vs: ViewState) -> dict[str, Any]:
         {"id": lm.id, "label": lm.label, "hint": lm.hint, "side": lm.side or "m", "short": lm.short, "fig": fig[lm.id]}
         for lm in landmarks.view_landmarks(vs.view)
     ]
-    scale_targets = {"marks": _targets(SCALE_MARKS), "height": _targets(HEIGHT_MARKS), "none": []}[vs.scale_mode]
-    vertical_targets = _targets(VERTICAL_MARKS) if vs.vertical_mode == "line" else []
+    scale_targets = {"plumb": [], "marks": _targets(SCALE_MARKS), "height": _targets(HEIGHT_MARKS), "none": []}[vs.scale_mode]
+    # the plumb marks give the vertical and (scale "plumb") the scale: one step, two clicks
+    vertical_targets = _targets(VERTICAL_MARKS) if vs.vertical_mode == "line" or vs.scale_mode == "plumb" else []
     active = {t["id"] for t in vertical_targets + scale_targets}
     hidden = [i for i in MARK_IDS if i not in active]
     pinned = vs.doc.calibration.plumb_anchor
@@ -90,7 +91,7 @@ def editor_data(vs: ViewState) -> dict[str, Any]:
         "vertical_mode": vs.vertical_mode,
         "scale": scale_targets,
         "scale_mode": vs.scale_mode,
-        "scale_text": f"{vs.distance_cm:g} cm" if vs.scale_mode == "marks" else f"{vs.height_cm:g} cm tall",
+        "scale_text": f"{vs.height_cm:g} cm tall" if vs.scale_mode == "height" else f"{vs.distance_cm:g} cm",
         "points": vs.editor_points(),
         "hidden": hidden,
         "pairs": [list(p) for p in landmarks.bilateral_pairs(vs.view)],
@@ -98,6 +99,26 @@ def editor_data(vs: ViewState) -> dict[str, Any]:
         "plumb": {"ids": list(PLUMB_LANDMARKS[vs.view]), "pinned": list(pinned) if pinned else None},
         "figure": body_figures.figure_svg(frame),
         "figure_viewbox": body_figures.VIEWBOX,
+        **suggestion_data(vs),
+    }
+
+
+def suggestion_data(vs: ViewState) -> dict[str, Any]:
+    """Detection's part of the editor's data (spec §10), in original pixels.
+
+    ``suggestions``: every suggestion made for this photo, ``{id: {"x", "y", "from", "confidence"}}`` (the
+    browser hides those whose landmark is placed, so undoing a placement shows its suggestion again);
+    ``markers``: every adhesive-marker centre found, for the unlabelled rings and for snapping a click
+    onto a marker's centre; ``plumb_marks``: the plumb line's marks found.
+    """
+    record = vs.detection_record()
+    return {
+        "suggestions": {
+            i: {"x": s.x, "y": s.y, "from": s.origin, "confidence": round(s.confidence, 3)} for i, s in vs.suggested.items()
+        },
+        "markers": record["markers"],
+        "plumb_marks": record["plumb_marks"],
+        "scale_on_plumb": vs.scale_mode == "plumb",
     }
 
 

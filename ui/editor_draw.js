@@ -89,8 +89,10 @@ class EditorDrawing {
       }
       if (P["@top"] && P["@floor"]) label(P["@top"], d.scale_text, 46, 4);
     }
+    if (d.scale_on_plumb && v1 && v2) label([(v1[0] + v2[0]) / 2, (v1[1] + v2[1]) / 2], d.scale_text, 12, 4);
+    this.drawSuggestions(out, S, label);
     // points
-    const pressId = this.press && this.press.kind === "point" ? this.press.id : null;
+    const pressId = this.press && this.press.kind !== "bg" ? this.press.id : null;
     for (const [id, p] of Object.entries(P)) {
       if (this.hidden.has(id)) continue;
       const info = this.info[id];
@@ -118,6 +120,31 @@ class EditorDrawing {
     this.svg.dataset.ty = String(this.ty);
     this.stage.classList.toggle("no-target", !this.active);
     this.drawLoupe();
+  }
+
+  // Unlabelled markers (no point or waiting suggestion on them) as small rings, then the waiting suggestions,
+  // hollow and coloured by origin; the prompted landmark's suggestion is labelled.
+  waitingSuggestions() {
+    return Object.entries(this.sugg).filter(([id]) => !this.points[id] && this.info[id] && this.info[id].kind === "lm");
+  }
+
+  drawSuggestions(out, S, label) {
+    const waiting = this.waitingSuggestions();
+    const taken = waiting.map(([, s]) => [s.x, s.y]).concat(Object.values(this.points));
+    for (const m of this.markers) {
+      if (taken.some((p) => Math.hypot(p[0] - m[0], p[1] - m[1]) < 2)) continue;
+      const [x, y] = S(m);
+      out.push(`<circle class="mk" cx="${x}" cy="${y}" r="4.5"/>`);
+    }
+    if (this.mode !== "landmarks") return;
+    for (const [id, s] of waiting) {
+      const [x, y] = S([s.x, s.y]);
+      const prompted = id === this.active;
+      const r = prompted ? 8 : 6;
+      out.push(`<circle class="sg-halo" cx="${x}" cy="${y}" r="${r}"/>`);
+      out.push(`<circle class="sg ${s.from === "pose" ? "pose" : "marker"}${prompted ? " prompted" : ""}" data-sid="${esc(id)}" cx="${x}" cy="${y}" r="${r}"/>`);
+      if (prompted || id === this.hoverSid) label([s.x, s.y], `${this.info[id].short}?`);
+    }
   }
 
   drawLoupe() {
@@ -176,6 +203,15 @@ class EditorDrawing {
       ctx.fill();
       ctx.lineWidth = 1.2;
       ctx.strokeStyle = "#fff";
+      ctx.stroke();
+    }
+    for (const [, s] of this.waitingSuggestions()) {
+      const [x, y] = L([s.x, s.y]);
+      if (x < -10 || y < -10 || x > LOUPE + 10 || y > LOUPE + 10) continue;
+      ctx.beginPath();
+      ctx.arc(x, y, 6, 0, Math.PI * 2);
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = s.from === "pose" ? "#a66bff" : "#ff3ea5";
       ctx.stroke();
     }
     // crosshair (gap in the middle so the exact spot stays visible)

@@ -25,7 +25,9 @@ from typing import Any
 import numpy as np
 
 from posture import analysis, document, frame, grading, images, landmarks, session
-from posture.document import Calibration, DistanceScale, HeightScale, PlacedLandmark, ViewDocument
+from posture.detect.base import DEFAULT_MARK_DISTANCE_CM, Detection, Origin, Suggestion
+from posture.detect.suggest import accept_suggestions, detection_of, place, suggestions_of, with_detection, with_suggestions
+from posture.document import Calibration, DistanceScale, HeightScale, ViewDocument
 from posture.errors import DocumentError, ImageError
 from posture.result import Result
 from posture.settings import Settings
@@ -38,12 +40,14 @@ HEIGHT_MARKS = ("@top", "@floor")
 MARK_IDS = VERTICAL_MARKS + SCALE_MARKS + HEIGHT_MARKS
 
 VERTICAL_MODES = ("line", "level")
-SCALE_MODES = ("marks", "height", "none")
+#: "plumb": the two plumb-line marks (``@v1``/``@v2``) give the scale too, one step (issue 11);
+#: "marks": two other marks (``@s1``/``@s2``); "height": the client's height; "none".
+SCALE_MODES = ("plumb", "marks", "height", "none")
 
 #: Label and one-line hint of each calibration click, in the order the editor asks for them.
 MARK_GUIDE: dict[str, tuple[str, str]] = {
-    "@v1": ("Plumb line: upper point", "Click the plumb line (or any truly vertical edge) high up in the photo."),
-    "@v2": ("Plumb line: lower point", "Click the same line as low as you can: the further apart, the more exact."),
+    "@v1": ("Plumb line: upper mark", "Click the centre of the plumb line's upper mark (or the line high up in the photo)."),
+    "@v2": ("Plumb line: lower mark", "Click the centre of the lower mark: the two marks give the true vertical and the scale."),
     "@s1": ("Scale mark 1", "Click the first of two marks a known distance apart (e.g. a mark on the plumb line)."),
     "@s2": ("Scale mark 2", "Click the second mark; enter the distance between the marks beside the photo."),
     "@top": ("Top of the head", "Click the highest point of the client's head."),
@@ -121,14 +125,19 @@ class ViewState:
     doc: ViewDocument = None  # type: ignore[assignment]  # set in __post_init__
     marks: dict[str, Point] = field(default_factory=dict)
     vertical_mode: str = "line"
-    scale_mode: str = "marks"
-    distance_cm: float = 100.0
+    scale_mode: str = "plumb"
+    distance_cm: float = DEFAULT_MARK_DISTANCE_CM
     height_cm: float = 170.0
     problem: str | None = None
     #: Bumped whenever the server replaces the points (new photo, sample, document), so the editor starts afresh.
     rev: int = 0
     #: ``(nonce, seq)`` of the last editor snapshot applied.
     applied: tuple[str, int] | None = None
+    #: Every suggestion detection (or a loaded document) made for this photo, accepted or not, by landmark id:
+    #: the document's waiting ``suggestions`` are these minus the placed landmarks (so undo brings one back).
+    suggested: dict[str, Suggestion] = field(default_factory=dict)
+    #: The photo digest detection last ran for (detection runs once per photo).
+    detected: str | None = None
 
     def __post_init__(self) -> None:
         if self.doc is None:
@@ -167,6 +176,8 @@ class ViewState:
             facing=self.doc.facing,
         )
         self.marks = {}
+        self.suggested = {}
+        self.detected = None
         self.rev += 1
         self.refresh()
 
@@ -186,22 +197,30 @@ class ViewState:
                     f"but the photo of this view is {w} × {h}.",
                 )
             doc = document.validated(replace(doc, image_width=float(w), image_height=float(h), image_file=self.photo.name))
-        cal = doc.calibration
+        self.doc = doc
+        self.marks = self._marks_of(doc.calibration)
+        self.suggested = self.waiting()
+        if self.photo is not None:
+            self.detected = self.photo.digest  # a saved document: its suggestions are the ones to show
+        self.rev += 1
+        self.refresh()
+
+    def _marks_of(self, cal: Calibration) -> dict[str, Point]:
+        """The calibration clicks that rebuild ``cal`` (and the modes and distances it implies)."""
         marks: dict[str, Point] = {}
         if cal.vertical is not None:
             upper, lower = sorted(cal.vertical, key=lambda p: p[1])
             marks["@v1"], marks["@v2"] = upper, lower
             self.vertical_mode = "line"
         if isinstance(cal.scale, DistanceScale):
-            marks["@s1"], marks["@s2"] = cal.scale.p1, cal.scale.p2
-            self.scale_mode, self.distance_cm = "marks", cal.scale.distance_cm
+            on_plumb = cal.vertical is not None and {cal.scale.p1, cal.scale.p2} == set(cal.vertical)
+            if not on_plumb:
+                marks["@s1"], marks["@s2"] = cal.scale.p1, cal.scale.p2
+            self.scale_mode, self.distance_cm = ("plumb" if on_plumb else "marks"), cal.scale.distance_cm
         elif isinstance(cal.scale, HeightScale):
             marks["@top"], marks["@floor"] = cal.scale.top, cal.scale.floor
             self.scale_mode, self.height_cm = "height", cal.scale.height_cm
-        self.doc = doc
-        self.marks = marks
-        self.rev += 1
-        self.refresh()
+        return marks
 
     # -- editing ---------------------------------------------------------------------
     def editor_points(self) -> dict[str, list[float]]:
@@ -219,11 +238,13 @@ class ViewState:
         """Make the landmarks and calibration clicks exactly ``points`` (``{id: [x, y]}``).
 
         Ids that are neither a landmark of this view nor a calibration click
-        are ignored; points outside the photo are moved onto its edge. A
-        moved automatic landmark becomes ``auto_edited``.
+        are ignored; points outside the photo are moved onto its edge. Sources
+        follow spec §10 (:func:`posture.detect.suggest.place`): a point put on
+        its suggestion is ``auto`` (accepted), one put elsewhere or a moved
+        automatic landmark ``auto_edited``, any other ``manual``.
         """
         allowed = set(landmarks.landmark_ids(self.view))
-        placed: dict[str, PlacedLandmark] = {}
+        wanted: dict[str, Point] = {}
         marks: dict[str, Point] = {}
         for lm_id, raw in points.items():
             p = _as_point(raw)
@@ -233,15 +254,26 @@ class ViewState:
             if lm_id in MARK_IDS:
                 marks[lm_id] = p
             elif lm_id in allowed:
-                old = self.doc.landmarks.get(lm_id)
-                if old is not None and old.xy == p:
-                    placed[lm_id] = old
-                else:
-                    source = "manual" if old is None or old.source == "manual" else "auto_edited"
-                    placed[lm_id] = PlacedLandmark(p[0], p[1], source, dict(old.extra) if old else {})
-        self.doc = replace(self.doc, landmarks=placed)
+                wanted[lm_id] = p
+        self.doc = self._placed(wanted)
         self.marks = marks
         self.refresh()
+
+    def _placed(self, wanted: Mapping[str, Point]) -> ViewDocument:
+        """The document with exactly the landmarks ``wanted``, each changed one placed with :func:`place`."""
+        before = self.doc.landmarks
+        kept = {i: lm for i, lm in before.items() if i in wanted and lm.xy == wanted[i]}
+        doc = with_suggestions(replace(self.doc, landmarks=kept), self.suggested)
+        for lm_id, p in wanted.items():
+            if lm_id in kept:
+                continue
+            old = before.get(lm_id)
+            if old is not None and lm_id not in self.suggested:
+                doc = replace(doc, landmarks={**doc.landmarks, lm_id: old})  # so that place() sees where it came from
+            doc = place(doc, lm_id, p)
+        if not self.suggested:  # suggestions this app did not make (or could not read) are kept as they were
+            return replace(doc, extra=self.doc.extra)
+        return with_suggestions(doc, self.suggested)
 
     def apply_editor(self, value: Any) -> bool:
         """Apply an editor snapshot ``{"doc", "nonce", "seq", "points"}`` once; True when it changed the view.
@@ -286,7 +318,7 @@ class ViewState:
 
     def clear(self) -> None:
         """Remove every landmark and calibration click of this view (keeps the photo)."""
-        self.doc = replace(self.doc, landmarks={})
+        self.doc = with_suggestions(replace(self.doc, landmarks={}), self.suggested)
         self.marks = {}
         self.rev += 1
         self.refresh()
@@ -299,6 +331,8 @@ class ViewState:
 
     def _scale(self) -> DistanceScale | HeightScale | None:
         m = self.marks
+        if self.scale_mode == "plumb" and all(k in m for k in VERTICAL_MARKS):
+            return DistanceScale(m["@v1"], m["@v2"], self.distance_cm)
         if self.scale_mode == "marks" and all(k in m for k in SCALE_MARKS):
             return DistanceScale(m["@s1"], m["@s2"], self.distance_cm)
         if self.scale_mode == "height" and all(k in m for k in HEIGHT_MARKS):
@@ -325,6 +359,50 @@ class ViewState:
                 else:
                     raise
         self.problem = " ".join(problems) or None
+
+    # -- automatic suggestions (issue 10, spec §10) -----------------------------------
+    def apply_detection(self, det: Detection) -> None:
+        """Take what detection found in this view's photo: the calibration from the plumb marks, the suggestions.
+
+        Landmarks already placed stay (their suggestions are dropped); the
+        editor starts afresh on the new calibration clicks.
+        """
+        self.doc = with_detection(self.doc, det)
+        if det.vertical is not None and det.scale is None and self.scale_mode == "plumb":
+            self.scale_mode = "height"  # two points on the line, not two marks: no scale from them
+        self.marks = {**{k: v for k, v in self.marks.items() if k not in VERTICAL_MARKS}, **self._marks_of(self.doc.calibration)}
+        self.suggested = {**det.suggestions}
+        self.detected = self.photo.digest if self.photo is not None else None
+        self.doc = with_suggestions(self.doc, self.suggested)
+        self.rev += 1
+        self.refresh()
+
+    def waiting(self) -> dict[str, Suggestion]:
+        """The suggestions not accepted yet, by landmark id (never measured; none when the document's are malformed)."""
+        try:
+            return suggestions_of(self.doc)
+        except DocumentError:
+            return {}
+
+    def waiting_counts(self) -> dict[str, int]:
+        """How many suggestions wait, by origin (``"marker"``, ``"pose"``)."""
+        counts = {"marker": 0, "pose": 0}
+        for sug in self.waiting().values():
+            counts[sug.origin] += 1
+        return counts
+
+    def accept(self, origin: Origin | None = None, ids: list[str] | None = None) -> int:
+        """Accept the waiting suggestions (all, of one ``origin``, or those ``ids``); how many were accepted."""
+        before = len(self.doc.landmarks)
+        if not self.waiting():
+            return 0
+        self.doc = accept_suggestions(self.doc, ids=ids, origin=origin)
+        self.refresh()
+        return len(self.doc.landmarks) - before
+
+    def detection_record(self) -> dict[str, Any]:
+        """The document's ``detection`` record: markers, plumb marks and warnings (empty lists without one)."""
+        return detection_of(self.doc)
 
     # -- reading ---------------------------------------------------------------------
     def suggested_facing(self) -> str | None:
@@ -435,8 +513,15 @@ class Assessment:
             photo = self.photo_from_bytes(name, data)
         except ImageError as exc:
             return str(exc)
-        vs.set_photo(photo)
+        if vs.photo is None or vs.photo.digest != photo.digest:
+            vs.set_photo(photo)
+            vs.distance_cm = self.mark_distance_cm()
+            vs.refresh()
         return None
+
+    def mark_distance_cm(self) -> float:
+        """The plumb marks' distance (cm) in force: the practice setting, else detection's default (100 cm)."""
+        return self.settings.mark_distance_cm or DEFAULT_MARK_DISTANCE_CM
 
     def load_sample(self, folder: Path = SAMPLE_DIR) -> list[str]:
         """Load ``folder/<view>.jpg`` with ``<view>.json`` into every view that has them; the views loaded."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from posture import grading, landmarks, measurements
 from posture.errors import SettingsError
-from posture.settings import Settings, default_settings, load_settings, settings_from_dict
+from posture.settings import Settings, default_settings, load_settings, parse_hex_color, settings_from_dict
 
 COLUMNS = ("measurement", "id", "graded", "mild", "moderate", "marked", "source", "how graded")
 
@@ -100,3 +100,15 @@ def settings_from_rows(rows: list[dict[str, Any]], current: Settings | None = No
     except SettingsError as exc:
         raise SettingsError(str(exc).replace("grading bands: ", "")) from None
     return edited if current is None else replace(current, bands=edited.bands)
+
+
+def with_capture(settings: Settings, marker_color: str | None, mark_distance_cm: float | None) -> Settings:
+    """``settings`` with the practice's capture settings (spec §10); raise :class:`SettingsError` with one sentence.
+
+    ``marker_color``: ``"#RRGGBB"``, or ``None`` to let detection find the colour; ``mark_distance_cm``: the plumb
+    marks' distance (cm, more than zero), or ``None`` for detection's default (100 cm).
+    """
+    color = None if marker_color is None else parse_hex_color(marker_color, "The marker colour")
+    if mark_distance_cm is not None and not (math.isfinite(mark_distance_cm) and mark_distance_cm > 0):
+        raise SettingsError("The plumb marks' distance must be a number of cm more than zero.")
+    return replace(settings, marker_color=color, mark_distance_cm=mark_distance_cm)

@@ -7,15 +7,18 @@ its own.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
 from posture import frame, images, landmarks, render
+from posture.detect.base import DEFAULT_MARK_DISTANCE_CM
 from posture.errors import SettingsError
 from posture.result import Result, warnings_except
-from posture.settings import default_settings, default_settings_path, save_settings
+from posture.settings import default_settings, default_settings_path, hex_color, save_settings
 
-from . import client_file, settings_store, state, view_checks
+from . import capture_guide, client_file, detection, settings_store, state, view_checks
 from . import format as fmt
 from .editor import landmark_editor
 from .model import Assessment, ViewState
@@ -168,6 +171,7 @@ def photo_ui(a: Assessment, vs: ViewState) -> None:
                 f"A new photo of {what}, or a saved view document", key=f"upload_{vs.view}", help=upload_help
             )
             st.caption("A new photo starts this view afresh (its landmarks are cleared).")
+    capture_guide.capture_guide_ui()
     if uploaded is not None:
         outcome = state.session().upload_outcomes
         if uploaded.file_id not in outcome:
@@ -175,6 +179,9 @@ def photo_ui(a: Assessment, vs: ViewState) -> None:
             if a.current != vs.view:  # a view document for another view
                 show_view(a.current, f"{uploaded.name} loaded into the {a.view.label} view.")
             elif outcome[uploaded.file_id] is None:
+                found = detection.detect_view(a, vs)  # once per photo: calibration and suggestions
+                if found:
+                    state.session().notify(found)
                 st.rerun()  # redraw the page for the new photo
         error = outcome[uploaded.file_id]
         if error:
@@ -191,7 +198,7 @@ def empty_view_ui(vs: ViewState) -> None:
 # --- 3 · calibration --------------------------------------------------------------------
 
 _VERTICAL_LABELS = {"line": "Plumb line", "level": "Photo is level"}
-_SCALE_LABELS = {"marks": "2 marks", "height": "Height", "none": "None"}
+_SCALE_LABELS = {"plumb": "Plumb marks", "marks": "Other marks", "height": "Height", "none": "None"}
 _FACING_LABELS = {"right": "Faces right →", "left": "← Faces left"}
 
 
@@ -199,7 +206,7 @@ def calibration_ui(vs: ViewState) -> None:
     """How the true vertical and the scale are taken (the clicks themselves happen in the editor)."""
     k = f"{vs.view}_{vs.rev}"
     lateral = vs.view in landmarks.LATERAL_VIEWS
-    cols = st.columns([1.15, 1.1, 0.9, 1.2] if lateral else [1.15, 1.1, 0.9], vertical_alignment="bottom")
+    cols = st.columns([1.0, 1.75, 0.75, 1.1] if lateral else [1.0, 1.75, 0.75], vertical_alignment="bottom")
     vertical = cols[0].segmented_control(
         "3 · True vertical",
         list(_VERTICAL_LABELS),
@@ -217,12 +224,13 @@ def calibration_ui(vs: ViewState) -> None:
         required=True,
         format_func=_SCALE_LABELS.get,
         key=f"smode_{k}",
-        help="2 marks: click two marks a known distance apart (e.g. on the plumb line). Height: click the top of the "
-        "head and the floor under the heels. Without a scale, distances stay in pixels and are not graded.",
+        help="Plumb marks: the two marks on the plumb line (clicked for the true vertical) give the scale too, one step. "
+        "Other marks: click two marks a known distance apart. Height: click the top of the head and the floor under "
+        "the heels. Without a scale, distances stay in pixels and are not graded.",
     )
     distance = height = None
     with cols[2]:
-        if scale == "marks":
+        if scale in ("plumb", "marks"):
             distance = st.number_input("Marks apart (cm)", 0.1, 1000.0, vs.distance_cm, 1.0, key=f"dist_{k}")
         elif scale == "height":
             height = st.number_input("Client's height (cm)", 30.0, 260.0, vs.height_cm, 0.5, key=f"height_{k}")
@@ -258,10 +266,59 @@ def _facing_hint(vs: ViewState, k: str) -> None:
 # --- 4 · landmarks ----------------------------------------------------------------------
 
 
+def suggestions_ui(vs: ViewState) -> None:
+    """Detection's warnings (one sentence each) and the banner of waiting suggestions, with "Accept all"."""
+    for w in vs.detection_record()["warnings"]:
+        st.warning(w, icon=":material/visibility:")
+    counts = vs.waiting_counts()
+    if not counts["marker"] + counts["pose"]:
+        return
+    c1, c2, c3 = st.columns([3.2, 1.1, 0.8], vertical_alignment="center")
+    # the buttons first (their columns are drawn in any order), so the banner counts what is left after them
+    if c2.button(
+        f"Accept all markers ({counts['marker']})",
+        key=f"accept_markers_{vs.view}",
+        type="primary",
+        disabled=not counts["marker"],
+        width="stretch",
+        help="Every landmark a marker was found for becomes a landmark (source: auto). Undo in the photo takes it back.",
+    ):
+        vs.accept(origin="marker")
+    if c3.button("Accept all", key=f"accept_all_{vs.view}", width="stretch", help="The markers' and the pose model's."):
+        vs.accept()
+    counts = vs.waiting_counts()
+    total = counts["marker"] + counts["pose"]
+    if total:
+        parts = [f"{n} from {'markers' if o == 'marker' else 'the pose model'}" for o, n in counts.items() if n]
+        noun = "suggestion" if total == 1 else "suggestions"
+        hint = "review them or Accept all markers" if counts["marker"] else "review them (Enter accepts, a drag corrects)"
+        c1.info(f"{total} {noun} waiting: {', '.join(parts)} — {hint}. Suggestions are not measured until accepted.")
+    else:
+        c1.success("Every suggestion is accepted. Drag any point to correct it.")
+
+
+def next_view_ui(a: Assessment, vs: ViewState) -> None:
+    """When every landmark of the view is placed, offer the next view that still needs work."""
+    if vs.placed_count < vs.total_count:
+        return
+    order = list(landmarks.VIEWS)
+    rest = order[order.index(vs.view) + 1 :] + order[: order.index(vs.view)]
+    todo = [v for v in rest if a.views[v].placed_count < a.views[v].total_count]
+    if not todo:
+        st.success(f"The {vs.label.lower()} view is complete, and so is every other view.")
+        return
+    nxt = a.views[todo[0]]
+    c1, c2 = st.columns([3, 1.2], vertical_alignment="center")
+    c1.success(f"The {vs.label.lower()} view is complete: every landmark is placed.")
+    if c2.button(f"Next view: {nxt.label} →", key=f"next_view_{vs.view}", type="primary", width="stretch"):
+        show_view(nxt.view)
+
+
 def editor_ui(vs: ViewState) -> None:
     st.markdown(
         "**4 · Place the landmarks**: click the photo where the landmark named on the right is; the next one is then "
-        "asked for. Drag a point to move it; wheel to zoom; arrow keys to nudge."
+        "asked for. Hollow points are suggestions: Enter accepts the one asked for, a drag corrects it. Drag a point "
+        "to move it; wheel to zoom; arrow keys to nudge."
     )
     landmark_editor(vs)
 
@@ -410,6 +467,7 @@ def downloads_ui(a: Assessment, vs: ViewState, result: Result) -> None:
 
 
 def settings_ui(a: Assessment) -> None:
+    capture_settings_ui(a)
     path = default_settings_path()
     with st.expander("Practice settings: grading bands"):
         problem = state.session().settings_problem
@@ -452,7 +510,44 @@ def settings_ui(a: Assessment) -> None:
                 state.session().settings_problem = None
                 st.success(f"Saved. Every view is graded with these bands now ({path}).")
         if c2.button("Restore the defaults", key="reset_bands"):
-            a.settings = default_settings()
+            # the bands only: the capture settings (marker colour, plumb marks) are not bands
+            a.settings = replace(
+                default_settings(), marker_color=a.settings.marker_color, mark_distance_cm=a.settings.mark_distance_cm
+            )
             state.session().bands_version = version + 1
             st.info("Default bands restored on screen; click “Save the bands” to keep them.")
             st.rerun()
+
+
+def capture_settings_ui(a: Assessment) -> None:
+    """The practice's capture settings: the markers' colour and the plumb marks' distance (used by detection)."""
+    path = default_settings_path()
+    with st.expander("Practice settings: photos and detection"):
+        st.caption(
+            "How your photos are taken, so that detection reads them: the colour of the adhesive markers and the "
+            f"distance between the plumb line's two marks. Saved to `{path}` with the bands."
+        )
+        s = a.settings
+        c1, c2, c3 = st.columns([1.2, 1, 1.2], vertical_alignment="bottom")
+        automatic = c1.toggle("Find the marker colour automatically", value=s.marker_color is None, key="capture_auto")
+        color = c2.color_picker(
+            "Marker colour", value=hex_color(s.marker_color) if s.marker_color else "#E0303A", disabled=automatic,
+            key="capture_color",
+        )  # fmt: skip
+        distance = c3.number_input(
+            "Plumb marks apart (cm)", 1.0, 500.0, float(s.mark_distance_cm or DEFAULT_MARK_DISTANCE_CM), 1.0,
+            key="capture_distance", help="Also the default distance of a new view's plumb-line calibration.",
+        )  # fmt: skip
+        if st.button("Save the capture settings", key="save_capture"):
+            try:
+                settings = settings_store.with_capture(
+                    s, None if automatic else color, None if distance == DEFAULT_MARK_DISTANCE_CM else float(distance)
+                )
+                save_settings(settings, path)
+            except SettingsError as exc:
+                st.error(str(exc))
+            except OSError as exc:
+                st.error(f"The settings could not be saved to {path}: {exc.strerror or exc}.")
+            else:
+                a.settings = settings
+                st.success("Saved. New photos are read with these settings.")
