@@ -82,8 +82,7 @@ def test_upload_detects_once_fills_the_calibration_and_measures_nothing_yet(dete
     det = detector["det"]
     call = detector["calls"][0]
     assert call["view"] == "anterior" and call["shape"] == (H, W, 3), "the upright full-resolution photo"
-    reduced, factor = call["reduced"]
-    assert reduced is vs.photo.display and factor == pytest.approx(1 / vs.photo.display_scale), "the display copy, no decode"
+    assert "reduced" not in call, "the detector makes its own reduced copy, as the command line does"
     # the calibration comes from the two plumb marks: vertical and scale in one step
     assert set(vs.doc.calibration.vertical) == {det.vertical[0], det.vertical[1]}
     assert isinstance(vs.doc.calibration.scale, DistanceScale) and vs.doc.calibration.scale.distance_cm == 100.0

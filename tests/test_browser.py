@@ -63,13 +63,8 @@ def test_place_drag_undo_download(tmp_path: Path) -> None:
         page.locator(".pe-stage").scroll_into_view_if_needed()
         page.wait_for_selector(f'{TABLE}[data-placed="0"]', timeout=15_000)
         page.screenshot(path=str(OUTPUT / "browser-1-uploaded.png"))
-        # 3 · the editor opens on the first unfinished step: the plumb line's two marks (vertical and scale)
-        assert page.locator(".pe").get_attribute("data-active") == "@v1"
-        cal = json.loads((SAMPLE / "anterior.json").read_text())["calibration"]["vertical"]
-        for mark, p_ in (("@v1", cal["p1"]), ("@v2", cal["p2"])):
-            assert page.locator(".pe").get_attribute("data-active") == mark
-            page.mouse.click(*image_to_screen(page, *p_))
-        # … and moves on to the landmarks by itself
+        # 3 · detection found the plumb line's two beads at upload (vertical and scale in one step),
+        #     so the editor opens on the first unfinished step: the landmarks
         expect(page.locator(".pe")).to_have_attribute("data-active", "glabella")
 
         # 4 · the guide asks for each landmark in turn; click it where the sample's marker is

@@ -165,7 +165,10 @@ def _cli(*args: str, cwd: Path) -> str:
 
     from browser_support import REPO
 
-    out = subprocess.run([sys.executable, "-m", "posture", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    import os
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-m", "posture", *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, (REPO, args, out.stderr)
     return out.stdout
 

@@ -4,8 +4,9 @@
 first time it is seen (the result is cached in the
 :class:`~ui.model.ViewState` by the photo's digest), with the practice's
 marker colour and plumb-mark distance (:class:`posture.settings.Settings`),
-and gives the pose model the display copy the browser gets (a reduced copy:
-never a second full decode). What it finds goes into the view document
+exactly as ``python -m posture detect`` does (the detector makes its own
+quarter-size copy for the searches and the pose model: never a second full
+decode), so the app's suggestions and the command line's are the same points. What it finds goes into the view document
 (:meth:`ui.model.ViewState.apply_detection`): the calibration from the plumb
 marks, the suggestions, the record of every marker.
 """
@@ -41,8 +42,8 @@ def run_detection(photo: Photo, view: str, facing: str | None, a: Assessment) ->
     kwargs: dict[str, Any] = {"facing": facing, "mark_distance_cm": a.mark_distance_cm(), "pose_model": model}
     if a.settings.marker_color is not None:
         kwargs["marker_color"] = a.settings.marker_color
-    # the display copy is the reduced copy: original px per display px = 1 / display_scale
-    return detect.detect(photo.image, view, reduced=(photo.display, 1.0 / photo.display_scale), **kwargs)
+    # the detector's own quarter-size copy, not the display copy: the same points as the command line's
+    return detect.detect(photo.image, view, **kwargs)
 
 
 def summary(det: Detection, ms: float) -> str:

@@ -27,7 +27,7 @@ const HIT_RADIUS = 9; // screen px around a point that grabs it
 const NUDGE_SEND_MS = 450; // arrow-key bursts are sent once the keys rest
 const LOUPE = 170; // magnifier size, CSS px
 const LOUPE_ZOOM = 4; // magnifier scale relative to the current zoom
-const SNAP_RADIUS = 10; // screen px: a click this close to a marker (or to the prompted point's suggestion) lands on its centre
+const SNAP_RADIUS = 10; // screen px: a click this close to a marker (or to the prompted point's marker suggestion) lands on its centre
 const MODES = ["vertical", "scale", "landmarks"]; // the steps, in the order the editor leads through them
 const FIG_MARKS = { "@v1": [88, 28], "@v2": [88, 196], "@s1": [88, 60], "@s2": [88, 150], "@top": [50, 6], "@floor": [50, 214] };
 
@@ -191,13 +191,14 @@ class Editor {
     return s && !this.points[this.active] ? s : null;
   }
 
-  // Where a click at screen (sx, sy) puts the prompted point: on the prompted landmark's suggestion or on a
+  // Where a click at screen (sx, sy) puts the prompted point: on the prompted landmark's marker suggestion or on a
   // detected marker's centre when the click is that close to one (nearest first), else exactly where clicked.
   snapped(sx, sy) {
     let best = null;
     let bestD = SNAP_RADIUS;
     const s = this.activeSuggestion();
-    const cands = (s ? [[s.x, s.y]] : []).concat(this.markers);
+    // a pose suggestion is a rough guess (1–5 cm): a deliberate click is never pulled onto it
+    const cands = (s && s.from === "marker" ? [[s.x, s.y]] : []).concat(this.markers);
     for (const c of cands) {
       const [cx, cy] = this.toScr(c);
       const dist = Math.hypot(cx - sx, cy - sy);
