@@ -160,12 +160,11 @@ def test_undo_then_click_stores_the_landmark_that_was_asked_for(tmp_path: Path) 
 
 
 def _cli(*args: str, cwd: Path) -> str:
+    import os
     import subprocess
     import sys
 
     from browser_support import REPO
-
-    import os
 
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     out = subprocess.run([sys.executable, "-m", "posture", *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env)
