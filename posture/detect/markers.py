@@ -16,13 +16,13 @@ Conventions (pixels, colours, the pixel-centre rule) are those of
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
-from posture.errors import DetectError
+from posture.errors import DetectError, SettingsError
+from posture.settings import parse_hex_color
 
 from .base import MARKER_DIAMETER_MM, RGB, Blob, Point
 
@@ -51,8 +51,6 @@ MIN_CHROMA_RATIO = 0.6
 #: The reduced copy's long side when :func:`find_markers` makes its own.
 REDUCED_LONG_SIDE = 1008
 
-_HEX = re.compile(r"#?([0-9a-fA-F]{6})")
-
 
 def parse_color(text: str) -> RGB:
     """``"#RRGGBB"`` (the ``#`` optional, any case) → ``(r, g, b)``; :class:`DetectError` otherwise.
@@ -60,11 +58,11 @@ def parse_color(text: str) -> RGB:
     >>> parse_color("#00C83C")
     (0, 200, 60)
     """
-    m = _HEX.fullmatch(text.strip())
-    if not m:
-        raise DetectError(f"{text!r} is not a colour: give it as #RRGGBB, e.g. #00C83C.")
-    v = m.group(1)
-    return (int(v[0:2], 16), int(v[2:4], 16), int(v[4:6], 16))
+    t = text.strip() if isinstance(text, str) else ""
+    try:  # the #RRGGBB rule has one home: the practice settings' parser
+        return parse_hex_color(t if t.startswith("#") else f"#{t}")
+    except SettingsError:
+        raise DetectError(f"{text!r} is not a colour: give it as #RRGGBB, e.g. #00C83C.") from None
 
 
 def marker_diameter_window(
