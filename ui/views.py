@@ -7,7 +7,9 @@ its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -16,7 +18,7 @@ from posture import frame, images, landmarks, render
 from posture.detect.base import DEFAULT_MARK_DISTANCE_CM
 from posture.errors import SettingsError
 from posture.result import Result, warnings_except
-from posture.settings import default_settings, default_settings_path, hex_color, save_settings
+from posture.settings import Settings, default_settings, default_settings_path, hex_color, save_settings
 
 from . import capture_guide, client_file, detection, settings_store, state, view_checks
 from . import format as fmt
@@ -497,18 +499,11 @@ def settings_ui(a: Assessment) -> None:
             },
         )
         c1, c2 = st.columns(2)
-        if c1.button("Save the bands", type="primary", key="save_bands"):
-            try:
-                settings = settings_store.settings_from_rows(edited.to_dict("records"), a.settings)
-                save_settings(settings, path)
-            except SettingsError as exc:
-                st.error(str(exc))
-            except OSError as exc:
-                st.error(f"The settings could not be saved to {path}: {exc.strerror or exc}.")
-            else:
-                a.settings = settings
-                state.session().settings_problem = None
-                st.success(f"Saved. Every view is graded with these bands now ({path}).")
+        if c1.button("Save the bands", type="primary", key="save_bands") and _save_settings_ui(
+            a, path, lambda: settings_store.settings_from_rows(edited.to_dict("records"), a.settings)
+        ):
+            state.session().settings_problem = None
+            st.success(f"Saved. Every view is graded with these bands now ({path}).")
         if c2.button("Restore the defaults", key="reset_bands"):
             # the bands only: the capture settings (marker colour, plumb marks) are not bands
             a.settings = replace(
@@ -517,6 +512,21 @@ def settings_ui(a: Assessment) -> None:
             state.session().bands_version = version + 1
             st.info("Default bands restored on screen; click “Save the bands” to keep them.")
             st.rerun()
+
+
+def _save_settings_ui(a: Assessment, path: Path, build: Callable[[], Settings]) -> bool:
+    """Build the practice's settings, save them to ``path`` and use them; one sentence on screen when that fails."""
+    try:
+        settings = build()
+        save_settings(settings, path)
+    except SettingsError as exc:
+        st.error(str(exc))
+        return False
+    except OSError as exc:
+        st.error(f"The settings could not be saved to {path}: {exc.strerror or exc}.")
+        return False
+    a.settings = settings
+    return True
 
 
 def capture_settings_ui(a: Assessment) -> None:
@@ -538,16 +548,11 @@ def capture_settings_ui(a: Assessment) -> None:
             "Plumb marks apart (cm)", 1.0, 500.0, float(s.mark_distance_cm or DEFAULT_MARK_DISTANCE_CM), 1.0,
             key="capture_distance", help="Also the default distance of a new view's plumb-line calibration.",
         )  # fmt: skip
-        if st.button("Save the capture settings", key="save_capture"):
-            try:
-                settings = settings_store.with_capture(
-                    s, None if automatic else color, None if distance == DEFAULT_MARK_DISTANCE_CM else float(distance)
-                )
-                save_settings(settings, path)
-            except SettingsError as exc:
-                st.error(str(exc))
-            except OSError as exc:
-                st.error(f"The settings could not be saved to {path}: {exc.strerror or exc}.")
-            else:
-                a.settings = settings
-                st.success("Saved. New photos are read with these settings.")
+        if st.button("Save the capture settings", key="save_capture") and _save_settings_ui(
+            a,
+            path,
+            lambda: settings_store.with_capture(
+                s, None if automatic else color, None if distance == DEFAULT_MARK_DISTANCE_CM else float(distance)
+            ),
+        ):
+            st.success("Saved. New photos are read with these settings.")
