@@ -39,9 +39,9 @@ import streamlit as st
 from posture import landmarks
 from posture.frame import PLUMB_LANDMARKS, build_frame
 
-from . import body_figures
+from . import body_figures, tiles
 from .model import HEIGHT_MARKS, MARK_GUIDE, MARK_IDS, SCALE_MARKS, VERTICAL_MARKS, ViewState
-from .state import EDITOR_KEY
+from .state import EDITOR_KEY, TILE_CACHE_KEY
 
 _HERE = Path(__file__).resolve().parent
 
@@ -79,6 +79,8 @@ def editor_data(vs: ViewState) -> dict[str, Any]:
         "ack": {"nonce": vs.applied[0], "seq": vs.applied[1]} if vs.applied else None,
         "image": photo.data_url,
         "image_id": photo.digest,
+        # display-copy px per original px: above it the editor asks for full-resolution tiles (ui/tiles.py)
+        "display_scale": photo.display_scale,
         "width": photo.width,
         "height": photo.height,
         "view": vs.view,
@@ -123,8 +125,23 @@ def suggestion_data(vs: ViewState) -> dict[str, Any]:
 
 
 def landmark_editor(vs: ViewState) -> None:
-    """Show the editor for ``vs``; its edits reach ``vs`` through :func:`ui.state.sync_editor` on the next run."""
-    _component(data=editor_data(vs), key=EDITOR_KEY, default={"edit": None}, on_edit_change=_noop, height="content")
+    """Show the editor for ``vs``; its edits reach ``vs`` through :func:`ui.state.sync_editor` on the next run.
+
+    The editor's ``"tile"`` state asks for a full-resolution crop of the photo; the answer goes out with the data.
+    """
+    data = editor_data(vs)
+    assert vs.photo is not None
+    state = st.session_state.get(EDITOR_KEY)
+    request = state.get("tile") if isinstance(state, dict) else None
+    data["tile"] = tiles.answer(request, vs.photo, st.session_state.setdefault(TILE_CACHE_KEY, {}))
+    _component(
+        data=data,
+        key=EDITOR_KEY,
+        default={"edit": None, "tile": None},
+        on_edit_change=_noop,
+        on_tile_change=_noop,
+        height="content",
+    )
 
 
 def _noop() -> None:

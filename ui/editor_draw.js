@@ -16,7 +16,11 @@ class EditorDrawing {
     if (!d) return;
     const P = this.points;
     const k = this.k;
-    this.photo.setAttribute("transform", `translate(${this.tx} ${this.ty}) scale(${k})`);
+    const place = `translate(${this.tx} ${this.ty}) scale(${k})`;
+    this.photo.setAttribute("transform", place);
+    this.tilesG.setAttribute("transform", place);
+    this.renderTiles();
+    const [stageW, stageH] = this.stageSize();
     const S = (p) => this.toScr(p);
     const out = [];
     const line = (a, b, cls, halo = true) => {
@@ -70,9 +74,16 @@ class EditorDrawing {
       if (seg) line(seg[0], seg[1], "plumb");
     }
     // scale
+    // a label beside its point, flipped to the other side where it would be cut at the edge (issue 11)
     const label = (p, text, dx = 10, dy = -10) => {
       const [x, y] = S(p);
-      out.push(`<text x="${x + dx}" y="${y + dy}">${esc(text)}</text>`);
+      const width = String(text).length * LABEL_CHAR_PX + 4;
+      const right = x + dx + width <= stageW - 2 || x - dx - width < 2;
+      const tx = right ? Math.max(2, x + dx) : x - dx;
+      let ty = y + dy;
+      if (ty - LABEL_ASCENT_PX < 2) ty = y + Math.abs(dy) + LABEL_ASCENT_PX;
+      if (ty > stageH - 3) ty = stageH - 3;
+      out.push(`<text x="${tx}" y="${ty}"${right ? "" : ' text-anchor="end"'}>${esc(text)}</text>`);
     };
     if (d.scale_mode === "marks" && P["@s1"] && P["@s2"]) {
       const a = P["@s1"];
@@ -120,6 +131,7 @@ class EditorDrawing {
     this.svg.dataset.ty = String(this.ty);
     this.stage.classList.toggle("no-target", !this.active);
     this.drawLoupe();
+    this.scheduleTiles();
   }
 
   // Unlabelled markers (no point or waiting suggestion on them) as small rings, then the waiting suggestions,
@@ -169,13 +181,20 @@ class EditorDrawing {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = "#2a2e35";
     ctx.fillRect(0, 0, LOUPE, LOUPE);
-    const f = img.naturalWidth / d.width; // display-JPEG px per image px
+    // the source: the sharpest full-resolution tile covering the loupe's field, else the display copy
+    const r = LOUPE / 2 / m;
+    const tile = this.tileCovering([c[0] - r, c[1] - r, c[0] + r, c[1] + r], 0);
+    const src = tile ? tile.img : img;
+    const f = tile ? tile.s : img.naturalWidth / d.width; // source px per image px
+    const ox = tile ? tile.x : 0;
+    const oy = tile ? tile.y : 0;
     ctx.save();
     ctx.imageSmoothingEnabled = true;
     ctx.imageSmoothingQuality = "high";
-    ctx.setTransform((dpr * m) / f, 0, 0, (dpr * m) / f, dpr * (LOUPE / 2 - c[0] * m), dpr * (LOUPE / 2 - c[1] * m));
-    ctx.drawImage(img, 0, 0);
+    ctx.setTransform((dpr * m) / f, 0, 0, (dpr * m) / f, dpr * (LOUPE / 2 - (c[0] - ox) * m), dpr * (LOUPE / 2 - (c[1] - oy) * m));
+    ctx.drawImage(src, 0, 0);
     ctx.restore();
+    el.dataset.source = tile ? "tile" : "display";
     const L = (p) => [(p[0] - c[0]) * m + LOUPE / 2, (p[1] - c[1]) * m + LOUPE / 2];
     const anchor = this.plumbAnchor();
     if (anchor) {

@@ -32,6 +32,7 @@ ASSESSMENT_KEY = "assessment"
 SESSION_KEY = "session"
 #: The landmark editor component's key: ``st.session_state[EDITOR_KEY]`` is ``{"edit": snapshot}``.
 EDITOR_KEY = "landmark_editor"
+TILE_CACHE_KEY = "_editor_tile"  # the last full-resolution tile made for the editor (ui/tiles.py)
 #: The view picker's widget key (set from code to switch views on the next run).
 VIEW_PICKER_KEY = "view_picker"
 #: Clients shown at first in the client list, and how many more each "Show more" adds.
