@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import CHROMIUM_ARGS, OUTPUT, REPO, chromium_path, image_to_screen, streamlit_server
+from conftest import report_figure
 from PIL import Image
 
 pytestmark = pytest.mark.browser
@@ -135,7 +136,9 @@ def test_place_drag_undo_download(tmp_path: Path) -> None:
         browser.close()
 
     median_ms = statistics.median(timings) * 1000
-    print(f"\nclick-to-updated-results: median {median_ms:.0f} ms over {len(timings)} edits "
-          f"(first {timings[0] * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms)")  # fmt: skip
+    figure = (f"click-to-updated-results: median {median_ms:.0f} ms over {len(timings)} edits "
+              f"(first {timings[0] * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms; goal ≤ 250 ms on a quiet machine)")  # fmt: skip
+    (OUTPUT / "click-latency.txt").write_text(figure + "\n", encoding="utf-8")
+    report_figure(figure)
     assert not errors, f"JavaScript errors in the page: {errors}"
     assert median_ms < 2000
