@@ -25,15 +25,16 @@ if view.photo is None:
 def assess() -> None:
     """Steps 3–6. A click in the editor reruns only this part of the page, so results follow the mouse quickly."""
     state.sync_editor(assessment)
-    work, live = st.columns([3, 2], gap="medium")
-    with work:
-        views.calibration_ui(view)  # 3 · true vertical, scale, facing
-        views.suggestions_ui(view)  # what detection found: warnings, suggestions waiting, "Accept all markers"
-        views.editor_ui(view)  # 4 · landmarks (and calibration clicks) on the photo
-        views.next_view_ui(assessment, view)  # the view is complete: on to the next one
-    result = view.analyze(assessment.settings)
-    with live:
-        views.measurements_ui(view, result)  # 5 · live results
+    with st.container(key=views.focus_ui()):  # focus mode: the results go below the photo
+        work, live = st.columns([3, 2], gap="medium")
+        with work:
+            views.calibration_ui(view)  # 3 · true vertical, scale, facing
+            views.suggestions_ui(view)  # what detection found: warnings, suggestions waiting, "Accept all markers"
+            views.editor_ui(view)  # 4 · landmarks (and calibration clicks) on the photo
+            views.next_view_ui(assessment, view)  # the view is complete: on to the next one
+        result = view.analyze(assessment.settings)
+        with live:
+            views.measurements_ui(view, result)  # 5 · live results
 
     findings, preview = st.columns([3, 2], gap="medium")
     with findings:

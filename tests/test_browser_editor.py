@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from browser_support import CHROMIUM_ARGS, OUTPUT, chromium_path, image_to_screen, streamlit_server
+from browser_support import CHROMIUM_ARGS, OUTPUT, REPO, chromium_path, image_to_screen, streamlit_server
 from PIL import Image
 from test_browser import TABLE
 
@@ -147,5 +147,61 @@ def test_zoomed_view_shows_original_pixels_nudges_in_original_pixels_and_keeps_l
         assert _readout(page) == pytest.approx((x0, y0), abs=0.051)
         sx2, _ = image_to_screen(page, x0, y0)
         assert box["x"] <= sx2 <= box["x"] + box["width"]
+        browser.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+_TRUNCATED = """() => {
+  const roots = [document, ...[...document.querySelectorAll('*')].filter((e) => e.shadowRoot).map((e) => e.shadowRoot)];
+  return roots.flatMap((r) => [...r.querySelectorAll('button, label, [role="tab"]')])
+    .filter((b) => b.offsetParent && b.scrollWidth > b.clientWidth + 1)
+    .map((b) => b.innerText.slice(0, 40));
+}"""
+
+
+def test_the_editor_is_in_view_after_upload_and_a_tablet_gets_focus_mode(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    OUTPUT.mkdir(exist_ok=True)
+    photo = tmp_path / "side.jpg"
+    photo.write_bytes((REPO / "sample_images" / "left_lateral.jpg").read_bytes())
+    env = {"POSTURE_SETTINGS": str(tmp_path / "settings.json"), "POSTURE_DATA_DIR": str(tmp_path / "data")}
+    with streamlit_server(env=env) as url, sync_playwright() as p:
+        # a laptop: after the upload the photo's top is in the window, below the top bar, with no scrolling by hand
+        browser, page, errors = _open(p, url, photo, {"width": 1440, "height": 900})
+        page.wait_for_timeout(500)
+        stage = page.locator(".pe-stage").bounding_box()
+        assert stage is not None and 60 <= stage["y"] <= 900 - 300, stage
+        laptop_width = stage["width"]
+        figure = page.locator(".pe-figure").bounding_box()
+        assert figure is not None and figure["width"] >= 100 and figure["height"] >= 200, figure
+        assert page.evaluate(_TRUNCATED) == []
+        # the focus mode gives the editor the page's width, the results move below it
+        page.get_by_text("Focus mode: the photo gets the full width").click()
+        page.wait_for_timeout(800)
+        wide = page.locator(".pe-stage").bounding_box()
+        assert wide is not None and wide["width"] > laptop_width * 1.5, (wide, laptop_width)
+        page.screenshot(path=str(OUTPUT / "editor-focus-1440.png"))
+        page.close()
+
+        # a tablet (1024×768): focus mode by itself, most of the width, nothing cut off
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url)
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(photo))
+        page.wait_for_selector(".pe[data-ready='1']", timeout=30_000)
+        page.wait_for_timeout(800)
+        editor = page.locator(".pe").bounding_box()
+        stage = page.locator(".pe-stage").bounding_box()
+        assert editor is not None and stage is not None
+        assert editor["width"] >= 0.8 * 1024 and stage["width"] >= 0.55 * 1024, (editor, stage)
+        assert stage["y"] >= 60 and stage["y"] + stage["height"] <= 768 + 1, stage  # the whole photo in the window
+        assert page.evaluate(_TRUNCATED) == []
+        title = page.get_by_role("heading", name="Posture").first
+        page.evaluate("window.scrollTo(0, 0)")
+        page.locator('[data-testid="stMain"]').evaluate("e => e.scrollTo(0, 0)")
+        box = title.bounding_box()
+        assert box is not None and box["y"] >= 60, "the page title is below the top bar"
+        page.screenshot(path=str(OUTPUT / "editor-tablet-1024.png"))
         browser.close()
     assert not errors, f"JavaScript errors in the page: {errors}"

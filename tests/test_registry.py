@@ -340,6 +340,11 @@ def test_editor_data_takes_the_conventions_from_the_core(view, mirror):
         assert frame.r != 0 and frame.f == 0
         default = -1.0 if view == "anterior" else 1.0  # the client's right as a camera sees it (spec §3.3)
         assert frame.r == (-default if mirror else default)
+        # the guide figure puts the client's right on the photo's side of it, mirrored for a mirrored photo
+        fig = body_figures.figure_points(frame)
+        right, left = ("acromion_r", "acromion_l")
+        assert (fig[right][0] - fig[left][0]) * frame.r > 0
+        assert ("scale(-1 1)" in data["figure"]) == mirror
     else:
         assert frame.r == 0 and frame.f == (1.0 if vs.doc.effective_facing == "right" else -1.0)
     assert {lm["id"]: lm["short"] for lm in data["landmarks"]} == {

@@ -4,9 +4,10 @@ The editor draws the outline (SVG, ``viewBox="0 0 100 220"``) next to the
 photo and marks the landmark the therapist is asked for, so "Right ASIS" is
 also a dot on a body, on the correct side of the picture for that view:
 anterior shows the client's right on the viewer's left, posterior on the
-viewer's right; lateral figures face the way the client faces in the photo,
-which is the frame's anterior sign ``f`` (:func:`posture.frame.build_frame`),
-not a facing worked out here.
+viewer's right, and either is mirrored when the photo has the client's right on
+the other side (a mirrored selfie: the frame's ``r``); lateral figures face the
+way the client faces in the photo, the frame's anterior sign ``f``
+(:func:`posture.frame.build_frame`), not a facing worked out here.
 """
 
 from __future__ import annotations
@@ -88,29 +89,30 @@ _LATERAL_POINTS = {
 }
 
 
-def _faces_left(frame: Frame) -> bool:
-    """A lateral view whose client faces the image's left (the figure is drawn facing right, so it is mirrored)."""
-    return frame.view in landmarks.LATERAL_VIEWS and frame.image_side(frame.f) < 0
+#: The image side of the client's right in each frontal figure as drawn (a camera's view: spec §3.3's default r).
+_DRAWN_RIGHT_SIDE = {"anterior": -1.0, "posterior": 1.0}
+
+
+def _mirrored(frame: Frame) -> bool:
+    """The figure as drawn shows the other side of the photo: a lateral client facing the image's left (the
+    figure faces right), or a frontal photo with the client's right on the other side than drawn."""
+    if frame.view in landmarks.LATERAL_VIEWS:
+        return frame.image_side(frame.f) < 0
+    return frame.image_side(frame.r) != _DRAWN_RIGHT_SIDE[frame.view]
 
 
 def figure_points(frame: Frame) -> dict[str, tuple[float, float]]:
     """Where each landmark of the frame's view lies on the guide figure (viewBox units).
 
-    Lateral figures are mirrored when the client faces the viewer's left.
+    Mirrored (x → 100 − x) when the photo shows the other side than drawn (:func:`_mirrored`).
     """
-    if frame.view == "anterior":
-        return dict(_ANTERIOR)
-    if frame.view == "posterior":
-        return dict(_POSTERIOR)
-    if _faces_left(frame):
-        return {k: (100.0 - x, y) for k, (x, y) in _LATERAL_POINTS.items()}
-    return dict(_LATERAL_POINTS)
+    drawn = {"anterior": _ANTERIOR, "posterior": _POSTERIOR}.get(frame.view, _LATERAL_POINTS)
+    if _mirrored(frame):
+        return {k: (100.0 - x, y) for k, (x, y) in drawn.items()}
+    return dict(drawn)
 
 
 def figure_svg(frame: Frame) -> str:
     """The outline of the body for the frame's view as SVG markup (no landmarks; the editor adds them)."""
-    if frame.view in landmarks.FRONTAL_VIEWS:
-        body = _FRONTAL
-    else:
-        body = f'<g transform="translate(100 0) scale(-1 1)">{_LATERAL}</g>' if _faces_left(frame) else _LATERAL
-    return body.strip()
+    body = (_FRONTAL if frame.view in landmarks.FRONTAL_VIEWS else _LATERAL).strip()
+    return f'<g transform="translate(100 0) scale(-1 1)">{body}</g>' if _mirrored(frame) else body

@@ -157,6 +157,14 @@ class Editor {
       this.fit();
     }
     this.takeTile(d.tile);
+    if (d.reveal && d.reveal !== this.revealed) {
+      // a new photo or view (issue 11): bring the editor's top into the window, below the page's top bar
+      this.revealed = d.reveal;
+      requestAnimationFrame(() => {
+        const top = this.root.getBoundingClientRect().top;
+        if (top < 60 || top > window.innerHeight * 0.35) this.root.scrollIntoView({ block: "start" });
+      });
+    }
     if (!this.targets().some((t) => t.id === this.active) || (this.active && this.points[this.active])) {
       this.active = this.nextOpen(null);
     }

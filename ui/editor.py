@@ -41,7 +41,7 @@ from posture.frame import PLUMB_LANDMARKS, build_frame
 
 from . import body_figures, tiles
 from .model import HEIGHT_MARKS, MARK_GUIDE, MARK_IDS, SCALE_MARKS, VERTICAL_MARKS, ViewState
-from .state import EDITOR_KEY, TILE_CACHE_KEY
+from .state import EDITOR_KEY, TILE_CACHE_KEY, session
 
 _HERE = Path(__file__).resolve().parent
 
@@ -134,6 +134,7 @@ def landmark_editor(vs: ViewState) -> None:
     state = st.session_state.get(EDITOR_KEY)
     request = state.get("tile") if isinstance(state, dict) else None
     data["tile"] = tiles.answer(request, vs.photo, st.session_state.setdefault(TILE_CACHE_KEY, {}))
+    data["reveal"] = session().take_reveal()  # a new photo or view: the editor scrolls itself into view
     _component(
         data=data,
         key=EDITOR_KEY,

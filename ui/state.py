@@ -35,6 +35,7 @@ EDITOR_KEY = "landmark_editor"
 TILE_CACHE_KEY = "_editor_tile"  # the last full-resolution tile made for the editor (ui/tiles.py)
 #: The view picker's widget key (set from code to switch views on the next run).
 VIEW_PICKER_KEY = "view_picker"
+FOCUS_KEY = "focus_mode"  # the assessment's focus mode: the editor gets the page's width, results below it
 #: Clients shown at first in the client list, and how many more each "Show more" adds.
 LIST_PAGE = 50
 
@@ -94,6 +95,10 @@ class Session:
     url_draft: str | None = None
     #: Counts the runs that drew the unsaved-work guard (the page resets its "pending edit" on each new one).
     guard_run: int = 0
+    #: Counts new photos and view switches: the editor scrolls itself into view when this changes (issue 11).
+    reveal: int = 0
+    #: The reveal count the editor was last drawn with.
+    reveal_shown: int = 0
 
     def notify(self, message: str) -> None:
         """Leave ``message`` for the next run's :func:`ui.views.flash_ui`."""
@@ -102,6 +107,17 @@ class Session:
     def take_flash(self) -> str | None:
         message, self.flash = self.flash, None
         return message
+
+    def reveal_editor(self) -> None:
+        """Have the editor scroll itself into view on its next drawing (after an upload or a view switch)."""
+        self.reveal += 1
+
+    def take_reveal(self) -> int | None:
+        """The reveal token for this drawing of the editor, once per :meth:`reveal_editor`."""
+        if self.reveal == self.reveal_shown:
+            return None
+        self.reveal_shown = self.reveal
+        return self.reveal
 
     def take_pending_view(self) -> str | None:
         view, self.pending_view = self.pending_view, None

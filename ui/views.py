@@ -32,6 +32,14 @@ _PAGE_CSS = """
 <style>
 [data-testid="stMainBlockContainer"]{padding-top:4.4rem;padding-bottom:3rem}
 h1{padding-top:0 !important;font-size:2.1rem !important}
+/* focus mode (issue 11): the editor's row of columns stacks, so the editor gets the page's width and the results
+   follow below it: always in a window narrower than 1200 px (a tablet), and when the therapist turns it on */
+@media (max-width: 1199px){
+[data-testid="stHorizontalBlock"]:has(.st-key-pe-editor){flex-wrap:wrap !important}
+[data-testid="stHorizontalBlock"]:has(.st-key-pe-editor)>[data-testid="stColumn"]{flex:1 1 100% !important;width:100% !important;min-width:100% !important}
+}
+.st-key-pe-focus [data-testid="stHorizontalBlock"]:has(.st-key-pe-editor){flex-wrap:wrap !important}
+.st-key-pe-focus [data-testid="stHorizontalBlock"]:has(.st-key-pe-editor)>[data-testid="stColumn"]{flex:1 1 100% !important;width:100% !important;min-width:100% !important}
 </style>
 """
 
@@ -97,6 +105,7 @@ def show_view(view: str, message: str | None = None) -> None:
     """Switch the view picker to ``view`` on a fresh run (a widget cannot change once drawn)."""
     s = state.session()
     s.pending_view = view
+    s.reveal_editor()
     if message:
         s.notify(message)
     st.rerun()
@@ -184,6 +193,7 @@ def photo_ui(a: Assessment, vs: ViewState) -> None:
                 found = detection.detect_view(a, vs)  # once per photo: calibration and suggestions
                 if found:
                     state.session().notify(found)
+                state.session().reveal_editor()
                 st.rerun()  # redraw the page for the new photo
         error = outcome[uploaded.file_id]
         if error:
@@ -316,13 +326,24 @@ def next_view_ui(a: Assessment, vs: ViewState) -> None:
         show_view(nxt.view)
 
 
+def focus_ui() -> str:
+    """The focus-mode switch; returns the key of the container the editor's row goes in (its CSS is in the page's)."""
+    on = st.toggle(
+        "Focus mode: the photo gets the full width",
+        key=state.FOCUS_KEY,
+        help="The results move below the photo. A window narrower than 1200 px (a tablet) is always laid out so.",
+    )
+    return "pe-focus" if on else "pe-work"
+
+
 def editor_ui(vs: ViewState) -> None:
     st.markdown(
         "**4 · Place the landmarks**: click the photo where the landmark named on the right is; the next one is then "
         "asked for. Hollow points are suggestions: Enter accepts the one asked for, a drag corrects it. Drag a point "
         "to move it; wheel to zoom; arrow keys to nudge."
     )
-    landmark_editor(vs)
+    with st.container(key="pe-editor"):  # the page's focus-mode CSS finds the editor's row by this key
+        landmark_editor(vs)
 
 
 # --- 5 · results ------------------------------------------------------------------------
