@@ -32,6 +32,9 @@ MAX_VERTICAL_TILT_DEG = 30.0
 MAX_MAGNITUDE = 1e9
 #: Two calibration points closer than this are "the same point": no line or scale can be read from them.
 MIN_LENGTH_PX = 1e-6
+#: The document's extra keys written by detection (spec §10), kept like any unknown key.
+SUGGESTIONS_KEY = "suggestions"
+DETECTION_KEY = "detection"
 _CALIBRATION_KEYS = ("vertical", "scale", "plumb_anchor", "landmark_sigma_px")
 _KNOWN_TOP = ("schema_version", "view", "image", "landmarks", "calibration", "facing", "notes")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import geometry, landmarks
-from .document import Point, ViewDocument, image_center, scale_cm_per_px
+from .document import DETECTION_KEY, Point, ViewDocument, image_center, scale_cm_per_px
 from .result import Notice, PlumbLine, VerticalSource
 
 #: Landmarks whose midpoint (or self) anchors the postural plumb line, per view.
@@ -32,6 +32,9 @@ NO_SCALE = "no_scale"
 FACING_CONTRADICTED = "facing_contradicted"
 #: What a lateral view's measurements say instead of a direction while the landmarks contradict the facing.
 CHECK_FACING = "check the facing"
+#: A frontal view whose photo detection saw as a side view (the document's ``detection.shows``, issue 11).
+VIEW_CONTRADICTED = "view_contradicted"
+CHECK_VIEW = "check the facing (side view?)"
 
 #: Mean r/l separations smaller than this (pixels) count as 0 (spec §3.3 default applies).
 _ZERO_PX = 1e-6
@@ -90,8 +93,14 @@ class Frame:
         angle may be reversed: the values are kept (spec §3.4), but each measurement is
         left ungraded (severity ``null``, no band, spec §5) with :data:`CHECK_FACING` as
         its direction, and so lists no finding, until the facing or the landmarks are fixed.
+        A frontal view whose photo detection saw from the side (:data:`VIEW_CONTRADICTED`) is withheld
+        the same way, with :data:`CHECK_VIEW`, until the photo is moved to a lateral slot (or the
+        therapist says it is a frontal photo, which removes the record's ``shows``).
         """
-        return CHECK_FACING if any(n.code == FACING_CONTRADICTED for n in self.warnings) else None
+        codes = {n.code for n in self.warnings}
+        if FACING_CONTRADICTED in codes:
+            return CHECK_FACING
+        return CHECK_VIEW if VIEW_CONTRADICTED in codes else None
 
     @property
     def length_unit(self) -> str:
@@ -152,6 +161,12 @@ def default_sigma_px(image_height: float | None) -> float:
     return 2.0 if image_height is None else max(2.0, 0.002 * image_height)
 
 
+def shows_side(doc: ViewDocument) -> bool:
+    """Detection's record says the photo shows the body's side (``detection.shows == "side"``, spec §10 + issue 11)."""
+    record = doc.extra.get(DETECTION_KEY)
+    return isinstance(record, dict) and record.get("shows") == "side"
+
+
 def build_frame(doc: ViewDocument) -> Frame:
     """Work out the corrected frame of ``doc`` (which must be validated)."""
     cal = doc.calibration
@@ -184,6 +199,14 @@ def build_frame(doc: ViewDocument) -> Frame:
     XY = {i: geometry.to_corrected(lm.xy, roll, center) for i, lm in doc.landmarks.items()}
     r = f = 0.0
     if doc.view in landmarks.FRONTAL_VIEWS:
+        if shows_side(doc):
+            warnings.append(
+                Notice(
+                    VIEW_CONTRADICTED,
+                    f"Detection saw a side view in the {landmarks.VIEW_LABELS[doc.view].lower()} slot: check the view "
+                    "(the values are not graded until the photo is in a lateral slot).",
+                )
+            )
         diffs = [XY[a][0] - XY[b][0] for a, b in landmarks.bilateral_pairs(doc.view) if a in XY and b in XY]
         mean = float(np.mean(diffs)) if diffs else 0.0
         # "the mean is 0" up to rounding: a rolled photo turns an exact 0 into ±1e-13 px

@@ -223,3 +223,61 @@ def test_the_capture_settings_are_edited_and_saved_in_the_app(tmp_path, monkeypa
     at.button(key="reset_bands").click().run()
     _ok(at)
     assert _assessment(at).mark_distance_cm() == 90.0
+
+
+# --- a side photo in a frontal slot (issue 11) ----------------------------------------------------------------
+
+
+def test_a_side_photo_in_the_front_slot_is_not_graded_and_one_click_moves_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from posture.frame import CHECK_VIEW
+
+    jpeg, det = _photo_and_detection()
+    calls: list[str] = []
+
+    def fake_detect(rgb: np.ndarray, view: str, **kwargs: object) -> Detection:
+        calls.append(view)
+        if view == "anterior":  # the pose model sees the body from the side, facing the image's left
+            return replace(det, shows="side", side_facing="left")
+        return Detection(view, W, H, shows="side", side_facing="left")
+
+    monkeypatch.setattr(detect, "detect", fake_detect, raising=False)
+    monkeypatch.setattr(detect, "load_pose_model", lambda: None, raising=False)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.file_uploader[0].upload("side.jpg", jpeg, "image/jpeg").run()
+    _ok(at)
+    assert any("looks like a side view" in w.value for w in at.warning), [w.value for w in at.warning]
+    at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("accept_all"))).click().run()
+    _ok(at)
+    a = _assessment(at)
+    result = a.views["anterior"].analyze(a.settings)
+    assert result is not None and result["measurements"]
+    assert all(m["severity"] is None and m["direction"] == CHECK_VIEW for m in result["measurements"].values())
+    assert CHECK_VIEW in _table(at)
+
+    move = next(b for b in at.button if b.key and b.key.startswith("move_side_") and b.key.endswith("left_lateral"))
+    assert "left lateral" in move.label
+    move.click().run()
+    _ok(at)
+    a = _assessment(at)
+    assert a.current == "left_lateral"
+    assert a.views["left_lateral"].photo is not None and a.views["anterior"].photo is None
+    assert a.views["left_lateral"].doc.view == "left_lateral" and not a.views["left_lateral"].doc.landmarks
+    assert calls == ["anterior", "left_lateral"], "detection runs again for the photo's new view"
+    assert not any("looks like a side view" in w.value for w in at.warning)
+
+
+def test_it_is_a_front_photo_makes_the_view_graded_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    jpeg, det = _photo_and_detection()
+    monkeypatch.setattr(detect, "detect", lambda rgb, view, **kw: replace(det, shows="side"), raising=False)
+    monkeypatch.setattr(detect, "load_pose_model", lambda: None, raising=False)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.file_uploader[0].upload("front.jpg", jpeg, "image/jpeg").run()
+    at.button(key=next(b.key for b in at.button if b.key and b.key.startswith("accept_all"))).click().run()
+    assert len([b for b in at.button if b.key and b.key.startswith("move_side_")]) == 2, "no facing known: both slots"
+    next(b for b in at.button if b.key and b.key.startswith("not_side_")).click().run()
+    _ok(at)
+    a = _assessment(at)
+    result = a.views["anterior"].analyze(a.settings)
+    assert result is not None
+    assert any(m["severity"] is not None for m in result["measurements"].values())
+    assert not any("looks like a side view" in w.value for w in at.warning)

@@ -347,3 +347,59 @@ def test_fetch_refuses_a_wheel_with_the_wrong_files(tmp_path: Path) -> None:
     assert done.returncode == 1 and "sha256" in done.stderr
     assert not (tmp_path / "marker").exists()
     assert not any(target.glob("*.tflite"))
+
+
+# --- what the photo shows: front/back or side (issue 11: a side photo in a frontal slot) ---------------------
+
+
+def test_the_samples_show_front_back_and_side_and_the_side_views_face_their_way(
+    sample_keypoints: dict[str, Keypoints],
+) -> None:
+    from posture.detect.pipeline import body_orientation
+
+    assert body_orientation(sample_keypoints["anterior"]) == ("front", None)
+    assert body_orientation(sample_keypoints["posterior"]) == ("front", None)
+    assert body_orientation(sample_keypoints["left_lateral"]) == ("side", "left")
+    assert body_orientation(sample_keypoints["right_lateral"]) == ("side", "right")
+
+
+@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("scale", [0.25, 3.0])
+def test_orientation_does_not_change_with_scale_or_translation_and_a_mirror_turns_the_facing(
+    sample_keypoints: dict[str, Keypoints], view: str, scale: float
+) -> None:
+    from posture.detect.pipeline import body_orientation
+
+    kp = sample_keypoints[view]
+    moved = Keypoints({n: (x * scale + 40.0, y * scale - 15.0, v) for n, (x, y, v) in kp.points.items()})
+    assert body_orientation(moved) == body_orientation(kp)
+    mirrored = Keypoints({n: (5000.0 - x, y, v) for n, (x, y, v) in kp.points.items()})
+    shows, facing = body_orientation(kp)
+    flipped = {"left": "right", "right": "left", None: None}[facing]
+    assert body_orientation(mirrored) == (shows, flipped)
+
+
+def test_a_side_photo_in_the_anterior_slot_is_flagged_and_not_graded(model: PoseModel) -> None:
+    from posture import analysis, images
+    from posture.detect import detect
+    from posture.detect.suggest import accept_suggestions, with_detection
+    from posture.document import ViewDocument
+    from posture.frame import CHECK_VIEW, VIEW_CONTRADICTED
+
+    rgb = images.load_image(SAMPLES / "left_lateral.jpg")
+    det = detect(rgb, "anterior", pose_model=model)
+    assert (det.shows, det.side_facing) == ("side", "left")
+    assert any("side view" in w and "left lateral slot" in w for w in det.warnings), det.warnings
+    doc = with_detection(ViewDocument(view="anterior"), det)
+    assert doc.extra["detection"]["shows"] == "side"
+    result = analysis.analyze(accept_suggestions(doc))
+    assert VIEW_CONTRADICTED in result["warning_codes"]
+    assert result["measurements"], "the pose model's points measure something"
+    for m in result["measurements"].values():
+        assert m["severity"] is None and m["direction"] == CHECK_VIEW
+    # the front photo in the same slot is graded as usual
+    front = detect(images.load_image(SAMPLES / "anterior.jpg"), "anterior", pose_model=model)
+    assert front.shows == "front"
+    graded = analysis.analyze(accept_suggestions(with_detection(ViewDocument(view="anterior"), front)))
+    assert VIEW_CONTRADICTED not in graded["warning_codes"]
+    assert any(m["severity"] is not None for m in graded["measurements"].values())

@@ -16,8 +16,10 @@ from dataclasses import dataclass, replace
 import streamlit as st
 
 from posture import landmarks
+from posture.document import DETECTION_KEY
+from posture.frame import shows_side
 
-from . import state
+from . import detection, state
 from .model import Assessment, ViewState
 
 
@@ -121,6 +123,69 @@ def move_lateral(a: Assessment, view: str) -> str:
     a.stored_photos = {_OTHER_LATERAL.get(key, key): v for key, v in a.stored_photos.items()}
     a.current = other
     return other
+
+
+def move_to_slot(a: Assessment, view: str, to: str) -> None:
+    """Move the photo of ``view`` to the slot ``to`` (of another kind: a side photo out of a frontal slot).
+
+    Each slot starts afresh with the other's photo (landmark ids differ between frontal and lateral views, so no
+    point can follow); the page runs detection on them again.
+    """
+    src, dst = a.views[view], a.views[to]
+    moved, back = ViewState(to, rev=dst.rev + 1), ViewState(view, rev=src.rev + 1)
+    for vs, photo in ((moved, src.photo), (back, dst.photo)):
+        if photo is not None:
+            vs.set_photo(photo)
+            vs.distance_cm = a.mark_distance_cm()
+            vs.refresh()
+    a.views[to], a.views[view] = moved, back
+    swap = {view: to, to: view}
+    a.stored_photos = {swap.get(key, key): v for key, v in a.stored_photos.items()}
+    a.current = to
+
+
+def _not_a_side_photo(vs: ViewState) -> None:
+    """The therapist says the photo is frontal: forget detection's "side" (the view is graded again)."""
+    extra = dict(vs.doc.extra)
+    record = dict(extra.get(DETECTION_KEY) or {})
+    record.pop("shows", None)
+    record.pop("side_facing", None)
+    extra[DETECTION_KEY] = record
+    vs.doc = replace(vs.doc, extra=extra)
+    vs.refresh()
+
+
+def side_photo_fix_ui(a: Assessment, vs: ViewState, k: str) -> None:
+    """A frontal view whose photo detection saw from the side: say so; move it to a lateral slot in one click."""
+    if vs.view not in landmarks.FRONTAL_VIEWS or not shows_side(vs.doc):
+        return
+    record = vs.doc.extra.get(DETECTION_KEY) or {}
+    facing = record.get("side_facing")
+    targets = [f"{facing}_lateral"] if facing in ("left", "right") else list(_OTHER_LATERAL)
+    kind = "front" if vs.view == "anterior" else "back"
+    st.warning(
+        f"This photo looks like a side view, not the {vs.label.lower()} view: check the facing and the slot. "
+        f"Its values are not graded until it is moved to a lateral slot, or you confirm it is a {kind} photo."
+    )
+    cols = st.columns(len(targets) + 1)
+    for col, to in zip(cols, targets, strict=False):
+        label = landmarks.VIEW_LABELS[to].split(" (")[0].lower()
+        if col.button(f"Move the photo to the {label} slot", key=f"move_side_{k}_{to}", width="stretch", type="primary"):
+            move_to_slot(a, vs.view, to)
+            for moved in (a.views[to], a.views[vs.view]):
+                detection.detect_view(a, moved)  # the moved photos' calibration and suggestions for their new views
+            s = state.session()
+            s.pending_view = to
+            s.reveal_editor()
+            s.notify(f"Photo moved to the {landmarks.VIEW_LABELS[to]} view.")
+            st.rerun()
+    cols[-1].button(
+        f"It is a {kind} photo",
+        key=f"not_side_{k}",
+        on_click=_not_a_side_photo,
+        args=(vs,),
+        width="stretch",
+    )
 
 
 def _flip(vs: ViewState, k: str, facing: str) -> None:

@@ -271,8 +271,10 @@ def _facing_ui(vs: ViewState, k: str) -> str:
 
 
 def _facing_hint(vs: ViewState, k: str) -> None:
-    """Lateral views: say when the landmarks disagree with the facing chosen, with one-click fixes (flip, move)."""
+    """Say when the landmarks disagree with the facing chosen (lateral views) or the photo is a side view in a
+    frontal slot, with one-click fixes (flip, move)."""
     view_checks.facing_fix_ui(state.get(), vs, k)
+    view_checks.side_photo_fix_ui(state.get(), vs, k)
 
 
 # --- 4 · landmarks ----------------------------------------------------------------------

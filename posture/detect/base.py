@@ -23,6 +23,8 @@ from posture.result import Facing
 Point = tuple[float, float]
 RGB = tuple[int, int, int]
 Origin = Literal["marker", "pose"]
+#: What a photo shows, as the pose model sees it: the body's front or back, or its side.
+Shows = Literal["front", "side"]
 
 #: The plumb-line marks' default distance (cm): the spec's and the capture guidance's 100 cm.
 DEFAULT_MARK_DISTANCE_CM = 100.0
@@ -109,7 +111,10 @@ class Detection:
     ``suggestions``: landmark id → suggestion (markers win over pose).
     ``marker_color``: the colour looked for (given or found). ``facing``: the
     lateral facing the labels follow (the one given, or the one the markers
-    showed when none was given); ``None`` for frontal views.
+    showed when none was given); ``None`` for frontal views. ``shows``: what
+    the pose model sees, ``"front"`` (a front or back view), ``"side"`` or
+    ``None`` (no person, or not clear), and ``side_facing`` the way a side view
+    faces (issue 11: a side photo in a frontal slot is not graded).
     """
 
     view: str
@@ -125,3 +130,5 @@ class Detection:
     marker_color: RGB | None = None
     persons: int = 0
     facing: Facing | None = None
+    shows: Shows | None = None
+    side_facing: Facing | None = None

@@ -27,10 +27,10 @@ import cv2
 import numpy as np
 
 from posture.errors import DetectError
-from posture.landmarks import DEFAULT_FACING, LATERAL_VIEWS, VIEWS
+from posture.landmarks import DEFAULT_FACING, LATERAL_VIEWS, VIEW_LABELS, VIEWS
 from posture.result import Facing
 
-from .base import DEFAULT_MARK_DISTANCE_CM, RGB, Detection, Keypoints, Point, Suggestion
+from .base import DEFAULT_MARK_DISTANCE_CM, RGB, Detection, Keypoints, Point, Shows, Suggestion
 from .labelling import label_markers
 from .markers import find_markers, marker_diameter_window
 from .plumb import find_plumb_line
@@ -39,6 +39,11 @@ from .seeds import seed_landmarks
 
 #: The reduced copy's size: a quarter of each side (a 12 MP photo → about 1008 × 756).
 REDUCTION = 4
+#: Shoulders' and hips' mean horizontal spread over the trunk's height (shoulders to hips, BlazePose's points):
+#: about 0.5–0.6 seen from the front or back, under 0.05 from the side (the sample photos). Between the two
+#: bounds the pose model's view is not clear and nothing is said.
+SIDE_SPREAD_MAX = 0.2
+FRONT_SPREAD_MIN = 0.35
 
 
 def reduced_copy(rgb: np.ndarray, factor: int = REDUCTION) -> tuple[np.ndarray, float]:
@@ -165,6 +170,15 @@ def detect(
         warnings.append("No plumb line, markers or person were found in the photo: place the points by hand.")
     elif not centres:
         warnings.append("No adhesive markers were found: the suggestions come from the pose model only, check each one.")
+    shows, side_facing = body_orientation(kp)
+    if shows == "side" and view not in LATERAL_VIEWS:
+        where = "left" if side_facing == "left" else "right" if side_facing == "right" else "left or right"
+        warnings.append(
+            f"This looks like a side view, not the {VIEW_LABELS[view].lower()} view: move the photo to the {where} lateral slot "
+            "(its values are not graded until it is in the right slot)."
+        )
+    elif shows == "front" and view in LATERAL_VIEWS:
+        warnings.append("This looks like a front or back view, not a side view: check that the photo is in the right slot.")
     return Detection(
         view=view,
         width=w,
@@ -179,4 +193,35 @@ def detect(
         marker_color=color,
         persons=0 if kp is None else kp.persons,
         facing=chosen_facing,
+        shows=shows,
+        side_facing=side_facing,
     )
+
+
+def body_orientation(kp: Keypoints | None) -> tuple[Shows | None, Facing | None]:
+    """What the pose model's person shows (front/back or side) and, for a side view, which way they face.
+
+    The spread of the two shoulders and the two hips across the image over the trunk's height tells a side
+    view (the two sides overlap) from a front or back view (:data:`SIDE_SPREAD_MAX`, :data:`FRONT_SPREAD_MIN`);
+    the nose ahead of the ears' midpoint gives the facing. ``(None, None)`` without a person or when unclear.
+    """
+    if kp is None:
+        return None, None
+    p = kp.points
+    need = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
+    if any(n not in p for n in need):
+        return None, None
+    spread = (abs(p["left_shoulder"][0] - p["right_shoulder"][0]) + abs(p["left_hip"][0] - p["right_hip"][0])) / 2
+    trunk = abs((p["left_shoulder"][1] + p["right_shoulder"][1]) / 2 - (p["left_hip"][1] + p["right_hip"][1]) / 2)
+    if trunk <= 0:
+        return None, None
+    ratio = spread / trunk
+    if ratio >= FRONT_SPREAD_MIN:
+        return "front", None
+    if ratio > SIDE_SPREAD_MAX:
+        return None, None
+    facing: Facing | None = None
+    if all(n in p for n in ("nose", "left_ear", "right_ear")):
+        ahead = p["nose"][0] - (p["left_ear"][0] + p["right_ear"][0]) / 2
+        facing = "right" if ahead > 0 else "left" if ahead < 0 else None
+    return "side", facing

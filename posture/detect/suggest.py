@@ -23,14 +23,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any, TypeGuard
 
-from posture.document import DistanceScale, PlacedLandmark, Point, ViewDocument, validated
+from posture.document import DETECTION_KEY, SUGGESTIONS_KEY, DistanceScale, PlacedLandmark, Point, ViewDocument, validated
 from posture.errors import DocumentError
 from posture.landmarks import landmark_ids
 
 from .base import Detection, Origin, Suggestion
 
-SUGGESTIONS_KEY = "suggestions"
-DETECTION_KEY = "detection"
+__all__ = ["DETECTION_KEY", "SUGGESTIONS_KEY"]  # re-exported: their home is posture.document
 ORIGINS: tuple[Origin, ...] = ("marker", "pose")
 #: Moving a point by less than this (original px) is not a correction: a click on the suggestion itself.
 SAME_PLACE_PX = 0.5
@@ -135,6 +134,10 @@ def with_detection(doc: ViewDocument, det: Detection, *, accept: bool = False, c
         "plumb_marks": [[x, y] for x, y in det.plumb_marks],
         "warnings": list(det.warnings),
     }
+    if det.shows is not None:  # issue 11: a side photo in a frontal slot is not graded (posture.frame)
+        extra[DETECTION_KEY]["shows"] = det.shows
+        if det.side_facing is not None:
+            extra[DETECTION_KEY]["side_facing"] = det.side_facing
     out = replace(
         doc,
         calibration=cal,
