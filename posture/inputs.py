@@ -93,7 +93,9 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     for key, value in pairs:
         if key in out:
             shown = json.dumps(key, ensure_ascii=False)
-            raise JSONInputError(f"gives the key {shown if len(shown) <= 60 else shown[:59] + '…'} twice in one object (keep one)")
+            raise JSONInputError(
+                f"gives the key {shown if len(shown) <= 60 else shown[:59] + '…'} twice in one object (keep one)"
+            )
         out[key] = value
     return out
 
@@ -102,12 +104,13 @@ def _no_constants(name: str) -> Any:
     raise JSONInputError(f"is not valid JSON ({name} is not a number JSON allows)")
 
 
-def parse_json(data: str | bytes, limit: int = MAX_JSON_BYTES) -> Any:
+def parse_json(data: str | bytes, limit: int = MAX_JSON_BYTES, *, allow_constants: bool = False) -> Any:
     """Parse JSON text strictly; raise :class:`JSONInputError` (its ``reason`` names what is wrong, one phrase).
 
     Refused: more than ``limit`` bytes, text that is not UTF-8, invalid JSON, nesting deeper than Python
     recurses, numbers with more digits than Python converts, ``NaN``/``Infinity``, and a key given twice
-    in one object (named).
+    in one object (named). ``allow_constants`` lets ``NaN``/``Infinity`` through as floats, for a parser
+    that refuses them itself naming the field (a view document's coordinates, a settings file's thresholds).
     """
     size = len(data.encode("utf-8", "surrogatepass")) if isinstance(data, str) else len(data)
     if size > limit:
@@ -118,7 +121,8 @@ def parse_json(data: str | bytes, limit: int = MAX_JSON_BYTES) -> Any:
     except UnicodeDecodeError:
         raise JSONInputError("is not valid JSON (not UTF-8 text)") from None
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        constants = {} if allow_constants else {"parse_constant": _no_constants}
+        return json.loads(text, object_pairs_hook=_no_duplicates, **constants)
     except JSONInputError:
         raise
     except json.JSONDecodeError as exc:
