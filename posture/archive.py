@@ -49,8 +49,8 @@ from typing import Any, BinaryIO
 from . import __version__
 from . import document as docs
 from .atomic import atomic_writer
-from .errors import ArchiveError, DocumentError, ResultError, StoreError
-from .inputs import JSONInputError, parse_json
+from .errors import ArchiveError, DocumentError, JSONInputError, ResultError, StoreError
+from .inputs import parse_json
 from .result import Result, check_result
 from .store import PRECAUTION_KEYS, Client, ImportedRevision, ImportSummary, Precautions, Store, StoredFile, ViewDraft, VisitDraft
 from .store.schema import ID_RE

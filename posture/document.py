@@ -20,8 +20,8 @@ import numpy as np
 
 from . import geometry, landmarks
 from .atomic import atomic_write_bytes
-from .errors import DocumentError
-from .inputs import MAX_JSON_BYTES, JSONInputError, parse_json, read_input_file
+from .errors import DocumentError, JSONInputError
+from .inputs import MAX_JSON_BYTES, parse_json, read_input_file
 from .result import Facing
 
 SCHEMA_VERSION = 1

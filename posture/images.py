@@ -144,8 +144,8 @@ def _to_rgb(img: Image.Image, name: str) -> np.ndarray:
     if mode in _ALPHA_MODES:
         rgba = np.asarray(img.convert("RGBA"), dtype=np.float32)
         alpha = rgba[..., 3:] / 255.0
-        over_white = rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)
-        return np.clip(np.rint(over_white), 0, 255).astype(np.uint8)
+        over_white: np.ndarray = np.clip(np.rint(rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)), 0, 255)
+        return over_white.astype(np.uint8)
     if mode.startswith("I;16"):
         return _grey(_scale_16(np.asarray(img)))
     if mode == "I":

@@ -8,9 +8,10 @@
   lets through silently: a key given twice in one object (the last one would
   win), ``NaN``/``Infinity`` (not JSON), and text over :data:`MAX_JSON_BYTES`.
 
-Both raise an exception chosen by the caller (so a view document's problem stays
+:func:`read_input_file` raises an exception chosen by the caller (so a view document's problem stays
 a :class:`~posture.errors.DocumentError`, a settings file's a
-:class:`~posture.errors.SettingsError`), with the sentence written here.
+:class:`~posture.errors.SettingsError`), with the sentence written here; :func:`parse_json` raises
+:class:`~posture.errors.JSONInputError`, whose ``reason`` each reader words into its own error.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from .errors import JSONInputError
 
 #: Largest JSON input (a view document, a settings file), in bytes. A real view document is a few KB.
 MAX_JSON_BYTES = 5 * 1024 * 1024
@@ -80,14 +83,6 @@ def check_input_path(path: str | os.PathLike[str], what: str, error: Callable[[s
     return p
 
 
-class JSONInputError(ValueError):
-    """JSON that is refused; ``reason`` completes a sentence whose subject is the input (``"is not valid JSON (…)"``)."""
-
-    def __init__(self, reason: str):
-        self.reason = reason
-        super().__init__(reason)
-
-
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
@@ -121,8 +116,9 @@ def parse_json(data: str | bytes, limit: int = MAX_JSON_BYTES, *, allow_constant
     except UnicodeDecodeError:
         raise JSONInputError("is not valid JSON (not UTF-8 text)") from None
     try:
-        constants = {} if allow_constants else {"parse_constant": _no_constants}
-        return json.loads(text, object_pairs_hook=_no_duplicates, **constants)
+        if allow_constants:
+            return json.loads(text, object_pairs_hook=_no_duplicates)
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
     except JSONInputError:
         raise
     except json.JSONDecodeError as exc:

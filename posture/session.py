@@ -30,7 +30,7 @@ import numpy as np
 
 from . import document, images, inputs
 from .document import ViewDocument
-from .errors import DocumentError, ImageError, SessionError
+from .errors import DocumentError, ImageError, JSONInputError, SessionError
 
 #: JPEG quality of the photos :func:`session_zip` writes (the originals, re-encoded without metadata).
 PHOTO_JPEG_QUALITY = 95
@@ -62,7 +62,7 @@ def _is_view_document(path: Path) -> bool:
     data = inputs.read_input_file(path, "view document", inputs.MAX_JSON_BYTES, lambda m: DocumentError("", m))
     try:
         raw = inputs.parse_json(data, allow_constants=True)
-    except inputs.JSONInputError as exc:
+    except JSONInputError as exc:
         raise DocumentError("", f"{path.name} {exc.reason}, so it cannot be read as a view document.") from None
     return isinstance(raw, dict) and bool(_DOCUMENT_KEYS & set(raw))
 

@@ -37,10 +37,10 @@ from typing import Any
 from platformdirs import user_config_dir
 
 from .atomic import atomic_write_bytes
-from .errors import SettingsError
+from .errors import JSONInputError, SettingsError
 from .findings import PatternTable, patterns_from_dict, patterns_to_dict, shipped_patterns
 from .grading import BAND_KEYS, Band, default_bands, rule_for
-from .inputs import MAX_JSON_BYTES, JSONInputError, parse_json, read_input_file
+from .inputs import MAX_JSON_BYTES, parse_json, read_input_file
 from .measurements import all_measurement_ids
 from .result import Band as ResultBand
 

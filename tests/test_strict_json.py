@@ -15,7 +15,7 @@ from test_archive import _assert_untouched, _client_json, _members, _replace_mem
 
 from posture import document, inputs
 from posture.archive import import_archive_bytes
-from posture.errors import ArchiveError, DocumentError, SettingsError
+from posture.errors import ArchiveError, DocumentError, JSONInputError, SettingsError
 from posture.settings import load_settings
 
 
@@ -94,7 +94,7 @@ def test_an_archive_manifest_giving_a_key_twice_is_refused_naming_it(exported, t
     ],
 )
 def test_the_parser_refuses_with_a_phrase(data: str | bytes, says: str) -> None:
-    with pytest.raises(inputs.JSONInputError) as exc:
+    with pytest.raises(JSONInputError) as exc:
         inputs.parse_json(data)
     assert says in exc.value.reason and "\n" not in exc.value.reason
 
@@ -106,7 +106,7 @@ def test_the_parser_keeps_what_json_allows() -> None:
 
 
 def test_the_parser_refuses_text_over_its_limit() -> None:
-    with pytest.raises(inputs.JSONInputError, match="more than the"):
+    with pytest.raises(JSONInputError, match="more than the"):
         inputs.parse_json('{"a": "' + "x" * 100 + '"}', limit=50)
 
 
