@@ -338,7 +338,7 @@ def validated(doc: ViewDocument) -> ViewDocument:
         k = scale_cm_per_px(cal.scale, roll, image_center(doc))
         if not (math.isfinite(k) and k > 0):
             raise DocumentError("calibration.scale", "gives no usable scale (cm per pixel is not a finite positive number).")
-        if not MIN_CM_PER_PX <= k <= MAX_CM_PER_PX:
+        if not plausible_cm_per_px(k):
             raise DocumentError(
                 "calibration.scale",
                 f"gives {k:.3g} cm per pixel, and a posture photo is {MIN_CM_PER_PX:g} to {MAX_CM_PER_PX:g} cm per pixel: "
@@ -347,6 +347,11 @@ def validated(doc: ViewDocument) -> ViewDocument:
     if cal.plumb_anchor is not None:
         check_bounds(cal.plumb_anchor, "calibration.plumb_anchor")
     return doc
+
+
+def plausible_cm_per_px(k: float) -> bool:
+    """Whether ``k`` cm per pixel is a posture photo's scale (:data:`MIN_CM_PER_PX` to :data:`MAX_CM_PER_PX`)."""
+    return MIN_CM_PER_PX <= k <= MAX_CM_PER_PX
 
 
 def scale_cm_per_px(scale: DistanceScale | HeightScale, roll_deg: float, center_px: Point) -> float:

@@ -147,3 +147,17 @@ def test_the_range_is_checked_on_the_computed_scale_under_roll() -> None:
         d = _with_scale(two_point_scale((100, 200), (100, 200 + 250 * k), 100.0 * k))
         d["calibration"]["vertical"] = {"p1": [500, 1800], "p2": [560, 300]}  # a rolled plumb line
         assert document.parse_document(d).calibration.scale is not None
+
+
+def test_detected_marks_too_close_for_a_scale_give_no_scale_and_a_warning() -> None:
+    """Two false marks 40 px apart for 100 cm (2.5 cm/px) must not make detection's document refused."""
+    from posture.detect.base import Detection
+    from posture.detect.suggest import DETECTION_KEY, with_detection
+
+    doc = document.ViewDocument(view="anterior", image_width=1200.0, image_height=1600.0)
+    close = Detection("anterior", 1200, 1600, vertical=((600, 500), (600, 540)), scale=((600, 500), (600, 540), 100.0))
+    out = with_detection(doc, close)
+    assert out.calibration.vertical is not None and out.calibration.scale is None
+    assert any("40 px apart for 100 cm" in w for w in out.extra[DETECTION_KEY]["warnings"])
+    apart = Detection("anterior", 1200, 1600, vertical=((600, 300), (600, 1300)), scale=((600, 300), (600, 1300), 100.0))
+    assert with_detection(doc, apart).calibration.scale is not None  # 0.1 cm/px: kept
