@@ -96,7 +96,9 @@ def decode_image(data: bytes, name: str = "the file", *, min_short_side: int = M
     if not data:
         raise ImageError(f"{name} is empty.")
     try:
-        img: Image.Image = Image.open(io.BytesIO(data), formats=FORMATS)
+        Image.init()
+        # only the named formats' readers run; HEIF only when pillow-heif is installed (Pillow has no HEIF of its own)
+        img: Image.Image = Image.open(io.BytesIO(data), formats=[f for f in FORMATS if f in Image.OPEN])
         check_photo_size(*img.size, name, min_short_side)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size is checked above
