@@ -49,7 +49,8 @@ from typing import Any, BinaryIO
 from . import __version__
 from . import document as docs
 from .atomic import atomic_writer
-from .errors import ArchiveError, DocumentError, ResultError, StoreError
+from .errors import ArchiveError, DocumentError, JSONInputError, ResultError, StoreError
+from .inputs import parse_json
 from .result import Result, check_result
 from .store import PRECAUTION_KEYS, Client, ImportedRevision, ImportSummary, Precautions, Store, StoredFile, ViewDraft, VisitDraft
 from .store.schema import ID_RE
@@ -350,14 +351,10 @@ class _Archive:
 
     def read_json(self, name: str) -> Any:
         data = self.read(name, self.limits.max_json_bytes)
-
-        def no_constants(c: str) -> Any:
-            raise ValueError(f"{c} is not a number")
-
-        try:
-            return json.loads(data.decode("utf-8"), parse_constant=no_constants)
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            raise _refuse(f"{name[:200]!r} is not valid JSON.") from None
+        try:  # the one strict parser: no NaN, no key given twice
+            return parse_json(data, limit=self.limits.max_json_bytes)
+        except JSONInputError as exc:
+            raise _refuse(f"{name[:200]!r} {exc.reason}.") from None
 
 
 # --- import: manifests ----------------------------------------------------------------

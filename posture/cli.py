@@ -7,7 +7,10 @@ imported only when one of them runs, so the others start without SQLAlchemy.
 defaults of its options.
 
 Exit status: 0 success, 2 bad input (one line on stderr, no traceback,
-nothing written), 1 unexpected internal error.
+nothing written), 1 unexpected internal error. Every file a command reads must be
+a regular file (a pipe or a device is refused before it is opened); view
+documents and settings files are at most 5 MB, photos at most 200 MB
+(:mod:`posture.inputs`, checked before they are read).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from .analysis import analyze
 from .detect.base import DEFAULT_MARK_DISTANCE_CM
 from .errors import PostureError, UsageError
 from .formatting import format_measurement, origins_text
+from .inputs import check_input_path
 from .landmarks import VIEW_LABELS, VIEWS
 from .result import Result
 from .settings import SETTINGS_ENV, load_settings
@@ -282,6 +286,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_import(args: argparse.Namespace) -> int:
     from .archive import import_archive
 
+    check_input_path(args.archive, "archive", UsageError)  # a pipe or a device is refused before anything opens it
     with _store(args) as store:
         s = import_archive(store, args.archive)
     print(f"{s} (client id {s.client_id})")

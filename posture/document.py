@@ -14,14 +14,14 @@ import json
 import math
 import os
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import geometry, landmarks
 from .atomic import atomic_write_bytes
-from .errors import DocumentError
+from .errors import DocumentError, JSONInputError
+from .inputs import MAX_JSON_BYTES, parse_json, read_input_file
 from .result import Facing
 
 SCHEMA_VERSION = 1
@@ -30,6 +30,10 @@ MAX_VERTICAL_TILT_DEG = 30.0
 #: is a billion pixels across; beyond this, finite differences and rotations lose
 #: their precision, so such numbers are refused rather than measured badly.
 MAX_MAGNITUDE = 1e9
+#: The plausible scale of a posture photo, cm per pixel (spec §3.2): a person 170 cm tall is 170–34000 px
+#: high. A document whose scale lies outside is refused (``calibration.scale``), so nothing is graded on it.
+MIN_CM_PER_PX = 0.005
+MAX_CM_PER_PX = 1.0
 #: Two calibration points closer than this are "the same point": no line or scale can be read from them.
 MIN_LENGTH_PX = 1e-6
 #: The document's extra keys written by detection (spec §10), kept like any unknown key.
@@ -337,9 +341,20 @@ def validated(doc: ViewDocument) -> ViewDocument:
         k = scale_cm_per_px(cal.scale, roll, image_center(doc))
         if not (math.isfinite(k) and k > 0):
             raise DocumentError("calibration.scale", "gives no usable scale (cm per pixel is not a finite positive number).")
+        if not plausible_cm_per_px(k):
+            raise DocumentError(
+                "calibration.scale",
+                f"gives {k:.3g} cm per pixel, and a posture photo is {MIN_CM_PER_PX:g} to {MAX_CM_PER_PX:g} cm per pixel: "
+                "check the two points and the distance between them.",
+            )
     if cal.plumb_anchor is not None:
         check_bounds(cal.plumb_anchor, "calibration.plumb_anchor")
     return doc
+
+
+def plausible_cm_per_px(k: float) -> bool:
+    """Whether ``k`` cm per pixel is a posture photo's scale (:data:`MIN_CM_PER_PX` to :data:`MAX_CM_PER_PX`)."""
+    return MIN_CM_PER_PX <= k <= MAX_CM_PER_PX
 
 
 def scale_cm_per_px(scale: DistanceScale | HeightScale, roll_deg: float, center_px: Point) -> float:
@@ -359,32 +374,23 @@ def image_center(doc: ViewDocument) -> Point:
 
 
 def loads(text: str | bytes) -> ViewDocument:
-    """Parse and validate a view document from JSON text."""
+    """Parse and validate a view document from JSON text (at most :data:`~posture.inputs.MAX_JSON_BYTES`;
+    a key given twice in one object is refused, naming it)."""
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DocumentError("", f"The view document is not valid JSON ({exc.msg}, line {exc.lineno}).") from None
-    except UnicodeDecodeError:
-        raise DocumentError("", "The view document is not valid JSON (not UTF-8 text).") from None
-    except RecursionError:
-        raise DocumentError("", "The view document is not valid JSON (nested too deeply).") from None
-    except ValueError:  # e.g. an integer with more digits than Python converts
-        raise DocumentError("", "The view document is not valid JSON (a number has too many digits).") from None
+        raw = parse_json(text, allow_constants=True)  # a NaN coordinate is refused naming its field
+    except JSONInputError as exc:
+        raise DocumentError("", f"The view document {exc.reason}.") from None
     return parse_document(raw)
 
 
 def load(path: str | os.PathLike[str]) -> ViewDocument:
-    """Read and validate the view document at ``path``."""
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise DocumentError("", f"No such view document: {p}.") from None
-    except IsADirectoryError:
-        raise DocumentError("", f"{p} is a folder, not a view document.") from None
-    except OSError as exc:
-        raise DocumentError("", f"Cannot read {p}: {exc.strerror}.") from None
-    return loads(data)
+    """Read and validate the view document at ``path``: a regular file of at most
+    :data:`~posture.inputs.MAX_JSON_BYTES`, checked before it is opened (a pipe or a device is refused, not read)."""
+    return loads(read_input_file(path, "view document", MAX_JSON_BYTES, _whole_document_error))
+
+
+def _whole_document_error(message: str) -> DocumentError:
+    return DocumentError("", message)
 
 
 # --- writing ------------------------------------------------------------------------

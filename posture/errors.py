@@ -12,6 +12,7 @@ The tree::
     ├── SessionError             a session folder cannot be read (missing, no view documents)
     ├── ArchiveError             a client-file archive cannot be imported or exported
     ├── DetectError              detection cannot run as asked (a bad marker colour, the pose model's files damaged)
+    ├── JSONInputError           JSON text refused by the strict parser (each reader words it in its own error)
     └── StoreError               the client file cannot do what was asked
         ├── NotFoundError        no client, visit or revision with that id
         ├── ConflictError        the record changed since it was read (another window saved first)
@@ -76,6 +77,18 @@ class ArchiveError(PostureError):
 
 class DetectError(PostureError):
     """Automatic detection cannot run as asked: a colour that is not ``#RRGGBB``, the pose model's files damaged."""
+
+
+class JSONInputError(PostureError):
+    """JSON text refused by :func:`posture.inputs.parse_json` (a key given twice, NaN, not JSON, too large).
+
+    ``reason`` completes a sentence whose subject is the input (``"is not valid JSON (…)"``); each reader
+    (view documents, settings, archives) raises its own error with it, naming the file.
+    """
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
 
 
 class StoreError(PostureError):

@@ -22,14 +22,29 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .atomic import atomic_write_bytes
 from .errors import ImageError
+from .inputs import read_input_file
 
 #: Largest photo accepted, in pixels (a 48 MP phone photo fits; 20000×20000 does not).
 MAX_PIXELS = 60_000_000
+#: Smallest short side of a posture photo, in pixels: below this no landmark can be placed to a useful precision
+#: (a thumbnail, a 1×1 pixel). Checked from the header, with the aspect ratio, before any pixel is decoded.
+MIN_SHORT_SIDE = 300
+#: Longest long side per short side (1:6): no standing person, portrait or landscape, needs more.
+MAX_ASPECT = 6.0
+#: Largest photo file read from disk (the app's upload limit is the same, in .streamlit/config.toml).
+MAX_PHOTO_BYTES = 200 * 1024 * 1024
 #: Long side of the copy shown in the browser.
 DISPLAY_MAX_SIDE = 1400
 #: JPEG quality of a photo that has to be re-encoded (stored copies, downloads).
 PHOTO_QUALITY = 95
 ACCEPTED = "JPEG, PNG, WebP, TIFF or HEIC"
+#: Pillow's names of the formats the app names (:data:`ACCEPTED`); a camera JPEG with a second picture opens as JPEG (format MPO).
+FORMATS = ("JPEG", "PNG", "WEBP", "TIFF", "HEIF")
+#: Modes Pillow converts to RGB as they are seen (bilevel, grey, palette, CMYK, YCbCr, HSV); CMYK is converted
+#: as ``(255 - C)(255 - K)/255`` (no colour profile is applied).
+_PLAIN_MODES = ("1", "L", "P", "CMYK", "YCbCr", "RGBX", "HSV")
+#: Modes with transparency: composited over white, as the app's white page shows them.
+_ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
 
 _heif_registered = False
 
@@ -45,26 +60,51 @@ def _register_heif() -> None:
         _heif_registered = True
 
 
-def decode_image(data: bytes, name: str = "the file") -> np.ndarray:
-    """Decode an uploaded photo to RGB, with its EXIF orientation applied.
+def check_photo_size(width: int, height: int, name: str = "the file", min_short_side: int = MIN_SHORT_SIDE) -> None:
+    """The one rule for a posture photo's size: at most :data:`MAX_PIXELS`, at least ``min_short_side``
+    (:data:`MIN_SHORT_SIDE`) px on the short side, long side at most :data:`MAX_ASPECT` times the short side.
+    Raises :class:`ImageError` (one sentence)."""
+    w, h = int(width), int(height)
+    if w * h > MAX_PIXELS:
+        raise ImageError(_too_large(name, f"{w}×{h} pixels ({w * h / 1e6:.0f} MP)"))
+    short, long = min(w, h), max(w, h)
+    if short < min_short_side:
+        raise ImageError(
+            f"{name} is only {w}×{h} pixels; a posture photo needs at least {min_short_side} pixels on its short side: "
+            "use the original photo, not a thumbnail."
+        )
+    if long > MAX_ASPECT * short:
+        raise ImageError(
+            f"{name} is {w}×{h} pixels, {long / short:.0f} times longer than it is wide, and no photo of a standing person "
+            f"is more than {MAX_ASPECT:g} times: use the whole photo."
+        )
 
-    Raises :class:`ImageError` with one sentence for a non-image, a truncated
-    or corrupt file, or a photo larger than :data:`MAX_PIXELS`. The size is
-    checked from the header, before any pixel is decoded.
+
+def decode_image(data: bytes, name: str = "the file", *, min_short_side: int = MIN_SHORT_SIDE) -> np.ndarray:
+    """Decode an uploaded photo to RGB as a person sees it, with its EXIF orientation applied.
+
+    ``min_short_side``: :data:`MIN_SHORT_SIDE` for a photo handed in (the app's upload, the command line);
+    :func:`clean_jpeg` (the client file's stored images) passes 1 (see its docstring).
+
+    Raises :class:`ImageError` with one sentence for a non-image, a format the
+    app does not name (:data:`ACCEPTED`; BMP, GIF... are refused), a truncated
+    or corrupt file, a photo outside :func:`check_photo_size` (checked from the
+    header, before any pixel is decoded), or pixels that have no set brightness
+    (see :func:`_to_rgb`).
     """
     _register_heif()
     if not data:
         raise ImageError(f"{name} is empty.")
     try:
-        img: Image.Image = Image.open(io.BytesIO(data))
-        w, h = img.size
-        if w * h > MAX_PIXELS:
-            raise ImageError(_too_large(name, f"{w}×{h} pixels ({w * h / 1e6:.0f} MP)"))
+        Image.init()
+        # only the named formats' readers run; HEIF only when pillow-heif is installed (Pillow has no HEIF of its own)
+        img: Image.Image = Image.open(io.BytesIO(data), formats=[f for f in FORMATS if f in Image.OPEN])
+        check_photo_size(*img.size, name, min_short_side)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size is checked above
             img.load()
             img = ImageOps.exif_transpose(img)
-            rgb = img.convert("RGB")
+            rgb = _to_rgb(img, name)
     except ImageError:
         raise
     except Image.DecompressionBombError as exc:  # refused by Pillow while reading the header
@@ -72,12 +112,72 @@ def decode_image(data: bytes, name: str = "the file") -> np.ndarray:
         size = f"{int(found.group(1)) / 1e6:.0f} MP" if found else "too large"
         raise ImageError(_too_large(name, size)) from None
     except UnidentifiedImageError:
-        raise ImageError(f"{name} is not a photo this app can read ({ACCEPTED}).") from None
+        raise ImageError(f"{name} is not a photo this app can read ({ACCEPTED}): save it as a JPEG.") from None
     except (OSError, SyntaxError, ValueError) as exc:
-        if "truncated" in str(exc).lower() or isinstance(exc, OSError):
+        text = str(exc).lower()
+        if "text chunk" in text or "max_text" in text:  # Pillow's "Decompressed data too large for ...MAX_TEXT_CHUNK"
+            raise ImageError(
+                f"{name} carries more hidden text (metadata) than a photo ever has: export the photo again as a plain JPEG."
+            ) from None
+        if "truncated" in text or isinstance(exc, OSError):
             raise ImageError(f"{name} is damaged or incomplete (truncated): upload the original photo again.") from None
-        raise ImageError(f"{name} could not be decoded ({exc}).") from None
-    return np.asarray(rgb, dtype=np.uint8).copy()
+        raise ImageError(f"{name} is damaged and cannot be read as a photo: upload the original photo again.") from None
+    return rgb
+
+
+def _to_rgb(img: Image.Image, name: str) -> np.ndarray:
+    """The pixels as a person sees them, as RGB ``uint8``; :class:`ImageError` for pixels with no set brightness.
+
+    * 8-bit RGB as it is; bilevel, grey, palette, CMYK, YCbCr, HSV by Pillow's conversion;
+    * 16-bit grey (``I;16``, ``I;16B``...) scaled ``0–65535 → 0–255`` (Pillow's own conversion clips it to
+      white); 16-bit RGB comes from Pillow already scaled to 8 bits;
+    * ``I`` (32-bit integers): taken as 16-bit values when they lie in ``0–65535``, refused otherwise;
+    * ``F`` (floating point): taken as ``0–1`` when it lies there, refused otherwise;
+    * transparency (RGBA, LA, a palette's transparent colour) composited over white, as the app's page shows it;
+    * any other mode (Lab...) refused.
+    """
+    mode = img.mode
+    if mode == "RGB":
+        return np.asarray(img, dtype=np.uint8).copy()
+    if mode == "P" and "transparency" in img.info:
+        mode, img = "RGBA", img.convert("RGBA")
+    if mode in _PLAIN_MODES:
+        return np.asarray(img.convert("RGB"), dtype=np.uint8).copy()
+    if mode in _ALPHA_MODES:
+        rgba = np.asarray(img.convert("RGBA"), dtype=np.float32)
+        alpha = rgba[..., 3:] / 255.0
+        over_white: np.ndarray = np.clip(np.rint(rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)), 0, 255)
+        return over_white.astype(np.uint8)
+    if mode.startswith("I;16"):
+        return _grey(_scale_16(np.asarray(img)))
+    if mode == "I":
+        values = np.asarray(img)
+        if values.size and (int(values.min()) < 0 or int(values.max()) > 65535):
+            raise ImageError(
+                f"{name} stores 32-bit numbers rather than brightness (values up to {int(values.max())}): "
+                "export it as an 8- or 16-bit image."
+            )
+        return _grey(_scale_16(values))
+    if mode == "F":
+        values = np.asarray(img, dtype=np.float32)
+        if values.size and not (np.isfinite(values).all() and values.min() >= 0.0 and values.max() <= 1.0):
+            raise ImageError(
+                f"{name} stores floating-point numbers outside 0–1, which have no set brightness: "
+                "export it as an 8- or 16-bit image."
+            )
+        return _grey(np.rint(values * 255.0).astype(np.uint8))
+    raise ImageError(f"{name} uses a colour model ({mode}) this app does not convert: export it as an RGB JPEG or PNG.")
+
+
+def _scale_16(values: np.ndarray) -> np.ndarray:
+    """16-bit values (any integer dtype, ``0–65535``) to 8 bits, rounded: ``v * 255 / 65535``."""
+    wide = values.astype(np.uint32)
+    return ((wide * 255 + 32767) // 65535).astype(np.uint8)
+
+
+def _grey(values: np.ndarray) -> np.ndarray:
+    """A grey ``(H, W)`` uint8 array as RGB ``(H, W, 3)``."""
+    return np.repeat(values[..., None], 3, axis=2)
 
 
 def _too_large(name: str, size: str) -> str:
@@ -85,14 +185,12 @@ def _too_large(name: str, size: str) -> str:
 
 
 def load_image(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read a photo from disk (see :func:`decode_image`)."""
+    """Read a photo from disk (see :func:`decode_image`): a regular file of at most :data:`MAX_PHOTO_BYTES`,
+    checked before it is opened (a pipe or a device is refused, not read)."""
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise ImageError(f"Photo not found: {p}.") from None
-    except OSError as exc:
-        raise ImageError(f"Cannot read the photo {p}: {exc.strerror}.") from None
+    if not p.exists() and not p.is_symlink():
+        raise ImageError(f"Photo not found: {p}.")
+    data = read_input_file(p, "photo", MAX_PHOTO_BYTES, ImageError)
     return decode_image(data, p.name)
 
 
@@ -181,36 +279,45 @@ def jpeg_is_clean(data: bytes) -> bool:
     return False
 
 
-def _probe_clean_jpeg(data: bytes, name: str) -> tuple[int, int]:
+def _probe_clean_jpeg(data: bytes, name: str, min_short_side: int) -> tuple[int, int]:
     """Size of a clean JPEG, after proving it decodes (at 1/8 scale: the whole scan is read, a fraction of the work)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size is checked below
             img = Image.open(io.BytesIO(data))
             w, h = img.size
-            if img.format != "JPEG" or w * h > MAX_PIXELS:
-                raise ValueError("not a JPEG of an accepted size")
+            if img.format != "JPEG":
+                raise ValueError("not a JPEG")
+            check_photo_size(w, h, name, min_short_side)
             img.draft("RGB", (max(1, w // 8), max(1, h // 8)))
             img.load()
+    except ImageError:
+        raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        decode_image(data, name)  # the full decode gives the one-sentence reason
+        decode_image(data, name, min_short_side=min_short_side)  # the full decode gives the one-sentence reason
         raise ImageError(f"{name} could not be decoded.") from None  # pragma: no cover - decode_image raised
     return w, h
 
 
-def clean_jpeg(data: bytes, name: str = "the file", quality: int = PHOTO_QUALITY) -> tuple[bytes, int, int]:
+def clean_jpeg(
+    data: bytes, name: str = "the file", quality: int = PHOTO_QUALITY, *, min_short_side: int = 1
+) -> tuple[bytes, int, int]:
     """Validated JPEG bytes without metadata, orientation applied, and the size ``(width, height)`` in px.
 
     A JPEG that is already clean (:func:`jpeg_is_clean`) is kept byte for
     byte (no second compression) once it is proven to decode; anything else
     is decoded (:func:`decode_image`, which applies the EXIF orientation) and
     re-encoded at ``quality``. Raises :class:`ImageError` (one sentence) for
-    a file that is not a photo.
+    a file that is not a photo, in a format the app does not name, or outside
+    :func:`check_photo_size`. The short-side minimum is ``min_short_side``, 1 by
+    default: the client file stores annotated images and earlier records of any
+    size, and an upload was already held to :data:`MIN_SHORT_SIDE` by
+    :func:`decode_image`.
     """
     data = bytes(data)
     if jpeg_is_clean(data):
-        w, h = _probe_clean_jpeg(data, name)
+        w, h = _probe_clean_jpeg(data, name, min_short_side)
         return data, w, h
-    image = decode_image(data, name)
+    image = decode_image(data, name, min_short_side=min_short_side)
     h, w = image.shape[:2]
     return encode_jpeg(image, quality), w, h

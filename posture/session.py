@@ -19,7 +19,6 @@ a photo.
 from __future__ import annotations
 
 import io
-import json
 import os
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -29,9 +28,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import document, images
+from . import document, images, inputs
 from .document import ViewDocument
-from .errors import DocumentError, ImageError, SessionError
+from .errors import DocumentError, ImageError, JSONInputError, SessionError
 
 #: JPEG quality of the photos :func:`session_zip` writes (the originals, re-encoded without metadata).
 PHOTO_JPEG_QUALITY = 95
@@ -60,12 +59,11 @@ def _is_view_document(path: Path) -> bool:
     JSON at all raises :class:`DocumentError` naming it: in a session folder
     it is almost certainly a damaged view document.
     """
+    data = inputs.read_input_file(path, "view document", inputs.MAX_JSON_BYTES, lambda m: DocumentError("", m))
     try:
-        raw = json.loads(path.read_bytes())
-    except OSError as exc:
-        raise DocumentError("", f"Cannot read {path.name}: {exc.strerror}.") from None
-    except (ValueError, RecursionError):
-        raise DocumentError("", f"{path.name} is not valid JSON, so it cannot be read as a view document.") from None
+        raw = inputs.parse_json(data, allow_constants=True)
+    except JSONInputError as exc:
+        raise DocumentError("", f"{path.name} {exc.reason}, so it cannot be read as a view document.") from None
     return isinstance(raw, dict) and bool(_DOCUMENT_KEYS & set(raw))
 
 

@@ -37,9 +37,10 @@ from typing import Any
 from platformdirs import user_config_dir
 
 from .atomic import atomic_write_bytes
-from .errors import SettingsError
+from .errors import JSONInputError, SettingsError
 from .findings import PatternTable, patterns_from_dict, patterns_to_dict, shipped_patterns
 from .grading import BAND_KEYS, Band, default_bands, rule_for
+from .inputs import MAX_JSON_BYTES, parse_json, read_input_file
 from .measurements import all_measurement_ids
 from .result import Band as ResultBand
 
@@ -196,18 +197,13 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
             return default_settings()
         path = user_file
     p = Path(path)
+    if not p.exists() and not p.is_symlink():
+        raise SettingsError(f"Settings file not found: {p}.")
+    data = read_input_file(p, "settings file", MAX_JSON_BYTES, SettingsError)
     try:
-        raw = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SettingsError(f"Settings file not found: {p}.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"Cannot read settings file {p}: {exc}.") from None
-    except json.JSONDecodeError as exc:
-        raise SettingsError(f"{p}: not valid JSON ({exc.msg}, line {exc.lineno}).") from None
-    except RecursionError:
-        raise SettingsError(f"{p}: not valid JSON (nested too deeply).") from None
-    except ValueError:  # an integer with more digits than Python converts
-        raise SettingsError(f"{p}: not valid JSON (a number has too many digits).") from None
+        raw = parse_json(data, allow_constants=True)  # a NaN threshold is refused naming its band
+    except JSONInputError as exc:
+        raise SettingsError(f"The settings file {p} {exc.reason}.") from None
     return replace(settings_from_dict(raw, where=str(p)), path=str(p))
 
 

@@ -247,9 +247,10 @@ def test_zero_vertical_extent():
     d["calibration"]["vertical"] = None
     assert refused(d).field == "calibration.scale"
     # with a rolled plumb line the extent is judged in the corrected frame: the same image y is fine
-    d = with_("calibration.scale", height_scale(170, (900, 1500), (1100, 1500)))
+    # (15 cm over the ~20 px extent keeps the scale plausible, under 1 cm/px)
+    d = with_("calibration.scale", height_scale(15, (900, 1500), (1100, 1500)))
     d["calibration"]["vertical"] = {"p1": [100, 2000], "p2": [200, 1000]}
-    assert document.parse_document(d).calibration.scale.height_cm == 170
+    assert document.parse_document(d).calibration.scale.height_cm == 15
 
 
 @pytest.mark.parametrize(

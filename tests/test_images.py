@@ -14,7 +14,7 @@ from posture import images
 from posture.errors import ImageError
 
 
-def _photo(w: int = 60, h: int = 40) -> Image.Image:
+def _photo(w: int = 600, h: int = 400) -> Image.Image:
     rng = np.random.default_rng(7)
     arr = rng.integers(0, 255, (h, w, 3), dtype=np.uint8)
     arr[:, : w // 3] = (200, 30, 30)  # a red band on the left edge tells orientation apart
@@ -48,8 +48,8 @@ def test_common_formats_decode_to_rgb(fmt: str) -> None:
     buf = io.BytesIO()
     _photo().save(buf, format=fmt)
     out = images.decode_image(buf.getvalue(), f"x.{fmt.lower()}")
-    assert out.shape == (40, 60, 3) and out.dtype == np.uint8
-    assert out[20, 5, 0] > 150 and out[20, 5, 1] < 100  # the red band stays on the left, RGB order
+    assert out.shape == (400, 600, 3) and out.dtype == np.uint8
+    assert out[200, 50, 0] > 150 and out[200, 50, 1] < 100  # the red band stays on the left, RGB order
 
 
 def test_heic_decodes_with_orientation_applied() -> None:
@@ -60,14 +60,14 @@ def test_heic_decodes_with_orientation_applied() -> None:
     buf = io.BytesIO()
     _photo().save(buf, format="HEIF", exif=exif.tobytes())
     out = images.decode_image(buf.getvalue(), "phone.heic")
-    assert out.shape[:2] == (60, 40)  # portrait after orientation
+    assert out.shape[:2] == (600, 400)  # portrait after orientation
 
 
 def test_exif_orientation_applied_to_jpeg() -> None:
     out = images.decode_image(_jpeg_with_exif(orientation=6), "phone.jpg")
-    assert out.shape[:2] == (60, 40)
+    assert out.shape[:2] == (600, 400)
     # orientation 6 = rotate 90° CW: the left red band ends up on top
-    assert out[2, 20, 0] > 150 and out[2, 20, 1] < 100
+    assert out[20, 200, 0] > 150 and out[20, 200, 1] < 100
 
 
 def test_stored_copy_has_no_exif_or_gps() -> None:
@@ -77,7 +77,7 @@ def test_stored_copy_has_no_exif_or_gps() -> None:
     reread = Image.open(io.BytesIO(clean))
     assert len(reread.getexif()) == 0
     assert "exif" not in reread.info
-    assert reread.size == (image.shape[1], image.shape[0]) == (40, 60)
+    assert reread.size == (image.shape[1], image.shape[0]) == (400, 600)
 
 
 def test_not_an_image_is_one_clear_sentence() -> None:
@@ -153,14 +153,14 @@ def _bare_jpeg() -> bytes:
 def test_a_bare_jpeg_is_kept_byte_for_byte() -> None:
     data = _bare_jpeg()
     assert images.jpeg_is_clean(data)
-    assert images.clean_jpeg(data, "bare.jpg") == (data, 60, 40)
+    assert images.clean_jpeg(data, "bare.jpg") == (data, 600, 400)
 
 
 def test_a_jpeg_with_metadata_is_re_encoded_upright_and_bare() -> None:
     data = _jpeg_with_exif(orientation=6, gps=True)
     assert not images.jpeg_is_clean(data)
     clean, w, h = images.clean_jpeg(data, "phone.jpg")
-    assert (w, h) == (40, 60) and clean != data and images.jpeg_is_clean(clean)
+    assert (w, h) == (400, 600) and clean != data and images.jpeg_is_clean(clean)
     assert b"PhoneMaker" not in clean and len(Image.open(io.BytesIO(clean)).getexif()) == 0
 
 

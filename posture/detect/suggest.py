@@ -23,7 +23,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any, TypeGuard
 
-from posture.document import DETECTION_KEY, SUGGESTIONS_KEY, DistanceScale, PlacedLandmark, Point, ViewDocument, validated
+from posture.document import (
+    DETECTION_KEY,
+    SUGGESTIONS_KEY,
+    DistanceScale,
+    PlacedLandmark,
+    Point,
+    ViewDocument,
+    plausible_cm_per_px,
+    validated,
+)
 from posture.errors import DocumentError
 from posture.landmarks import landmark_ids
 
@@ -123,16 +132,23 @@ def with_detection(doc: ViewDocument, det: Detection, *, accept: bool = False, c
     from ``det`` when the document has none.
     """
     cal = doc.calibration
+    warnings = list(det.warnings)
     if calibrate and det.vertical is not None:
         cal = replace(cal, vertical=det.vertical)
         if det.scale is not None:
             p1, p2, distance = det.scale
-            cal = replace(cal, scale=DistanceScale(p1, p2, distance))
+            apart = math.dist(p1, p2)
+            if apart > 0 and plausible_cm_per_px(distance / apart):
+                cal = replace(cal, scale=DistanceScale(p1, p2, distance))
+            else:  # two false marks close together: no scale rather than a refused document
+                warnings.append(
+                    f"The plumb marks found are {apart:.0f} px apart for {distance:g} cm, too close for a posture photo: no scale was taken from them."
+                )
     extra = dict(doc.extra)
     extra[DETECTION_KEY] = {
         "markers": [[x, y] for x, y in det.markers],
         "plumb_marks": [[x, y] for x, y in det.plumb_marks],
-        "warnings": list(det.warnings),
+        "warnings": warnings,
     }
     if det.shows is not None:  # issue 11: a side photo in a frontal slot is not graded (posture.frame)
         extra[DETECTION_KEY]["shows"] = det.shows

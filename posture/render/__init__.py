@@ -17,8 +17,9 @@ y down). ``display_scale`` says the image handed in is a resized copy, with
 :func:`posture.images.display_copy` returns), so the app can redraw on its
 ~1400 px display copy on every click and render the full-resolution image
 only when it saves. Line widths and text sizes follow the *output* image's
-size (its long side / 1000 is the unit), so an annotation reads the same at
-12 MP and at 1000 px.
+height (height / 1000 is the unit, bounded: :class:`Style`), so an annotation
+reads the same at 12 MP and at 1000 px, and no extreme size costs more memory
+than a 10000 px tall photo's labels.
 
 Colours encode severity, the same everywhere (the app and the report read
 :data:`SEVERITY_COLORS` too): normal green, mild amber, moderate orange,

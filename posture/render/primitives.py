@@ -23,9 +23,21 @@ FloatArray = NDArray[np.float64]
 Rect = tuple[float, float, float, float]
 
 
+#: The sizing unit ``u`` is the output image's height / 1000, but never more than this many px / 1000 ...
+MAX_UNIT_PX = 10_000
+#: ... nor more than this many times the width / 1000: a tall thin strip does not get text taller than it is wide.
+MAX_UNIT_PER_WIDTH = 6
+
+
 @dataclass(frozen=True)
 class Style:
-    """Sizes in output pixels, derived from the output image's long side (``u`` = long side / 1000)."""
+    """Sizes in output pixels, derived from the output image's height (``u`` = height / 1000, bounded).
+
+    The height, not the long side: a portrait photo (every ordinary posture photo) is sized as before, and
+    a 60000×1 strip cannot make 780 px text (2.4 GB of label patches). ``u`` is at most
+    :data:`MAX_UNIT_PX` / 1000 and at most :data:`MAX_UNIT_PER_WIDTH` × width / 1000, so no output size,
+    however extreme, makes strokes, dots or text patches larger than those of a 10000 px tall photo.
+    """
 
     u: float
     line: int
@@ -37,7 +49,7 @@ class Style:
 
     @classmethod
     def for_size(cls, width: int, height: int, text_scale: float = 1.0) -> Style:
-        u = max(width, height) / 1000.0
+        u = min(height, MAX_UNIT_PER_WIDTH * width, MAX_UNIT_PX) / 1000.0
         return cls(
             u=u,
             line=max(1, round(1.8 * u)),
