@@ -45,6 +45,7 @@ from posture.errors import ConflictError, DocumentError, MissingFileError, NotFo
 from posture.landmarks import VIEWS
 from posture.result import Result
 
+from .clients import ERASED_MESSAGE, VISIT_GONE_MESSAGE
 from .database import Database, file_name, remove_tree
 from .records import (
     ANNOTATED_QUALITY,
@@ -313,7 +314,8 @@ def upsert_client_row(conn: Connection, row: Mapping[str, Any]) -> str:
         conn.execute(insert(clients).values(**row))
         return "created"
     if row["updated_at"] > existing.updated_at:
-        conn.execute(update(clients).where(clients.c.id == row["id"]).values(**{k: v for k, v in row.items() if k != "id"}))
+        values = {k: v for k, v in row.items() if k not in ("id", "revision")}
+        conn.execute(update(clients).where(clients.c.id == row["id"]).values(revision=clients.c.revision + 1, **values))
         return "updated"
     return "kept"
 
@@ -321,11 +323,11 @@ def upsert_client_row(conn: Connection, row: Mapping[str, Any]) -> str:
 def insert_revision(conn: Connection, revision: RevisionPlan) -> None:
     """Reference a published revision: its visit (created or advanced to ``n + 1``), revision, views and files rows."""
     if conn.execute(select(clients.c.id).where(clients.c.id == revision.client_id)).first() is None:
-        raise NotFoundError(f"No client with id {revision.client_id!r} (erased meanwhile?).")
+        raise NotFoundError(ERASED_MESSAGE)
     v = conn.execute(select(visits.c.client_id, visits.c.revision_count).where(visits.c.id == revision.visit_id)).first()
     if v is None:
         if revision.new_visit is False:
-            raise NotFoundError(f"No visit with id {revision.visit_id!r} (deleted meanwhile?).")
+            raise NotFoundError(VISIT_GONE_MESSAGE)
         number = 1
         conn.execute(
             insert(visits).values(

@@ -278,6 +278,7 @@ def client_from_row(row: Any) -> Client:
         consent_date=parse_date(row.consent_date, "date of consent", problems),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        revision=row.revision if isinstance(row.revision, int) else 0,
         problems=tuple(problems),
     )
 
