@@ -212,7 +212,18 @@ def test_hostile_names_are_stored_safely_and_found(store):
     for cid in ids.values():
         store.add_visit(cid, visit_draft(("anterior",)))
     # nothing on disk is named from a client's name: only ids, view names and the store's own files
-    allowed = {"posture.db", "posture.db-wal", "posture.db-shm", ".lock", "files", "staging", "drafts", "erasing", "report.pdf"}
+    allowed = {
+        "posture.db",
+        "posture.db-wal",
+        "posture.db-shm",
+        ".lock",
+        "files",
+        "staging",
+        "drafts",
+        "erasing",
+        "exporting",
+        "report.pdf",
+    }
     for p in walk(store.root):
         assert p.name in allowed or len(p.name) == 32 or p.name.startswith("anterior"), p
     for name, cid in ids.items():

@@ -94,24 +94,19 @@ def client_form_ui(key: str, client: Client | None = None) -> dict[str, Any] | N
 
 
 def open_client(client_id: str | None) -> None:
-    state.session().open_client = client_id
-    for key in [k for k in st.session_state if str(k).startswith(EDIT_FORM_PREFIX)]:
-        del st.session_state[key]  # a record form opened afresh starts from the record as it is now
+    s = state.session()
+    s.open_client = client_id
+    s.record_form = None  # a record form opened afresh starts from the record as it is now
 
 
-#: Session keys of the "Edit the record" form (its widgets and the revision it was opened with) start so.
-EDIT_FORM_PREFIX = "edit_client_"
-
-
-def _reload_record(record_key: str) -> None:
+def _reload_record() -> None:
     """Forget what the record form was opened with, so it shows the record as saved now.
 
     The form's widgets get new keys (a widget keeps what the browser sent it under its old key).
     """
-    generation = int(st.session_state.get(f"{record_key}_generation", 0)) + 1
-    for key in [k for k in st.session_state if str(k).startswith(f"{record_key}_")]:
-        del st.session_state[key]
-    st.session_state[f"{record_key}_generation"] = generation
+    rf = state.session().record_form
+    if rf is not None:
+        rf.base_revision, rf.conflict, rf.generation = None, None, rf.generation + 1
 
 
 def client_list_ui(store: Store) -> None:
@@ -235,34 +230,33 @@ def client_page_ui(store: Store, a: Assessment, client_id: str) -> None:
     with c3.popover("Erase client…", icon=":material/delete_forever:", width="stretch"):
         _erase_ui(store, a, client)
 
-    record_key = f"{EDIT_FORM_PREFIX}{client.id}"
-    form_key = f"{record_key}_g{st.session_state.get(f'{record_key}_generation', 0)}"  # new keys on "Reload the record"
-    base_key = f"{record_key}_base_revision"  # the revision the form was opened with, checked when it is saved
-    conflict_key = f"{record_key}_conflict"  # the refusal of a save based on an older revision, until reloaded
-    if base_key not in st.session_state:
-        st.session_state[base_key] = client.revision
-    conflict = st.session_state.get(conflict_key)
-    with st.expander("Edit the record", expanded=conflict is not None):
-        if conflict is not None:
-            st.error(conflict)
-            st.button("Reload the record", key=f"{form_key}_reload", on_click=_reload_record, args=(record_key,))
+    session = state.session()
+    rf = session.record_form
+    if rf is None or rf.client_id != client.id:
+        rf = session.record_form = state.RecordForm(client.id)
+    if rf.base_revision is None:
+        rf.base_revision = client.revision  # the revision the form is opened with, checked when it is saved
+    form_key = f"edit_client_{client.id}_g{rf.generation}"
+    with st.expander("Edit the record", expanded=rf.conflict is not None):
+        if rf.conflict is not None:
+            st.error(rf.conflict)
+            st.button("Reload the record", key=f"{form_key}_reload", on_click=_reload_record)
         fields = client_form_ui(form_key, client)
         if fields is not None:
             if not fields["name"]:
                 st.error("A client needs a name (or a reference such as initials).")
             else:
                 try:
-                    updated = store.update_client(client.id, base_revision=st.session_state[base_key], **fields)
+                    updated = store.update_client(client.id, base_revision=rf.base_revision, **fields)
                 except ConflictError as exc:
-                    st.session_state[conflict_key] = str(exc)  # shown above the form, which keeps what was typed
+                    rf.conflict = str(exc)  # shown above the form, which keeps what was typed
                     st.rerun()
                 except PostureError as exc:
                     st.error(str(exc))
                 else:
-                    st.session_state[base_key] = updated.revision
-                    st.session_state.pop(conflict_key, None)
+                    rf.base_revision, rf.conflict = updated.revision, None
                     client_file.refresh_client(a, updated)
-                    state.session().notify("Record saved.")
+                    session.notify("Record saved.")
                     st.rerun()
     if client.contact or client.notes:
         with st.expander("Contact and notes"):

@@ -19,8 +19,8 @@ checkpointed and truncated (waiting for other connections' reads to end).
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -86,9 +86,7 @@ def update_client(db: Database, client_id: str, changes: dict[str, Any], base_re
             raise ConflictError(conflict_message(current.updated_at))
         values = client_values(replace(current, **changes))
         conn.execute(
-            update(t.clients)
-            .where(t.clients.c.id == client_id)
-            .values(updated_at=now(), revision=current.revision + 1, **values)
+            update(t.clients).where(t.clients.c.id == client_id).values(updated_at=now(), revision=current.revision + 1, **values)
         )
     return get_client(db, client_id)
 

@@ -180,10 +180,11 @@ class Database:
         self.files_dir = self.root / "files"
         self.staging_dir = self.root / "staging"
         self.erasing_dir = self.root / "erasing"  # the pending-erasure journal: one empty file per client id
+        self.exporting_dir = self.root / "exporting"  # exports in progress: where each one's temp file is
         self.db_path = self.root / DB_NAME
         if self.db_path.exists() or not any(self.root.iterdir()):
             tighten(self.root, 0o700)  # our folder: private (a folder holding other things is left as it is)
-        for d in (self.files_dir, self.staging_dir, self.erasing_dir):
+        for d in (self.files_dir, self.staging_dir, self.erasing_dir, self.exporting_dir):
             make_private_dir(d)
             tighten(d, 0o700)
         if not self.db_path.exists():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -192,8 +192,8 @@ class Store:
         skipped; the others are appended to their visit (created when new) in
         the order given, so a fresh import keeps the revision numbers. Either
         everything is added or nothing (a bad photo in the last visit leaves
-        the store as it was). Imported results are kept as archived (they may
-        come from another version of Posture). :mod:`posture.archive` builds
+        the store as it was). An imported result whose measured values differ
+        from what its document gives is refused (a crafted archive cannot plant measurements). :mod:`posture.archive` builds
         the arguments from an export ZIP.
         """
         return revisions.import_client(self._db, client, revisions_)
@@ -293,7 +293,13 @@ class Store:
         """
         for client_id in clients.pending_erasures(self._db):
             clients.finish_erasure(self._db, client_id, self._drafts.discard_for_client)
-        return housekeeping.collect_garbage(self._db) + self._drafts.collect_garbage()
+        removed = housekeeping.remove_abandoned_exports(self._db)
+        return removed + housekeeping.collect_garbage(self._db) + self._drafts.collect_garbage()
+
+    def temp_journal(self) -> contextlib.AbstractContextManager[Callable[[Path], None]]:
+        """Record a temp file written outside the data folder (an export) while the block runs; the next open
+        removes it if the writer was killed (see :func:`posture.store.housekeeping.temp_journal`)."""
+        return housekeeping.temp_journal(self._db)
 
     def verify(self, deep: bool = False) -> list[str]:
         """Check the whole client file; return one sentence per problem (empty when all is well).

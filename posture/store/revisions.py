@@ -117,8 +117,8 @@ def conflict_message(latest: int, base: int) -> str:
 def plan(db: Database, client: Client, draft: VisitDraft, visit_id: str, *, ids: ImportedRevision | None = None) -> RevisionPlan:
     """Validate a draft and prepare its rows and files (nothing is written yet).
 
-    ``ids``: the identity of an imported revision (its results are kept as
-    archived, not re-checked against this version's analysis). Raises
+    ``ids``: the identity of an imported revision. A given result (imported
+    too) must have the measured values its document gives. Raises
     :class:`StoreError` when the draft is malformed, a given result does not
     match its document, an image is not a photo, or new photos are given for
     a client without consent to photography.
@@ -184,8 +184,8 @@ def _plan_view(db: Database, client_id: str, vd: ViewDraft, *, imported: bool) -
         raise StoreError(f"The {view} view document is invalid ({e}).") from None
     result = vd.result if vd.result is not None else _analyse_with_shipped_bands(doc)
     stored_result = result_json(result, view)
-    if not imported and vd.result is not None:
-        check_result_matches(result, doc)
+    if vd.result is not None:  # imported ones too: an archive cannot plant measurements its landmarks do not give
+        check_result_matches(result, doc, imported=imported)
     return (view, docs.dumps(doc), stored_result), writes
 
 
