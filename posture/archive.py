@@ -21,7 +21,10 @@ with one sentence and nothing written, an archive with a member path that is
 absolute, has a drive letter, backslashes or ``..``, a symbolic link, an
 encrypted or oddly compressed member, too many members, a member or a total
 larger than the :class:`Limits` (declared sizes are checked first, then the
-bytes actually read, and a compression ratio above ``max_ratio``), JSON that
+bytes actually read, and a compression ratio above ``max_ratio``), more
+revisions, views, references to one member or decoded pixels (from the image
+headers, before anything is decoded) than the :class:`Limits`, a result whose
+measured values are not what its document gives, JSON that
 is not JSON or not of the expected schema, a view document the core refuses,
 or a "photo" that is not an image. Ids are kept, so importing the same
 archive twice adds it once: revisions already present are skipped, and the
