@@ -94,9 +94,9 @@ def atomic_writer(path: str | os.PathLike[str], on_temp: Callable[[Path], object
     try:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)  # held until the file is closed: see is_abandoned()
-        if on_temp is not None:
-            on_temp(Path(tmp))
         with os.fdopen(fd, "wb") as fh:
+            if on_temp is not None:
+                on_temp(Path(tmp))
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
