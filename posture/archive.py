@@ -21,7 +21,10 @@ with one sentence and nothing written, an archive with a member path that is
 absolute, has a drive letter, backslashes or ``..``, a symbolic link, an
 encrypted or oddly compressed member, too many members, a member or a total
 larger than the :class:`Limits` (declared sizes are checked first, then the
-bytes actually read, and a compression ratio above ``max_ratio``), JSON that
+bytes actually read, and a compression ratio above ``max_ratio``), more
+revisions, views, references to one member or decoded pixels (from the image
+headers, before anything is decoded) than the :class:`Limits`, a result whose
+measured values are not what its document gives, JSON that
 is not JSON or not of the expected schema, a view document the core refuses,
 or a "photo" that is not an image. Ids are kept, so importing the same
 archive twice adds it once: revisions already present are skipped, and the
@@ -38,6 +41,7 @@ import os
 import re
 import stat
 import struct
+import warnings
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -46,10 +50,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
+from PIL import Image, UnidentifiedImageError
+
 from . import __version__
 from . import document as docs
 from .atomic import atomic_writer
 from .errors import ArchiveError, DocumentError, JSONInputError, ResultError, StoreError
+from .images import ACCEPTED, MAX_PIXELS
 from .inputs import parse_json
 from .result import Result, check_result
 from .store import PRECAUTION_KEYS, Client, ImportedRevision, ImportSummary, Precautions, Store, StoredFile, ViewDraft, VisitDraft
@@ -86,6 +93,15 @@ class Limits:
     max_json_bytes: int = 16 * _MIB
     max_total_bytes: int = 4096 * _MIB
     max_ratio: float = 200.0  # uncompressed / compressed, checked for members over 1 MiB
+    #: Revisions and views (over all revisions) per archive.
+    max_revisions: int = 2_000
+    max_views: int = 8_000
+    #: How many times one member (a photo, an annotated image, a report) may be referenced in all.
+    max_member_refs: int = 64
+    #: Pixels decoded in all, counted from the image headers for every reference (nothing is decoded to check).
+    max_decoded_pixels: int = 12_000_000_000
+    #: Pixels an image's header may promise per byte of the image file (real photos need a few; a bomb millions).
+    max_pixels_per_byte: float = 500.0
 
 
 @dataclass(frozen=True)
@@ -153,7 +169,9 @@ def export_client(store: Store, client_id: str, out_zip: str | os.PathLike[str])
     out = Path(out_zip)
     if not out.parent.is_dir():
         raise ArchiveError(f"Cannot write {out}: the folder {out.parent} does not exist.")
-    with atomic_writer(out) as fh:  # 0600, temp file then rename
+    # 0600, temp file then rename; the temp file is removed on any failure, and after a kill by the next
+    # export to this path or the next time a store opens on the data folder (it is recorded there meanwhile)
+    with store.temp_journal() as note, atomic_writer(out, on_temp=note) as fh:
         summary = _write_export(store, client_id, fh)
     return ExportSummary(out, *summary)
 
@@ -330,6 +348,59 @@ class _Archive:
         if total > limits.max_total_bytes:
             raise _refuse(f"its members add up to {total} bytes (the limit is {limits.max_total_bytes}).")
         self.bytes_read = 0
+        self.revisions = 0
+        self.views = 0
+        self.refs: dict[str, int] = {}
+        self.pixels = 0
+        self._image_pixels: dict[str, int] = {}
+
+    def count(self, what: str) -> None:
+        """One more revision or view; refuse the archive past its limit."""
+        if what == "revision":
+            self.revisions += 1
+            if self.revisions > self.limits.max_revisions:
+                raise _refuse(f"it holds more than {self.limits.max_revisions} revisions (the limit).")
+        else:
+            self.views += 1
+            if self.views > self.limits.max_views:
+                raise _refuse(f"it holds more than {self.limits.max_views} views (the limit).")
+
+    def reference(self, name: str, image: bool) -> None:
+        """One more reference to member ``name``; for an image, its header's pixels join the decoded total."""
+        self.refs[name] = n = self.refs.get(name, 0) + 1
+        if n > self.limits.max_member_refs:
+            raise _refuse(f"member {name[:200]!r} is referenced more than {self.limits.max_member_refs} times (the limit).")
+        if not image:
+            return
+        self.pixels += self.image_pixels(name)
+        if self.pixels > self.limits.max_decoded_pixels:
+            raise _refuse(
+                f"its images would decode to more than {self.limits.max_decoded_pixels / 1e6:,.0f} megapixels in all (the limit)."
+            )
+
+    def image_pixels(self, name: str) -> int:
+        """Width × height of an image member, from its header only (never decoded here)."""
+        if name in self._image_pixels:
+            return self._image_pixels[name]
+        info = self.members[name]
+        try:
+            with self.zf.open(info) as fh, warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                width, height = Image.open(fh).size  # lazy: reads the header, no pixel
+        except Image.DecompressionBombError:
+            raise _refuse(f"member {name[:200]!r} is an image larger than {MAX_PIXELS / 1e6:.0f} MP (the limit).") from None
+        except (UnidentifiedImageError, *_ZIP_ERRORS, SyntaxError):
+            raise _refuse(f"member {name[:200]!r} is not a photo this app can read ({ACCEPTED}).") from None
+        pixels = int(width) * int(height)
+        if pixels > MAX_PIXELS:
+            raise _refuse(f"member {name[:200]!r} is an image of {pixels / 1e6:.0f} MP (the limit is {MAX_PIXELS / 1e6:.0f} MP).")
+        if pixels > self.limits.max_pixels_per_byte * max(info.file_size, 1):
+            raise _refuse(
+                f"member {name[:200]!r} promises {pixels / 1e6:.0f} MP from {info.file_size} bytes, more than "
+                f"{self.limits.max_pixels_per_byte:g} pixels per byte (the limit; an image bomb?)."
+            )
+        self._image_pixels[name] = pixels
+        return pixels
 
     def read(self, name: str, limit: int) -> bytes:
         info = self.members.get(name)
@@ -440,7 +511,7 @@ def _client_from_json(raw: Any) -> tuple[Client, list[str]]:
     return client, visits
 
 
-def _file_ref(raw: Any, base: str, where: str, archive: _Archive) -> tuple[str, str] | None:
+def _file_ref(raw: Any, base: str, where: str, archive: _Archive, *, image: bool = True) -> tuple[str, str] | None:
     """``(member name, sha256)`` of a file reference in visit.json, its size checked against the member."""
     if raw is None:
         return None
@@ -454,6 +525,7 @@ def _file_ref(raw: Any, base: str, where: str, archive: _Archive) -> tuple[str, 
         raise _refuse(f"{where}: {name[:200]!r} is not in the archive.")
     if f.get("size", int) != info.file_size:
         raise _refuse(f"{where}: the size of {name[:200]!r} does not match its member.")
+    archive.reference(name, image)
     return name, sha
 
 
@@ -513,12 +585,14 @@ def _visit_revisions(archive: _Archive, manifest_name: str) -> list[ImportedRevi
     for i, raw in enumerate(entries, 1):
         where = f"{manifest_name[:200]}: revisions[{i}]"
         r = _Fields(raw, where)
+        archive.count("revision")
         if r.get("number", int) != i:
             raise _refuse(f"{where}: revisions must be numbered 1, 2, 3... in order.")
         specs = []
         for j, vraw in enumerate(r.get("views", list), 1):
             vw = f"{where}.views[{j}]"
             v = _Fields(vraw, vw)
+            archive.count("view")
             specs.append(
                 _ViewSpec(
                     v.get("view", str),
@@ -528,7 +602,7 @@ def _visit_revisions(archive: _Archive, manifest_name: str) -> list[ImportedRevi
                     _file_ref(v.obj.get("annotated"), base, f"{vw}.annotated", archive),
                 )
             )
-        report = _file_ref(r.obj.get("report"), base, f"{where}.report", archive)
+        report = _file_ref(r.obj.get("report"), base, f"{where}.report", archive, image=False)
         load = _loader(archive, r.day("visit_date"), r.get("notes", str), specs, report)
         out.append(ImportedRevision(visit_id, created_at, r.id("id"), r.get("saved_at", str), load, label=where))
     return out

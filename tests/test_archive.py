@@ -208,6 +208,10 @@ def _first_photo(members) -> str:
     return next(i.filename for i, _ in members if i.filename.endswith("/anterior.jpg"))
 
 
+def _flip_near_end(data: bytes) -> bytes:
+    return data[:-10] + bytes([data[-10] ^ 0xFF]) + data[-9:]
+
+
 def _replace_member(members, name: str, data: bytes) -> list:
     return [(i, data if i.filename == name else d) for i, d in members]
 
@@ -297,8 +301,8 @@ HOSTILE = {
         "anterior view is malformed",
     ),
     "altered photo": (
-        lambda m: _replace_member(
-            m, _first_photo(m), b"\xff\xd8" + b"0" * (len(dict((i.filename, d) for i, d in m)[_first_photo(m)]) - 2)
+        lambda m: _replace_member(  # one byte of the scan flipped: the header still reads, the digest does not match
+            m, _first_photo(m), _flip_near_end(dict((i.filename, d) for i, d in m)[_first_photo(m)])
         ),
         "does not match its SHA-256",
     ),

@@ -128,3 +128,80 @@ def test_client_visit_reopen_compare(tmp_path: Path) -> None:
         page.screenshot(path=str(OUTPUT / "clients-3-compare.png"), full_page=True)
         browser.close()
     assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+def _open_record_form(page, url: str, name: str) -> None:  # noqa: ANN001
+    page.goto(url)
+    page.wait_for_selector("text=Load the sample client", timeout=30_000)
+    _nav(page, "Client files")
+    page.get_by_role("button", name="Open", exact=True).first.click()
+    page.get_by_role("heading", name=name).wait_for(timeout=15_000)
+    page.get_by_text("Edit the record").click()
+    _wait_idle(page)
+
+
+def _form_open(page) -> None:  # noqa: ANN001
+    """Open the record form again when a rerun changed the page above it (its expander then starts closed)."""
+    body = page.locator("[data-testid='stExpander']").filter(has=page.get_by_text("Edit the record", exact=True)).first
+    body = body.locator("[data-testid='stExpanderDetails']")
+    if body.get_attribute("inert") is not None:  # closed (Streamlit makes a closed expander's content inert)
+        page.get_by_text("Edit the record", exact=True).click()
+        page.wait_for_function("(d) => !d.hasAttribute('inert')", arg=body.element_handle(), timeout=15_000)
+        _wait_idle(page)
+
+
+def _save_record(page) -> None:  # noqa: ANN001
+    page.get_by_role("button", name="Save client").click()
+    _wait_idle(page)
+
+
+def test_two_windows_cannot_undo_each_others_record_changes(tmp_path: Path) -> None:
+    """Issue 12: window B's older form neither brings a withdrawn consent back nor drops A's precaution."""
+    from datetime import date
+
+    from playwright.sync_api import expect, sync_playwright
+
+    chromium = chromium_path()
+    OUTPUT.mkdir(exist_ok=True)
+    data = tmp_path / "data"
+    with Store(data) as store:
+        cid = store.create_client("Two Windows", notes="original", consent_photography=True, consent_date=date(2026, 1, 2)).id
+    env = {"POSTURE_SETTINGS": str(tmp_path / "settings.json"), "POSTURE_DATA_DIR": str(data)}
+    with streamlit_server(env=env) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        a = browser.new_context(viewport={"width": 1300, "height": 1400}).new_page()
+        b = browser.new_context(viewport={"width": 1300, "height": 1400}).new_page()
+        _open_record_form(a, url, "Two Windows")
+        _open_record_form(b, url, "Two Windows")
+
+        # A withdraws consent; B, opened before, changes only the notes: refused, consent stays withdrawn
+        a.get_by_text("Consents to being photographed").click()
+        _save_record(a)
+        expect(a.get_by_text("Record saved.")).to_be_visible(timeout=15_000)
+        _form_open(b)
+        b.get_by_label("Notes", exact=True).fill("B's notes")
+        _save_record(b)
+        refusal = b.get_by_text(re.compile(r"^This record was changed in another window at \d\d:\d\d: reload it\.$"))
+        expect(refusal).to_be_visible(timeout=15_000)
+        b.screenshot(path=str(OUTPUT / "clients-4-stale-record-refused.png"))
+        with Store(data) as store:
+            c = store.get_client(cid)
+            assert (c.consent_photography, c.notes, c.revision) == (False, "original", 2)
+
+        # B reloads, ticks Pregnancy and saves; A's form is now the older one: its notes edit is refused
+        b.get_by_role("button", name="Reload the record").click()
+        expect(b.get_by_role("button", name="Reload the record")).to_have_count(0, timeout=15_000)
+        _wait_idle(b)
+        _form_open(b)
+        b.get_by_text("Pregnancy", exact=True).click()
+        _save_record(b)
+        expect(b.get_by_text("Record saved.")).to_be_visible(timeout=15_000)
+        _form_open(a)
+        a.get_by_label("Notes", exact=True).fill("A's notes")
+        _save_record(a)
+        expect(a.get_by_text(re.compile(r"^This record was changed in another window at "))).to_be_visible(timeout=15_000)
+        with Store(data) as store:
+            c = store.get_client(cid)
+            assert c.precautions.checked == {"pregnancy"} and c.consent_photography is False
+            assert (c.notes, c.revision) == ("original", 3)
+        browser.close()

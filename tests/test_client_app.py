@@ -221,7 +221,7 @@ def test_client_list_search_and_edit(store):
     at.session_state[SESSION_KEY].open_client = row.id
     at.text_input(key="client_search").input("").run()
     _ok(at)
-    key = f"edit_client_{row.id}"
+    key = f"edit_client_{row.id}_g0"  # the record form of generation 0 (bumped by "Reload the record")
     at.text_input(key=f"{key}_name").input("Seán O'Brien")
     at.checkbox(key=f"{key}_pre_severe_osteoporosis_or_fragile_bones").check()
     at.button(key=f"{key}_submit").click().run()

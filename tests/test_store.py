@@ -212,7 +212,18 @@ def test_hostile_names_are_stored_safely_and_found(store):
     for cid in ids.values():
         store.add_visit(cid, visit_draft(("anterior",)))
     # nothing on disk is named from a client's name: only ids, view names and the store's own files
-    allowed = {"posture.db", "posture.db-wal", "posture.db-shm", ".lock", "files", "staging", "drafts", "report.pdf"}
+    allowed = {
+        "posture.db",
+        "posture.db-wal",
+        "posture.db-shm",
+        ".lock",
+        "files",
+        "staging",
+        "drafts",
+        "erasing",
+        "exporting",
+        "report.pdf",
+    }
     for p in walk(store.root):
         assert p.name in allowed or len(p.name) == 32 or p.name.startswith("anterior"), p
     for name, cid in ids.items():
@@ -447,12 +458,12 @@ def test_a_version_1_database_migrates_forward_and_keeps_its_data(tmp_path):
         )
     engine.dispose()
     with Store(root) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 2
+        assert s.schema_version() == SCHEMA_VERSION == 3
         (found,) = s.list_clients("zolc")
         assert (found.id, found.name, found.precautions.labels()) == ("ab" * 16, "Łucja Żółć", ["Pregnancy"])
         assert s.verify() == []
     with Store(root) as s:  # opening again is a no-op
-        assert s.schema_version() == 2 and s.count_clients() == 1
+        assert s.schema_version() == 3 and s.count_clients() == 1
 
 
 # --- erasure and clean-up ---------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from posture import landmarks
-from posture.errors import PostureError
+from posture.errors import ConflictError, PostureError
 from posture.store import PRECAUTION_LABELS, SEX_LABELS, Client, Precautions, Store
 
 from . import client_file, drafts, state, view_checks
@@ -94,7 +94,19 @@ def client_form_ui(key: str, client: Client | None = None) -> dict[str, Any] | N
 
 
 def open_client(client_id: str | None) -> None:
-    state.session().open_client = client_id
+    s = state.session()
+    s.open_client = client_id
+    s.record_form = None  # a record form opened afresh starts from the record as it is now
+
+
+def _reload_record() -> None:
+    """Forget what the record form was opened with, so it shows the record as saved now.
+
+    The form's widgets get new keys (a widget keeps what the browser sent it under its old key).
+    """
+    rf = state.session().record_form
+    if rf is not None:
+        rf.base_revision, rf.conflict, rf.generation = None, None, rf.generation + 1
 
 
 def client_list_ui(store: Store) -> None:
@@ -218,19 +230,33 @@ def client_page_ui(store: Store, a: Assessment, client_id: str) -> None:
     with c3.popover("Erase client…", icon=":material/delete_forever:", width="stretch"):
         _erase_ui(store, a, client)
 
-    with st.expander("Edit the record"):
-        fields = client_form_ui(f"edit_client_{client.id}", client)
+    session = state.session()
+    rf = session.record_form
+    if rf is None or rf.client_id != client.id:
+        rf = session.record_form = state.RecordForm(client.id)
+    if rf.base_revision is None:
+        rf.base_revision = client.revision  # the revision the form is opened with, checked when it is saved
+    form_key = f"edit_client_{client.id}_g{rf.generation}"
+    with st.expander("Edit the record", expanded=rf.conflict is not None):
+        if rf.conflict is not None:
+            st.error(rf.conflict)
+            st.button("Reload the record", key=f"{form_key}_reload", on_click=_reload_record)
+        fields = client_form_ui(form_key, client)
         if fields is not None:
             if not fields["name"]:
                 st.error("A client needs a name (or a reference such as initials).")
             else:
                 try:
-                    updated = store.update_client(client.id, **fields)
+                    updated = store.update_client(client.id, base_revision=rf.base_revision, **fields)
+                except ConflictError as exc:
+                    rf.conflict = str(exc)  # shown above the form, which keeps what was typed
+                    st.rerun()
                 except PostureError as exc:
                     st.error(str(exc))
                 else:
+                    rf.base_revision, rf.conflict = updated.revision, None
                     client_file.refresh_client(a, updated)
-                    state.session().notify("Record saved.")
+                    session.notify("Record saved.")
                     st.rerun()
     if client.contact or client.notes:
         with st.expander("Contact and notes"):

@@ -60,6 +60,16 @@ class ClientAction:
 
 
 @dataclass
+class RecordForm:
+    """The "Edit the record" form of the client page: the record revision it was opened with, checked on save."""
+
+    client_id: str
+    base_revision: int | None = None  # None: take the record's revision on the next run (opened or reloaded)
+    generation: int = 0  # part of the form's widget keys: bumped on "Reload the record" so they show the record anew
+    conflict: str | None = None  # the refusal of a save based on an older revision, shown until reloaded
+
+
+@dataclass
 class Session:
     """What the app remembers between reruns besides the assessment."""
 
@@ -93,6 +103,8 @@ class Session:
     draft_fp: str | None = None
     #: The draft the URL named when this session started, when another session had written it (offered first).
     url_draft: str | None = None
+    #: The client page's record form (``ui.client_views``); a new one each time a client page is opened.
+    record_form: RecordForm | None = None
     #: Counts the runs that drew the unsaved-work guard (the page resets its "pending edit" on each new one).
     guard_run: int = 0
     #: Counts new photos and view switches: the editor scrolls itself into view when this changes (issue 11).

@@ -10,6 +10,8 @@ files 0600)::
         anterior_annotated.jpg       the annotated image
         report.pdf                   the PDF report, when given
     staging/                         saves in progress (cleaned up when a store opens)
+    erasing/<client id>              erasures begun and not finished (finished when a store opens)
+    exporting/<id>                   where a running export keeps its temp file (removed after a kill)
     drafts/<draft id>/               the unsaved assessment of a browser session (:mod:`~posture.store.drafts`)
     .lock                            keeps the clean-up away from saves in progress
 
@@ -29,9 +31,14 @@ up in the ``problems`` of the record concerned (one sentence each) while the
 rest of the client file keeps working; calls that cannot proceed raise a
 :class:`StoreError` (one sentence, fit to show).
 
-**Erasure.** :meth:`Store.delete_client` removes every row (SQLite
-``secure_delete`` overwrites them, the WAL is checkpointed and truncated) and
-every file of the client, and every draft (unsaved assessment) linked to them.
+**Erasure.** :meth:`Store.delete_client` is journaled (``erasing/<client id>``)
+and removes every draft linked to the client, every file and every row (SQLite
+``secure_delete`` overwrites them), then checkpoints and truncates the WAL,
+waiting for other connections' reads; a kill at any point is finished when a
+store next opens (``docs/decisions.md`` §41 says exactly what holds).
+
+**Client records** carry a ``revision``: :meth:`Store.update_client` with
+``base_revision`` refuses a save based on an older one (:class:`ConflictError`).
 
 **Drafts.** :meth:`Store.save_draft` keeps a browser session's unsaved
 assessment (its state as plain JSON and its photos as clean JPEGs) under

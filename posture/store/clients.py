@@ -5,20 +5,29 @@
 matches every word of the query anywhere in the name; ``%`` and ``_`` match
 themselves.
 
-**Erasure** deletes every row of the client in one transaction (SQLite's
-``secure_delete`` overwrites them), then removes the client's folder, then
-checkpoints and truncates the write-ahead log.
+**Erasure** is journaled (``erasing/<client id>``, an empty file) before
+anything goes, so a kill at any point is finished when a store next opens:
+drafts and files, every row in one transaction (SQLite's ``secure_delete``
+overwrites them), drafts and files again, then the write-ahead log is
+checkpointed and truncated (waiting for other connections' reads to end).
+
+**Record updates** are checked: each change adds one to the record's
+``revision``; a save based on an older revision is refused
+(:class:`~posture.errors.ConflictError`, :func:`conflict_message`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
 
-from posture.errors import NotFoundError
+from posture.atomic import fsync_dir, write_new_file
+from posture.errors import ConflictError, NotFoundError
 
 from . import schema as t  # the tables
 from .database import Database
@@ -43,14 +52,42 @@ def create_client(db: Database, name: str, fields: dict[str, Any]) -> Client:
     return get_client(db, client.id)
 
 
-def update_client(db: Database, client_id: str, changes: dict[str, Any]) -> Client:
-    """Change some fields of a client; return the new record."""
+#: What a save into a client erased meanwhile (another window, another process) says.
+ERASED_MESSAGE = "This client has been erased (in another window, perhaps), so nothing was saved."
+#: What a save into a visit deleted meanwhile, or a visit of a client erased meanwhile, says.
+VISIT_GONE_MESSAGE = "This visit or its client has been erased (in another window, perhaps), so nothing was saved."
+
+
+def conflict_message(updated_at: str) -> str:
+    """The sentence refusing a record save based on an older revision (the time of the newer change, local)."""
+    try:
+        when = datetime.fromisoformat(updated_at).astimezone()
+    except (TypeError, ValueError):
+        return "This record was changed in another window: reload it."
+    day = "" if when.date() == datetime.now().astimezone().date() else f" on {when.date().isoformat()}"
+    return f"This record was changed in another window at {when:%H:%M}{day}: reload it."
+
+
+def update_client(db: Database, client_id: str, changes: dict[str, Any], base_revision: int | None = None) -> Client:
+    """Change some fields of a client; return the new record (its ``revision`` one higher).
+
+    ``base_revision``: the revision the edit started from; when the record
+    changed since, raise :class:`ConflictError` and change nothing. The check
+    and the write are one write transaction, so two processes cannot both pass it.
+    """
     _check_fields(changes, "update_client")
-    values = client_values(replace(get_client(db, client_id), **changes))
+    check_id(client_id, "client")
     with db.write() as conn:
-        n = conn.execute(update(t.clients).where(t.clients.c.id == client_id).values(updated_at=now(), **values)).rowcount
-    if n != 1:
-        raise NotFoundError(f"No client with id {client_id!r} (erased meanwhile?).")
+        row = conn.execute(select(t.clients).where(t.clients.c.id == client_id)).first()
+        if row is None:
+            raise NotFoundError(ERASED_MESSAGE)
+        current = client_from_row(row)
+        if base_revision is not None and current.revision != base_revision:
+            raise ConflictError(conflict_message(current.updated_at))
+        values = client_values(replace(current, **changes))
+        conn.execute(
+            update(t.clients).where(t.clients.c.id == client_id).values(updated_at=now(), revision=current.revision + 1, **values)
+        )
     return get_client(db, client_id)
 
 
@@ -125,13 +162,60 @@ def resolve_client_id(db: Database, text: str) -> str:
     return found
 
 
-def delete_client(db: Database, client_id: str) -> None:
-    """Erase a client: every row in one transaction, then every file, then checkpoint the log."""
+def delete_client(db: Database, client_id: str, discard_drafts: Callable[[str], object]) -> bool:
+    """Erase a client (see :func:`finish_erasure`); :class:`NotFoundError` when there is none.
+
+    The erasure is written to the pending-erasure journal (``erasing/<id>``)
+    first, so a kill at any later point is completed the next time a store
+    opens. Returns True when no trace is left, False when a connection of
+    another process kept reading for longer than the busy timeout (the
+    journal then stays, and the next open finishes the job).
+    """
     check_id(client_id, "client")
+    with db.read() as conn:
+        if conn.execute(select(t.clients.c.id).where(t.clients.c.id == client_id)).first() is None:
+            raise NotFoundError(f"No client with id {client_id!r}.")
+    entry = db.erasing_dir / client_id
+    if not entry.exists():
+        write_new_file(entry, b"")
+        fsync_dir(db.erasing_dir)
+    return finish_erasure(db, client_id, discard_drafts)
+
+
+def finish_erasure(db: Database, client_id: str, discard_drafts: Callable[[str], object]) -> bool:
+    """Carry out a journaled erasure (again, after a kill: every step may run twice); True when it is complete.
+
+    Drafts and files go first, the rows in one transaction (``secure_delete``
+    overwrites them and the freed pages with zeros), then drafts and files once
+    more (a save racing the erasure), then the write-ahead log is checkpointed
+    and truncated, waiting for other connections' reads to end. Only then is
+    the journal entry removed.
+    """
+    check_id(client_id, "client")
+    discard_drafts(client_id)
+    db.discard(db.files_dir / client_id)
+    _delete_rows(db, client_id)
+    discard_drafts(client_id)
+    db.discard(db.files_dir / client_id)
+    if not db.checkpoint():
+        return False
+    (db.erasing_dir / client_id).unlink(missing_ok=True)
+    fsync_dir(db.erasing_dir)
+    return True
+
+
+def pending_erasures(db: Database) -> list[str]:
+    """The client ids of erasures begun and not finished (a kill, or a reader that would not let go)."""
+    try:
+        return sorted(e.name for e in db.erasing_dir.iterdir() if t.ID_RE.match(e.name))
+    except OSError:
+        return []
+
+
+def _delete_rows(db: Database, client_id: str) -> None:
+    """Every row of the client, in one write transaction (nothing when they are gone already)."""
     clients, visits, revisions = t.clients, t.visits, t.revisions
     with db.write() as conn:
-        if conn.execute(select(clients.c.id).where(clients.c.id == client_id)).first() is None:
-            raise NotFoundError(f"No client with id {client_id!r}.")
         visit_ids = select(visits.c.id).where(visits.c.client_id == client_id)
         rev_ids = select(revisions.c.id).where(revisions.c.visit_id.in_(visit_ids))
         conn.execute(delete(t.files).where(t.files.c.revision_id.in_(rev_ids)))
@@ -139,5 +223,3 @@ def delete_client(db: Database, client_id: str) -> None:
         conn.execute(delete(revisions).where(revisions.c.visit_id.in_(visit_ids)))
         conn.execute(delete(visits).where(visits.c.client_id == client_id))
         conn.execute(delete(clients).where(clients.c.id == client_id))
-    db.discard(db.files_dir / client_id)
-    db.checkpoint()

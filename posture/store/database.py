@@ -179,10 +179,12 @@ class Database:
         make_private_dir(self.root)
         self.files_dir = self.root / "files"
         self.staging_dir = self.root / "staging"
+        self.erasing_dir = self.root / "erasing"  # the pending-erasure journal: one empty file per client id
+        self.exporting_dir = self.root / "exporting"  # exports in progress: where each one's temp file is
         self.db_path = self.root / DB_NAME
         if self.db_path.exists() or not any(self.root.iterdir()):
             tighten(self.root, 0o700)  # our folder: private (a folder holding other things is left as it is)
-        for d in (self.files_dir, self.staging_dir):
+        for d in (self.files_dir, self.staging_dir, self.erasing_dir, self.exporting_dir):
             make_private_dir(d)
             tighten(d, 0o700)
         if not self.db_path.exists():
@@ -252,12 +254,25 @@ class Database:
             trash = path
         remove_tree(trash)
 
-    def checkpoint(self) -> None:
-        """Move the write-ahead log into the database and truncate it (best effort)."""
+    def checkpoint(self) -> bool:
+        """Move the write-ahead log into the database and truncate it to nothing; True when done.
+
+        SQLite waits (up to :data:`BUSY_TIMEOUT_S`) for connections reading an
+        older snapshot to finish; False when one still does (the log then keeps
+        its frames until a later checkpoint succeeds).
+        """
         raw = self.engine.raw_connection()
         try:
-            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-        except Exception:  # noqa: BLE001 - a busy checkpoint is retried by SQLite's own later checkpoints
-            pass
+            row = raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            done = row is not None and row[0] == 0
+        except Exception:  # noqa: BLE001 - a failed checkpoint is reported as not done, and retried later
+            done = False
         finally:
             raw.close()
+        wal = self.db_path.with_name(self.db_path.name + "-wal")
+        try:
+            return done and wal.stat().st_size == 0
+        except FileNotFoundError:
+            return done
+        except OSError:
+            return False

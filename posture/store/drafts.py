@@ -173,12 +173,37 @@ class Drafts:
         remove_tree(self._folder(draft_id))
 
     def discard_for_client(self, client_id: str) -> int:
-        """Remove every draft linked to ``client_id``; return how many went."""
+        """Remove every draft linked to ``client_id``, and any half-written draft file naming them; return how many went.
+
+        The raw bytes are searched for the id, so a draft whose ``draft.json``
+        no longer reads, or a temp file a killed write left, goes too.
+        """
         removed = 0
-        for info in self.summaries(limit=None):
-            if info.client_id == client_id:
-                self.discard(info.id)
-                removed += 1
+        needle = client_id.encode("ascii")
+        try:
+            folders = [e for e in self.dir.iterdir() if DRAFT_ID_RE.match(e.name) and e.is_dir() and not e.is_symlink()]
+        except OSError:
+            return 0
+        for folder in folders:
+            try:
+                entries = list(folder.iterdir())
+            except OSError:
+                continue
+            for entry in entries:
+                is_state = entry.name == DRAFT_FILE or (entry.name.startswith(".") and entry.name.endswith(".tmp"))
+                if not is_state or not entry.is_file():
+                    continue
+                try:
+                    mentions = needle in entry.read_bytes()
+                except OSError:
+                    continue
+                if not mentions:
+                    continue
+                if entry.name == DRAFT_FILE:
+                    remove_tree(folder)
+                    removed += 1
+                    break
+                entry.unlink(missing_ok=True)
         return removed
 
     # --- reading ---

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
 
-from posture.errors import ConflictError, StoreError
+from posture.errors import ConflictError, NotFoundError, StoreError
 
 from . import clients, housekeeping, revisions, visits
 from .database import Database, default_data_dir
@@ -96,9 +96,16 @@ class Store:
         """
         return clients.create_client(self._db, name, fields)
 
-    def update_client(self, client_id: str, **changes: Any) -> Client:
-        """Change some fields of a client (the keywords of :meth:`create_client`, and ``name``); return the new record."""
-        return clients.update_client(self._db, client_id, changes)
+    def update_client(self, client_id: str, *, base_revision: int | None = None, **changes: Any) -> Client:
+        """Change some fields of a client (the keywords of :meth:`create_client`, and ``name``); return the new record.
+
+        ``base_revision``: the :attr:`Client.revision` the edit started from
+        (a form passes the one it was opened with); when another window or
+        process changed the record since, :class:`ConflictError` ("This record
+        was changed in another window at 10:42: reload it.") and nothing is
+        written. A client erased meanwhile gives :class:`NotFoundError` with one sentence.
+        """
+        return clients.update_client(self._db, client_id, changes, base_revision)
 
     def get_client(self, client_id: str) -> Client:
         """The client record; raise :class:`NotFoundError`."""
@@ -120,17 +127,21 @@ class Store:
         """A full client id from a full id or a unique prefix of at least 6 hex digits (command-line use)."""
         return clients.resolve_client_id(self._db, text)
 
-    def delete_client(self, client_id: str) -> None:
-        """Erase a client: every row in one transaction, then every file (leftovers go on the next open).
+    def delete_client(self, client_id: str) -> bool:
+        """Erase a client: their drafts, files and rows, leaving no trace in the data folder; True when complete.
 
-        The database overwrites the erased rows (``secure_delete``) and its
-        write-ahead log is checkpointed and truncated, so the client's data does
-        not linger in the data folder (unless another process is reading at
-        that moment; the log is then overwritten by later saves). The client's
-        unsaved assessments (drafts linked to them) go too.
+        Journaled first (``erasing/<id>``), so a kill at any point is finished
+        the next time a store opens on the folder. The database overwrites the
+        erased rows and freed pages (``secure_delete``) and its write-ahead log
+        is checkpointed and truncated, waiting up to the busy timeout for other
+        connections' reads to end; if one reads on for longer, False is returned
+        and the log keeps old copies until the next open finishes the job.
         """
-        clients.delete_client(self._db, client_id)
-        self._drafts.discard_for_client(client_id)
+        return clients.delete_client(self._db, client_id, self._drafts.discard_for_client)
+
+    def pending_erasures(self) -> list[str]:
+        """Ids of clients whose erasure began and is not finished yet (finished when a store opens)."""
+        return clients.pending_erasures(self._db)
 
     # --- visits: saving ---
 
@@ -142,7 +153,10 @@ class Store:
         photos are given for a client without consent to photography. A view
         without a result is analysed under the shipped bands (see :class:`ViewDraft`).
         """
-        client = self.get_client(client_id)
+        try:
+            client = self.get_client(client_id)
+        except NotFoundError:
+            raise NotFoundError(clients.ERASED_MESSAGE) from None
         visit_id = new_id()
         plan = revisions.plan(self._db, client, draft, visit_id)
         plan.new_visit = True
@@ -157,7 +171,10 @@ class Store:
         another save came in meanwhile, raise :class:`ConflictError` instead of
         silently superseding it.
         """
-        base = self.get_visit(visit_id)
+        try:
+            base = self.get_visit(visit_id)
+        except NotFoundError:
+            raise NotFoundError(clients.VISIT_GONE_MESSAGE) from None
         if base_revision is not None and base.revision != base_revision:
             raise ConflictError(revisions.conflict_message(base.revision, base_revision))
         plan = revisions.plan(self._db, self.get_client(base.client_id), draft, visit_id)
@@ -175,8 +192,8 @@ class Store:
         skipped; the others are appended to their visit (created when new) in
         the order given, so a fresh import keeps the revision numbers. Either
         everything is added or nothing (a bad photo in the last visit leaves
-        the store as it was). Imported results are kept as archived (they may
-        come from another version of Posture). :mod:`posture.archive` builds
+        the store as it was). An imported result whose measured values differ
+        from what its document gives is refused (a crafted archive cannot plant measurements). :mod:`posture.archive` builds
         the arguments from an export ZIP.
         """
         return revisions.import_client(self._db, client, revisions_)
@@ -270,10 +287,19 @@ class Store:
     def collect_garbage(self) -> int:
         """Remove leftovers of interrupted saves and erasures; return how many folders went.
 
-        Runs when a store opens. Skipped (returns 0) while another process is
-        saving into this folder.
+        Runs when a store opens: first it finishes erasures a kill interrupted
+        (the pending-erasure journal). The folder clean-up is skipped (returns 0)
+        while another process is saving into this folder.
         """
-        return housekeeping.collect_garbage(self._db) + self._drafts.collect_garbage()
+        for client_id in clients.pending_erasures(self._db):
+            clients.finish_erasure(self._db, client_id, self._drafts.discard_for_client)
+        removed = housekeeping.remove_abandoned_exports(self._db)
+        return removed + housekeeping.collect_garbage(self._db) + self._drafts.collect_garbage()
+
+    def temp_journal(self) -> contextlib.AbstractContextManager[Callable[[Path], None]]:
+        """Record a temp file written outside the data folder (an export) while the block runs; the next open
+        removes it if the writer was killed (see :func:`posture.store.housekeeping.temp_journal`)."""
+        return housekeeping.temp_journal(self._db)
 
     def verify(self, deep: bool = False) -> list[str]:
         """Check the whole client file; return one sentence per problem (empty when all is well).

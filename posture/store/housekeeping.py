@@ -13,20 +13,24 @@ ours and is left alone.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from posture import document as docs
+from posture.atomic import is_abandoned, write_new_file
 from posture.errors import DocumentError, ResultError
 from posture.result import check_result
 
 from . import schema as t  # the tables
 from .database import Database, remove_tree
-from .validation import client_from_row, sha256
+from .validation import client_from_row, new_id, sha256
 from .visits import stored_file
 
 #: Without advisory locks (Windows), unreferenced folders younger than this are left alone.
@@ -72,6 +76,46 @@ def collect_garbage(db: Database) -> int:
                 if t.ID_RE.match(rdir.name) and (cdir.name, rdir.name) not in referenced and old_enough(rdir):
                     db.discard(rdir)
                     removed += 1
+    return removed
+
+
+@contextlib.contextmanager
+def temp_journal(db: Database) -> Iterator[Callable[[Path], None]]:
+    """Record where a write outside the data folder keeps its temp file (an export), for as long as it runs.
+
+    Yields the function to call with the temp file's path (``atomic_writer``'s
+    ``on_temp``); the record goes when the block ends. After a kill the record
+    stays, and :func:`remove_abandoned_exports` removes the temp file.
+    """
+    entry = db.exporting_dir / new_id()
+
+    def note(tmp: Path) -> None:
+        write_new_file(entry, os.fsencode(tmp))
+
+    try:
+        yield note
+    finally:
+        entry.unlink(missing_ok=True)
+
+
+def remove_abandoned_exports(db: Database) -> int:
+    """Remove the temp files of exports that were killed (no live writer holds them); return how many went."""
+    removed = 0
+    try:
+        entries = [e for e in db.exporting_dir.iterdir() if t.ID_RE.match(e.name)]
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            tmp = Path(os.fsdecode(entry.read_bytes()))
+        except OSError:
+            continue
+        if tmp.exists() and not is_abandoned(tmp):
+            continue  # an export in progress
+        if tmp.exists():
+            tmp.unlink(missing_ok=True)
+            removed += 1
+        entry.unlink(missing_ok=True)
     return removed
 
 

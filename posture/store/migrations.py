@@ -95,9 +95,15 @@ def _v2_name_fold(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE INDEX ix_clients_name_fold ON clients (name_fold, id)")
 
 
+def _v3_client_revision(conn: Connection) -> None:
+    """Client records carry a revision, as visits do, so a save based on an older one can be refused."""
+    conn.exec_driver_sql("ALTER TABLE clients ADD COLUMN revision INTEGER NOT NULL DEFAULT 1")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: clients, visits, revisions, views, files", _v1_initial),
     Migration(2, "accent- and case-insensitive client name search (clients.name_fold)", _v2_name_fold),
+    Migration(3, "client records carry a revision (clients.revision), checked on every update", _v3_client_revision),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 

@@ -120,6 +120,7 @@ class Client:
     consent_date: date | None = None
     created_at: str = ""  # ISO-8601 UTC
     updated_at: str = ""
+    revision: int = 1  # +1 on every change; pass it back as ``base_revision`` to refuse a stale save
     problems: tuple[str, ...] = ()
 
 

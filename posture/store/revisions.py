@@ -45,6 +45,7 @@ from posture.errors import ConflictError, DocumentError, MissingFileError, NotFo
 from posture.landmarks import VIEWS
 from posture.result import Result
 
+from .clients import ERASED_MESSAGE, VISIT_GONE_MESSAGE
 from .database import Database, file_name, remove_tree
 from .records import (
     ANNOTATED_QUALITY,
@@ -116,8 +117,8 @@ def conflict_message(latest: int, base: int) -> str:
 def plan(db: Database, client: Client, draft: VisitDraft, visit_id: str, *, ids: ImportedRevision | None = None) -> RevisionPlan:
     """Validate a draft and prepare its rows and files (nothing is written yet).
 
-    ``ids``: the identity of an imported revision (its results are kept as
-    archived, not re-checked against this version's analysis). Raises
+    ``ids``: the identity of an imported revision. A given result (imported
+    too) must have the measured values its document gives. Raises
     :class:`StoreError` when the draft is malformed, a given result does not
     match its document, an image is not a photo, or new photos are given for
     a client without consent to photography.
@@ -183,8 +184,8 @@ def _plan_view(db: Database, client_id: str, vd: ViewDraft, *, imported: bool) -
         raise StoreError(f"The {view} view document is invalid ({e}).") from None
     result = vd.result if vd.result is not None else _analyse_with_shipped_bands(doc)
     stored_result = result_json(result, view)
-    if not imported and vd.result is not None:
-        check_result_matches(result, doc)
+    if vd.result is not None:  # imported ones too: an archive cannot plant measurements its landmarks do not give
+        check_result_matches(result, doc, imported=imported)
     return (view, docs.dumps(doc), stored_result), writes
 
 
@@ -313,7 +314,8 @@ def upsert_client_row(conn: Connection, row: Mapping[str, Any]) -> str:
         conn.execute(insert(clients).values(**row))
         return "created"
     if row["updated_at"] > existing.updated_at:
-        conn.execute(update(clients).where(clients.c.id == row["id"]).values(**{k: v for k, v in row.items() if k != "id"}))
+        values = {k: v for k, v in row.items() if k not in ("id", "revision")}
+        conn.execute(update(clients).where(clients.c.id == row["id"]).values(revision=clients.c.revision + 1, **values))
         return "updated"
     return "kept"
 
@@ -321,11 +323,11 @@ def upsert_client_row(conn: Connection, row: Mapping[str, Any]) -> str:
 def insert_revision(conn: Connection, revision: RevisionPlan) -> None:
     """Reference a published revision: its visit (created or advanced to ``n + 1``), revision, views and files rows."""
     if conn.execute(select(clients.c.id).where(clients.c.id == revision.client_id)).first() is None:
-        raise NotFoundError(f"No client with id {revision.client_id!r} (erased meanwhile?).")
+        raise NotFoundError(ERASED_MESSAGE)
     v = conn.execute(select(visits.c.client_id, visits.c.revision_count).where(visits.c.id == revision.visit_id)).first()
     if v is None:
         if revision.new_visit is False:
-            raise NotFoundError(f"No visit with id {revision.visit_id!r} (deleted meanwhile?).")
+            raise NotFoundError(VISIT_GONE_MESSAGE)
         number = 1
         conn.execute(
             insert(visits).values(

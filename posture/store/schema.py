@@ -20,7 +20,7 @@ import unicodedata
 from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Table, Text, UniqueConstraint
 
 #: The schema version this code writes (the last migration step).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
@@ -58,6 +58,7 @@ clients = Table(
     Column("created_at", Text, nullable=False),
     Column("updated_at", Text, nullable=False),
     Column("name_fold", Text, nullable=False, server_default=""),  # v2
+    Column("revision", Integer, nullable=False, server_default="1"),  # v3: +1 on every change (lost-update check)
 )
 Index("ix_clients_name_fold", clients.c.name_fold, clients.c.id)
 

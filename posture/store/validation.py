@@ -207,7 +207,7 @@ def result_json(result: Any, view: str) -> str:
         raise StoreError(f"The result of the {view} view cannot be stored as JSON ({e}).") from None
 
 
-def check_result_matches(result: Result, doc: docs.ViewDocument) -> None:
+def check_result_matches(result: Result, doc: docs.ViewDocument, *, imported: bool = False) -> None:
     """Refuse a result that was not computed from ``doc`` (e.g. a stale one after the landmarks moved).
 
     Only the measured values are compared (relative and absolute tolerance
@@ -222,6 +222,11 @@ def check_result_matches(result: Result, doc: docs.ViewDocument) -> None:
     same = set(fresh) == set(given) and all(
         math.isclose(fresh[k]["value"], given[k]["value"], rel_tol=1e-9, abs_tol=1e-9) for k in fresh
     )
+    if not same and imported:
+        raise StoreError(
+            f"the result of the {doc.view} view does not match its document (its measurements were not computed "
+            "from these landmarks and calibration), so the archive is refused."
+        )
     if not same:
         raise StoreError(
             f"The result given for the {doc.view} view was not computed from its document (landmarks or calibration "
@@ -278,6 +283,7 @@ def client_from_row(row: Any) -> Client:
         consent_date=parse_date(row.consent_date, "date of consent", problems),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        revision=row.revision if isinstance(row.revision, int) else 0,
         problems=tuple(problems),
     )
 
