@@ -141,9 +141,9 @@ _DIRECTIONS: dict[str, tuple[str, str, str]] = {
         "centre of gravity between the ankles",
     ),
     "cog_asymmetry": (
-        "weight toward the client's right foot",
-        "weight toward the client's left foot",
-        "weight evenly between the feet",
+        "centre of gravity toward the client's right foot",
+        "centre of gravity toward the client's left foot",
+        "centre of gravity midway between the feet",
     ),
 }
 
@@ -173,6 +173,18 @@ def direction(mid: str, value: float, extra: Mapping[str, Any] | None = None, ba
     pos, neg, zero = _DIRECTIONS[_base_id(mid)]
     text = pos if value > 0 else neg if value < 0 else zero
     return text.format_map(_fill(mid, value, extra or {}))
+
+
+def sign_words(mid: str) -> str:
+    """What the sign of ``mid`` means, for the measurement reference (``docs/measurements.md``)."""
+    rule = grading.rule_for(mid)
+    if isinstance(rule, grading.LowerIsWorse):
+        return "smaller = more forward head"
+    if isinstance(rule, grading.AboveReference):
+        return "unsigned (0° = straight)"
+    pos, neg, _ = _DIRECTIONS[_base_id(mid)]
+    fill = {"Limb": _limb(mid).capitalize() if mid.endswith(("_r", "_l")) else "", "level": "the level"}
+    return f"+ {pos.format_map(fill)}; − {neg.format_map(fill)}"
 
 
 # --- muscles to consider (posture/data/muscle_patterns.json) -------------------------------

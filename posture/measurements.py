@@ -487,3 +487,61 @@ def evaluate(frame: Frame, XY: dict[str, Array], definition: MeasurementDef) -> 
         return f"numerically undefined: {', '.join(used)} (the coordinates or the scale are too extreme to compute it)"
     landmarks_used = tuple(involved) if definition.uses_plumb and x0_fixed is None else tuple(used)
     return Measured(definition, value, uncertainty, definition.unit(frame), landmarks_used, extra)
+
+
+# --- the formulas in words (docs/measurements.md, tools/make_measurements_doc.py) -------------------
+# ``{0}``, ``{1}``, … are the measurement's landmarks in its own order, ``{levels}`` its candidate spine levels.
+
+FORMULA_WORDS: dict[str, str] = {
+    "head_tilt": "tilt(`{0}`, `{1}`): angle of the line between them from the true horizontal",
+    "shoulder_tilt": "tilt(`{0}`, `{1}`)",
+    "shoulder_height_diff": "height_diff(`{0}`, `{1}`): how much lower the right point is",
+    "pelvic_obliquity": "tilt(`{0}`, `{1}`)",
+    "pelvic_height_diff": "height_diff(`{0}`, `{1}`)",
+    "tibial_tuberosity_tilt": "tilt(`{0}`, `{1}`)",
+    "shoulder_pelvis_angle": "shoulder tilt minus pelvic obliquity",
+    "head_shift": "shift(`{0}`, plumb line)",
+    "trunk_shift": "shift(`{0}`, plumb line)",
+    "pelvic_shift": "shift(midpoint of `{0}` and `{1}`, plumb line)",
+    "q_angle_r": "bend(`{0}`, `{1}`, `{2}`), unsigned",
+    "q_angle_l": "bend(`{0}`, `{1}`, `{2}`), unsigned",
+    "knee_alignment_r": "bend(`{0}`, `{1}`, `{2}`) (SAPO's frontal lower-limb angle)",
+    "knee_alignment_l": "bend(`{0}`, `{1}`, `{2}`) (SAPO's frontal lower-limb angle)",
+    "leg_length_diff": "length `{0}`–`{1}` minus length `{2}`–`{3}`",
+    "scapula_tilt": "tilt(`{0}`, `{1}`)",
+    "scapular_asymmetry": "SAPO index: with m, n the horizontal distances of `{0}` and `{1}` from `{2}`, "
+    "(m − n) / ((m + n) / 2) × 100",
+    "spine_deviation": "perpendicular distance from the line `{0}`–`{1}` of whichever of {levels} (those placed; ties "
+    "to the higher level) lies furthest from it; the result names that level",
+    "hindfoot_angle_r": "bend(`{0}`, `{1}`, `{2}`)",
+    "hindfoot_angle_l": "bend(`{0}`, `{1}`, `{2}`)",
+    "cva": "angle of the line `{1}` → `{0}` above the horizontal, measured toward the front",
+    "head_forward": "ant(`{0}`, X of `{1}`)",
+    "head_flexion": "angle of the line `{0}` → `{1}` below the horizontal, toward the front",
+    "head_vertical_alignment": "lean(`{0}`, `{1}`) (SAPO VAH)",
+    "trunk_lean": "lean(`{0}`, `{1}`) (SAPO VAT)",
+    "body_lean": "lean(`{0}`, `{1}`) (SAPO VAB)",
+    "pelvic_tilt": "angle of the line `{1}` → `{0}` below the horizontal, toward the front",
+    "hip_angle": "bend(`{0}`, `{1}`, `{2}`)",
+    "knee_angle": "bend(`{0}`, `{1}`, `{2}`)",
+    "shank_angle": "lean(`{0}`, `{1}`)",
+    "ear_plumb_offset": "ant(`{0}`, plumb line)",
+    "shoulder_plumb_offset": "ant(`{0}`, plumb line)",
+    "hip_plumb_offset": "ant(`{0}`, plumb line)",
+    "knee_plumb_offset": "ant(`{0}`, plumb line)",
+    "thoracic_kyphosis": "bend(`{0}`, `{1}`, `{2}`)",
+    "lumbar_lordosis": "bend(`{0}`, `{1}`, `{2}`)",
+    "shoulder_forward_of_hip": "ant(`{0}`, X of `{1}`) (PostureScreen's shoulder A/P translation)",
+    "head_on_trunk_shift": "shift(`{0}`, X of `{1}`): from the segment below, not the plumb line",
+    "trunk_on_pelvis_shift": "shift(`{0}`, X of the midpoint of `{1}` and `{2}`)",
+    "cog_shift": "shift(CG, X of the midpoint of `lateral_malleolus_r` and `lateral_malleolus_l`), CG the centre of "
+    "gravity below",
+    "cog_asymmetry": "(X_CG − X_mid) · r / (half the distance between the lateral malleoli) × 100, X_mid their "
+    "midpoint, in pixels (needs no scale; not measured when the malleoli share one X)",
+}
+
+
+def formula_words(d: MeasurementDef) -> str:
+    """How ``d`` is computed, in words with the spec's primitives (§3), its landmarks filled in."""
+    levels = ", ".join(f"`{i}`" for i in d.candidates)
+    return FORMULA_WORDS[d.id].format(*d.landmarks, levels=levels)

@@ -1,4 +1,4 @@
-"""An independent audit of the core against ``../shared/spec/measurement-spec.md``.
+"""An independent audit of the core against the measurement spec (``docs/measurements.md``).
 
 Each test names the spec section it checks. Expected values are worked out
 here by hand (plain ``math`` on the coordinates, the reasoning in comments),
