@@ -468,7 +468,7 @@ class _Builder:
         asym = self.m.get("cog_asymmetry")
         if asym is not None:
             detail.append(f"asymmetry {self.value('cog_asymmetry')}")
-        self.label(top, f"CG {self.value('cog_shift')}", detail, cg["severity"], -self.right_side, "cog_shift")
+        self.label(bottom, f"CG {self.value('cog_shift')}", detail, cg["severity"], -self.right_side, "cog_shift")
 
     def dots(self) -> None:
         # A plumb-line anchor is the reference of the offsets, not their subject: it does not take their colour.
