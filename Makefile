@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 SETUP := PYTHON="$(PYTHON)" VENV="$(VENV)" bash tools/ensure-venv.sh
 
-.PHONY: run test setup setup-dev bench bench-store samples clean
+.PHONY: run test setup setup-dev bench bench-store samples docs clean
 
 setup:
 	@$(SETUP) app
@@ -37,6 +37,10 @@ bench-store: setup
 
 samples: setup
 	$(PY) sample_images/generate.py
+
+# docs/measurements.md from the registries (tests/test_measurements_doc.py fails when it is stale)
+docs: setup
+	$(PY) tools/make_measurements_doc.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache test-output

@@ -109,6 +109,42 @@ _DIRECTIONS: dict[str, tuple[str, str, str]] = {
     ),
     "hip_plumb_offset": ("hip anterior of the plumb line", "hip posterior of the plumb line", "hip on the plumb line"),
     "knee_plumb_offset": ("knee anterior of the plumb line", "knee posterior of the plumb line", "knee on the plumb line"),
+    # v1.1 (spec §9)
+    "thoracic_kyphosis": (
+        "thoracic curve kyphotic, apex behind the C7–T12 line",
+        "thoracic curve reversed, apex in front of the C7–T12 line",
+        "thoracic spine straight from C7 to T12",
+    ),
+    "lumbar_lordosis": (
+        "lumbar curve lordotic, apex in front of the T12–S1 line",
+        "lumbar curve reversed, apex behind the T12–S1 line",
+        "lumbar spine straight from T12 to S1",
+    ),
+    "shoulder_forward_of_hip": (
+        "shoulder anterior of the hip",
+        "shoulder posterior of the hip",
+        "shoulder over the hip",
+    ),
+    "head_on_trunk_shift": (
+        "head shifted to the client's right of the trunk",
+        "head shifted to the client's left of the trunk",
+        "head centred over the trunk",
+    ),
+    "trunk_on_pelvis_shift": (
+        "trunk shifted to the client's right of the pelvis",
+        "trunk shifted to the client's left of the pelvis",
+        "trunk centred over the pelvis",
+    ),
+    "cog_shift": (
+        "centre of gravity to the client's right of the ankles",
+        "centre of gravity to the client's left of the ankles",
+        "centre of gravity between the ankles",
+    ),
+    "cog_asymmetry": (
+        "centre of gravity toward the client's right foot",
+        "centre of gravity toward the client's left foot",
+        "centre of gravity midway between the feet",
+    ),
 }
 
 
@@ -137,6 +173,18 @@ def direction(mid: str, value: float, extra: Mapping[str, Any] | None = None, ba
     pos, neg, zero = _DIRECTIONS[_base_id(mid)]
     text = pos if value > 0 else neg if value < 0 else zero
     return text.format_map(_fill(mid, value, extra or {}))
+
+
+def sign_words(mid: str) -> str:
+    """What the sign of ``mid`` means, for the measurement reference (``docs/measurements.md``)."""
+    rule = grading.rule_for(mid)
+    if isinstance(rule, grading.LowerIsWorse):
+        return "smaller = more forward head"
+    if isinstance(rule, grading.AboveReference):
+        return "unsigned (0° = straight)"
+    pos, neg, _ = _DIRECTIONS[_base_id(mid)]
+    fill = {"Limb": _limb(mid).capitalize() if mid.endswith(("_r", "_l")) else "", "level": "the level"}
+    return f"+ {pos.format_map(fill)}; − {neg.format_map(fill)}"
 
 
 # --- muscles to consider (posture/data/muscle_patterns.json) -------------------------------

@@ -210,6 +210,20 @@ def _rules() -> dict[str, Rule]:
     return {mid: _rule(raw) for mid, raw in _defaults()["rules"].items()}
 
 
+_FOR_INFORMATION = "not graded by default: shown for information"
+_NO_PHOTO_NORM = "not graded by default: no validated photo norm; shown, tracked over time, and gradable by a practice's settings"
+#: Why a measurement ships without a band (spec §5 and §9); a practice's settings may still grade any of them.
+NOT_GRADED_BY_DEFAULT: dict[str, str] = {
+    "hip_angle": _FOR_INFORMATION,
+    "shank_angle": _FOR_INFORMATION,
+    "head_flexion": _FOR_INFORMATION,
+    "thoracic_kyphosis": _NO_PHOTO_NORM,
+    "lumbar_lordosis": _NO_PHOTO_NORM,
+    "cog_shift": _NO_PHOTO_NORM,
+    "cog_asymmetry": _NO_PHOTO_NORM,
+}
+
+
 def default_bands() -> dict[str, Band]:
     return {k: Band(**v) for k, v in _defaults()["bands"].items()}
 

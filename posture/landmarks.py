@@ -5,6 +5,13 @@ is always the *client's* anatomical right / left, never the image side. The
 order of each view's tuple is the order a therapist is guided through it
 (top to bottom, right before left; the posterior view follows what is
 palpated from behind: the spine first, the ears last).
+
+Some landmarks are **optional** (spec §9: the lateral views' four spinal
+points for the curves). They belong to the view like any other (a document may
+place them, the editor shows them), but a view counts as complete without
+them: :func:`required_landmark_ids` is what "all placed" counts,
+:func:`optional_groups` the groups a therapist may skip as a whole. Optional
+landmarks come last in their view's guide order, each group together.
 """
 
 from __future__ import annotations
@@ -45,6 +52,13 @@ class Landmark:
     hint: str
     views: tuple[str, ...]
     short: str
+    #: The id of the optional group (:data:`OPTIONAL_GROUPS`) this landmark belongs to; ``None`` when it is required.
+    group: str | None = None
+
+    @property
+    def optional(self) -> bool:
+        """True when a view counts as complete without this landmark (it belongs to an optional group)."""
+        return self.group is not None
 
     @property
     def side(self) -> str | None:
@@ -203,7 +217,67 @@ _ALL: list[Landmark] = [
         _LAT,
         "Lat. malleolus",
     ),
+    # --- lateral, optional: the spinal curves (spec §9) ---
+    Landmark(
+        "thoracic_apex",
+        "Thoracic curve apex",
+        "Most posterior spinous process of the upper back's curve, usually T6–T8: sight along the back from the side.",
+        _LAT,
+        "Thoracic apex",
+        "spinal_curves",
+    ),
+    Landmark(
+        "t12",
+        "T12 spinous process",
+        "Follow the lowest (12th) rib back to the spine; T12 is the spinous process level with its end.",
+        _LAT,
+        "T12",
+        "spinal_curves",
+    ),
+    Landmark(
+        "lumbar_apex",
+        "Lumbar curve apex",
+        "Deepest (most anterior) point of the low back's hollow, usually at L3, about level with the navel.",
+        _LAT,
+        "Lumbar apex",
+        "spinal_curves",
+    ),
+    Landmark(
+        "s1",
+        "S1 spinous process",
+        "Top of the sacrum's flat, level with the PSIS dimple: the first bump below the last lumbar hollow.",
+        _LAT,
+        "S1",
+        "spinal_curves",
+    ),
 ]
+
+
+@dataclass(frozen=True)
+class LandmarkGroup:
+    """Landmarks a therapist may skip together: ``title`` and ``hint`` for the prompt, ``ids`` in guide order."""
+
+    id: str
+    title: str
+    hint: str
+    ids: tuple[str, ...]
+
+
+_SPINAL_CURVES = LandmarkGroup(
+    "spinal_curves",
+    "Spinal curves (optional)",
+    "Four spinous processes along the back for the thoracic kyphosis and the lumbar lordosis; skip them when the "
+    "back cannot be seen from the side.",
+    ("thoracic_apex", "t12", "lumbar_apex", "s1"),
+)
+
+#: The optional groups of each view, in guide order (views without any map to an empty tuple).
+OPTIONAL_GROUPS: dict[str, tuple[LandmarkGroup, ...]] = {
+    "anterior": (),
+    "posterior": (),
+    "right_lateral": (_SPINAL_CURVES,),
+    "left_lateral": (_SPINAL_CURVES,),
+}
 
 _GUIDE_ORDER = {
     "anterior": (
@@ -224,6 +298,7 @@ _GUIDE_ORDER = {
     "right_lateral": (
         "tragus", "eye_canthus", "c7", "acromion", "asis", "psis",
         "greater_trochanter", "knee", "lateral_malleolus",
+        *_SPINAL_CURVES.ids,  # optional, last: the therapist may skip the group
     ),
 }  # fmt: skip
 _GUIDE_ORDER["left_lateral"] = _GUIDE_ORDER["right_lateral"]
@@ -244,6 +319,28 @@ def view_landmarks(view: str) -> tuple[Landmark, ...]:
 def landmark_ids(view: str) -> tuple[str, ...]:
     """The landmark ids of ``view`` in guide order."""
     return _GUIDE_ORDER[view]
+
+
+def required_landmark_ids(view: str) -> tuple[str, ...]:
+    """The landmark ids of ``view`` that are not optional, in guide order: what "all placed" counts."""
+    table = _BY_VIEW[view]
+    return tuple(i for i in _GUIDE_ORDER[view] if not table[i].optional)
+
+
+def optional_landmark_ids(view: str) -> tuple[str, ...]:
+    """The optional landmark ids of ``view``, in guide order (empty for the frontal views)."""
+    table = _BY_VIEW[view]
+    return tuple(i for i in _GUIDE_ORDER[view] if table[i].optional)
+
+
+def optional_groups(view: str) -> tuple[LandmarkGroup, ...]:
+    """The groups of optional landmarks of ``view`` a therapist may skip, in guide order."""
+    return OPTIONAL_GROUPS[view]
+
+
+def is_optional(view: str, landmark_id: str) -> bool:
+    """True when ``view`` counts as complete without ``landmark_id``; ``KeyError`` when it is not in that view."""
+    return _BY_VIEW[view][landmark_id].optional
 
 
 def get(view: str, landmark_id: str) -> Landmark:
@@ -275,7 +372,8 @@ SPINE_LEVELS: tuple[str, ...] = ("t3", "t7", "t12", "l3")
 #: measurement is that measurement's landmarks. The landmark editor draws every chain of its view while
 #: landmarks are placed; the annotated photo draws a chain once its measurement is in the result, in its
 #: severity's colour ("spine": the whole spine with ``spine_deviation``; "leg": trunk and leg, segment by
-#: segment; "pelvis": with ``pelvic_tilt``). The lateral "head" chain is the editor's only: the photo draws
+#: segment; "pelvis": with ``pelvic_tilt``; the lateral "thoracic_kyphosis" and "lumbar_lordosis": each curve's two
+#: arms, with its chord and apex). The lateral "head" chain is the editor's only: the photo draws
 #: the CVA's arm (C7–tragus) with its angle and the forward head line instead.
 JOINT_CHAINS: dict[str, dict[str, tuple[str, ...]]] = {
     "anterior": {
@@ -293,6 +391,8 @@ JOINT_CHAINS: dict[str, dict[str, tuple[str, ...]]] = {
         "head": ("c7", "tragus", "eye_canthus"),
         "pelvis": ("psis", "asis"),
         "leg": ("acromion", "greater_trochanter", "knee", "lateral_malleolus"),
+        "thoracic_kyphosis": ("c7", "thoracic_apex", "t12"),
+        "lumbar_lordosis": ("t12", "lumbar_apex", "s1"),
     },
 }
 JOINT_CHAINS["left_lateral"] = JOINT_CHAINS["right_lateral"]

@@ -14,7 +14,7 @@ independent placement error; ``r`` and ``f`` stay fixed).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
@@ -74,6 +74,8 @@ class MeasurementDef:
     uses_plumb: bool = False
     #: optional candidates of which at least one must be present (spine levels)
     candidates: tuple[str, ...] = ()
+    #: why the value is not measured when the formula gives no finite value ("" → the landmarks coincide)
+    undefined: str = ""
 
     def unit(self, frame: Frame) -> str:
         return {"angle": "deg", "percent": "%"}.get(self.kind) or frame.length_unit
@@ -146,6 +148,66 @@ def _spine_deviation(e: Env) -> Array:
     return g.perpendicular_offset_px(e[level], e["s1"], e["c7"]) * e.r * e.k
 
 
+# --- the centre of gravity (spec §9: SAPO's frontal segment model) ------------------------
+
+#: Mass fraction of each segment (head, trunk, each thigh, each leg, each foot); they add up to 1.
+COG_WEIGHTS = {"head": 0.0681, "trunk": 0.5245, "thigh": 0.1447, "leg": 0.0457, "foot": 0.0133}
+#: Where each segment's centre lies between its proximal and distal landmark, as the proximal one's share
+#: (SAPO 0.68's code; its thigh split is not Dempster's 0.567/0.433).
+COG_SPLITS = {"trunk": 0.4395, "thigh": 0.617, "leg": 0.556}
+#: The ten landmarks the centre of gravity needs (anterior view).
+COG_LANDMARKS: tuple[str, ...] = tuple(
+    f"{base}_{s}" for base in ("tragus", "acromion", "greater_trochanter", "knee_lateral", "lateral_malleolus") for s in "rl"
+)
+
+
+def cog_x(pts: Mapping[str, Array]) -> Array:
+    """``CG_X`` of spec §9 from corrected-frame points (``(..., 2)`` each, keyed by :data:`COG_LANDMARKS`).
+
+    Linear in the landmarks' X: head at the tragi's mean, trunk between the
+    acromia's and the trochanters' means, each thigh between its trochanter and
+    lateral knee, each leg between its knee and malleolus, each foot at its
+    malleolus.
+    """
+
+    def x(i: str) -> Array:
+        return np.asarray(pts[i], dtype=np.float64)[..., 0]
+
+    def both(base: str) -> Array:
+        total: Array = x(f"{base}_r") + x(f"{base}_l")
+        return total
+
+    def mean(base: str) -> Array:
+        half: Array = both(base) / 2.0
+        return half
+
+    w, t = COG_WEIGHTS, COG_SPLITS
+    return (
+        w["head"] * mean("tragus")
+        + w["trunk"] * (t["trunk"] * mean("acromion") + (1 - t["trunk"]) * mean("greater_trochanter"))
+        + w["thigh"] * (t["thigh"] * both("greater_trochanter") + (1 - t["thigh"]) * both("knee_lateral"))
+        + w["leg"] * (t["leg"] * both("knee_lateral") + (1 - t["leg"]) * both("lateral_malleolus"))
+        + w["foot"] * both("lateral_malleolus")
+    )
+
+
+_MALLEOLI = ("lateral_malleolus_r", "lateral_malleolus_l")
+
+
+def _cog_shift(e: Env) -> Array:
+    mid = g.midpoint(e[_MALLEOLI[0]], e[_MALLEOLI[1]])[..., 0]
+    return (cog_x({i: e[i] for i in COG_LANDMARKS}) - mid) * e.r * e.k
+
+
+def _cog_asymmetry(e: Env) -> Array:
+    xr, xl = e[_MALLEOLI[0]][..., 0], e[_MALLEOLI[1]][..., 0]
+    half = np.abs(xr - xl) / 2.0
+    # "share one X": the base row decides; a rolled photo leaves rounding noise far below a pixel
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (cog_x({i: e[i] for i in COG_LANDMARKS}) - (xr + xl) / 2.0) * e.r / half * 100.0
+    return np.where(2 * half < _TIE_PX, np.nan, out)
+
+
 def _frontal(view: str) -> list[MeasurementDef]:
     """Measurements shared by anterior and posterior, plus each view's own."""
     M = MeasurementDef
@@ -213,6 +275,25 @@ def _frontal(view: str) -> list[MeasurementDef]:
                 "pelvis and hips",
             )
         )  # fmt: skip
+        # v1.1 (spec §9): each segment against the one below, and the centre of gravity
+        defs += [
+            M(
+                "head_on_trunk_shift", view, "Head on trunk shift", "midsagittal", "length", ("glabella", "sternal_notch"),
+                lambda e: g.shift_px(e["glabella"], e["sternal_notch"][..., 0], e.r) * e.k, "head and neck",
+            ),
+            M(
+                "trunk_on_pelvis_shift", view, "Trunk on pelvis shift", "midsagittal", "length",
+                ("sternal_notch", "asis_r", "asis_l"),
+                lambda e: g.shift_px(e["sternal_notch"], g.midpoint(e["asis_r"], e["asis_l"])[..., 0], e.r) * e.k,
+                "trunk and spine",
+            ),
+            M("cog_shift", view, "Centre of gravity shift", "midsagittal", "length", COG_LANDMARKS, _cog_shift, "trunk and spine"),
+            M(
+                "cog_asymmetry", view, "Centre of gravity asymmetry", "midsagittal", "percent", COG_LANDMARKS, _cog_asymmetry,
+                "trunk and spine",
+                undefined="the lateral malleoli share one X (the distance between them, which the index divides by, is zero)",
+            ),
+        ]  # fmt: skip
     else:
         defs += [
             M(
@@ -287,6 +368,19 @@ def _lateral(view: str) -> list[MeasurementDef]:
         M("shoulder_plumb_offset", view, "Shoulder to plumb line", "coronal", "length", ("acromion",), _ant_plumb("acromion"), "shoulder girdle", True),
         M("hip_plumb_offset", view, "Hip to plumb line", "coronal", "length", ("greater_trochanter",), _ant_plumb("greater_trochanter"), "pelvis and hips", True),
         M("knee_plumb_offset", view, "Knee to plumb line", "coronal", "length", ("knee",), _ant_plumb("knee"), "knees", True),
+        # v1.1 (spec §9): the spinal curves (optional landmarks) and the shoulder over the hip
+        M(
+            "thoracic_kyphosis", view, "Thoracic kyphosis", "coronal", "angle", ("c7", "thoracic_apex", "t12"),
+            posterior_bend("c7", "thoracic_apex", "t12"), "trunk and spine",
+        ),
+        M(
+            "lumbar_lordosis", view, "Lumbar lordosis", "coronal", "angle", ("t12", "lumbar_apex", "s1"),
+            lambda e: _signed_bend(e["t12"], e["lumbar_apex"], e["s1"], e.f), "trunk and spine",
+        ),
+        M(
+            "shoulder_forward_of_hip", view, "Shoulder forward of hip", "coronal", "length", ("acromion", "greater_trochanter"),
+            lambda e: g.ant_px(e["acromion"], e["greater_trochanter"][..., 0], e.f) * e.k, "shoulder girdle",
+        ),
     ]  # fmt: skip
 
 
@@ -381,6 +475,8 @@ def evaluate(frame: Frame, XY: dict[str, Array], definition: MeasurementDef) -> 
     with np.errstate(all="ignore"):  # non-finite results are checked below, not warned about
         out = np.asarray(definition.formula(Env(pts, x0, frame.r, frame.f, k, extra)), dtype=float)
     value = float(out[0])
+    if not np.isfinite(value) and definition.undefined:
+        return definition.undefined
     if not np.isfinite(value):
         return f"landmarks coincide: {', '.join(used)} (the value is undefined)"
     grads = (out[1::2] - out[2::2]) / (2 * _H_PX)
@@ -391,3 +487,61 @@ def evaluate(frame: Frame, XY: dict[str, Array], definition: MeasurementDef) -> 
         return f"numerically undefined: {', '.join(used)} (the coordinates or the scale are too extreme to compute it)"
     landmarks_used = tuple(involved) if definition.uses_plumb and x0_fixed is None else tuple(used)
     return Measured(definition, value, uncertainty, definition.unit(frame), landmarks_used, extra)
+
+
+# --- the formulas in words (docs/measurements.md, tools/make_measurements_doc.py) -------------------
+# ``{0}``, ``{1}``, … are the measurement's landmarks in its own order, ``{levels}`` its candidate spine levels.
+
+FORMULA_WORDS: dict[str, str] = {
+    "head_tilt": "tilt(`{0}`, `{1}`): angle of the line between them from the true horizontal",
+    "shoulder_tilt": "tilt(`{0}`, `{1}`)",
+    "shoulder_height_diff": "height_diff(`{0}`, `{1}`): how much lower the right point is",
+    "pelvic_obliquity": "tilt(`{0}`, `{1}`)",
+    "pelvic_height_diff": "height_diff(`{0}`, `{1}`)",
+    "tibial_tuberosity_tilt": "tilt(`{0}`, `{1}`)",
+    "shoulder_pelvis_angle": "shoulder tilt minus pelvic obliquity",
+    "head_shift": "shift(`{0}`, plumb line)",
+    "trunk_shift": "shift(`{0}`, plumb line)",
+    "pelvic_shift": "shift(midpoint of `{0}` and `{1}`, plumb line)",
+    "q_angle_r": "bend(`{0}`, `{1}`, `{2}`), unsigned",
+    "q_angle_l": "bend(`{0}`, `{1}`, `{2}`), unsigned",
+    "knee_alignment_r": "bend(`{0}`, `{1}`, `{2}`) (SAPO's frontal lower-limb angle)",
+    "knee_alignment_l": "bend(`{0}`, `{1}`, `{2}`) (SAPO's frontal lower-limb angle)",
+    "leg_length_diff": "length `{0}`–`{1}` minus length `{2}`–`{3}`",
+    "scapula_tilt": "tilt(`{0}`, `{1}`)",
+    "scapular_asymmetry": "SAPO index: with m, n the horizontal distances of `{0}` and `{1}` from `{2}`, "
+    "(m − n) / ((m + n) / 2) × 100",
+    "spine_deviation": "perpendicular distance from the line `{0}`–`{1}` of whichever of {levels} (those placed; ties "
+    "to the higher level) lies furthest from it; the result names that level",
+    "hindfoot_angle_r": "bend(`{0}`, `{1}`, `{2}`)",
+    "hindfoot_angle_l": "bend(`{0}`, `{1}`, `{2}`)",
+    "cva": "angle of the line `{1}` → `{0}` above the horizontal, measured toward the front",
+    "head_forward": "ant(`{0}`, X of `{1}`)",
+    "head_flexion": "angle of the line `{0}` → `{1}` below the horizontal, toward the front",
+    "head_vertical_alignment": "lean(`{0}`, `{1}`) (SAPO VAH)",
+    "trunk_lean": "lean(`{0}`, `{1}`) (SAPO VAT)",
+    "body_lean": "lean(`{0}`, `{1}`) (SAPO VAB)",
+    "pelvic_tilt": "angle of the line `{1}` → `{0}` below the horizontal, toward the front",
+    "hip_angle": "bend(`{0}`, `{1}`, `{2}`)",
+    "knee_angle": "bend(`{0}`, `{1}`, `{2}`)",
+    "shank_angle": "lean(`{0}`, `{1}`)",
+    "ear_plumb_offset": "ant(`{0}`, plumb line)",
+    "shoulder_plumb_offset": "ant(`{0}`, plumb line)",
+    "hip_plumb_offset": "ant(`{0}`, plumb line)",
+    "knee_plumb_offset": "ant(`{0}`, plumb line)",
+    "thoracic_kyphosis": "bend(`{0}`, `{1}`, `{2}`)",
+    "lumbar_lordosis": "bend(`{0}`, `{1}`, `{2}`)",
+    "shoulder_forward_of_hip": "ant(`{0}`, X of `{1}`) (PostureScreen's shoulder A/P translation)",
+    "head_on_trunk_shift": "shift(`{0}`, X of `{1}`): from the segment below, not the plumb line",
+    "trunk_on_pelvis_shift": "shift(`{0}`, X of the midpoint of `{1}` and `{2}`)",
+    "cog_shift": "shift(CG, X of the midpoint of `lateral_malleolus_r` and `lateral_malleolus_l`), CG the centre of "
+    "gravity below",
+    "cog_asymmetry": "(X_CG − X_mid) · r / (half the distance between the lateral malleoli) × 100, X_mid their "
+    "midpoint, in pixels (needs no scale; not measured when the malleoli share one X)",
+}
+
+
+def formula_words(d: MeasurementDef) -> str:
+    """How ``d`` is computed, in words with the spec's primitives (§3), its landmarks filled in."""
+    levels = ", ".join(f"`{i}`" for i in d.candidates)
+    return FORMULA_WORDS[d.id].format(*d.landmarks, levels=levels)

@@ -124,12 +124,14 @@ def format_band(mid: str, m: Measurement) -> str:
     return grading.rule_for(mid).band_text(grading.Band(**band), unit_suffix(m["unit"]))
 
 
-def band_source(m: Measurement) -> str:
-    """Where the band of ``m`` comes from, or why it is not graded."""
+def band_source(m: Measurement, mid: str | None = None) -> str:
+    """Where the band of ``m`` (measurement ``mid``) comes from, or why it is not graded."""
     if m["band"]:
         return m["band"]["source"]
     if m["unit"] == "px":
         return "not graded: no scale in this view"
+    if mid in grading.NOT_GRADED_BY_DEFAULT and mid not in grading.default_bands():
+        return grading.NOT_GRADED_BY_DEFAULT[mid]
     return "not graded by default (for information)"
 
 
@@ -347,7 +349,7 @@ def _measurement_table(w: _Writer, result: Result) -> None:
                 style=FontFace(emphasis="BOLD", color=render.text_color_on(color), fill_color=color),
             )
             row.cell(format_band(mid, m))
-            row.cell(_md(band_source(m)), style=FontFace(size_pt=6.8, color=_MUTED))
+            row.cell(_md(band_source(m, mid)), style=FontFace(size_pt=6.8, color=_MUTED))
 
 
 def _label(view: str, mid: str) -> str:
@@ -469,7 +471,12 @@ def how_measured(views: Sequence[ReportView]) -> list[tuple[str, str]]:
             "photo's own vertical is trusted and the view says so); 'horizontal' means square to that true vertical. Tilts and "
             "height differences are measured against the true horizontal. Shifts and offsets are measured from the "
             "postural plumb line, a true vertical through the midpoint of the medial malleoli (front view), of the "
-            "heels (back view) or through the lateral malleolus (side views), unless the therapist pinned it elsewhere.",
+            "heels (back view) or through the lateral malleolus (side views), unless the therapist pinned it elsewhere. "
+            "The segment shifts of the front view are measured from the segment below instead (head from the sternal "
+            "notch, sternal notch from the middle of the pelvis), and the centre of gravity, estimated from a segment-mass "
+            "model of the head, trunk and legs, from the midpoint of the lateral malleoli. The spinal curves of the side "
+            "views are the bend at the curve's apex of the line from C7 through the thoracic apex to T12, and from T12 "
+            "through the lumbar apex to S1.",
         ),
         (
             "Units and signs",

@@ -243,9 +243,17 @@ VIEW_LANDMARKS = {
         "greater_trochanter",
         "knee",
         "lateral_malleolus",
+        # the optional spinal points (spec §9): the thoracic curve's apex is T7, the lumbar curve's L3
+        "thoracic_apex",
+        "t12",
+        "lumbar_apex",
+        "s1",
     ],
 }
-LATERAL_SOURCE = {"knee": "knee_lateral"}  # lateral id -> body-model name (before the side suffix)
+#: lateral id -> body-model name (before the side suffix)
+LATERAL_SOURCE = {"knee": "knee_lateral", "thoracic_apex": "t7", "lumbar_apex": "l3"}
+#: body-model names on the midline (no side suffix)
+MIDLINE = frozenset({"c7", "t7", "t12", "l3", "s1"})
 
 
 # --------------------------------------------------------------------------- views
@@ -1326,7 +1334,7 @@ def landmark_image_points(scene: Scene) -> dict[str, np.ndarray]:
     if v.lateral:
         for lid in VIEW_LANDMARKS["lateral"]:
             base = LATERAL_SOURCE.get(lid, lid)
-            name = base if base == "c7" else f"{base}_{v.side}"
+            name = base if base in MIDLINE else f"{base}_{v.side}"
             out[lid] = v.project(scene.lm[name])
     else:
         for lid in VIEW_LANDMARKS[v.name]:

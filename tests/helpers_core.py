@@ -2,7 +2,7 @@
 
 Nothing here calls the package's geometry: expected values in the tests come
 from these few lines of ``math`` written straight from the measurement spec
-(``../shared/spec/measurement-spec.md`` §3), so a sign or formula slip in the
+(spec §3, ``docs/measurements.md``), so a sign or formula slip in the
 core cannot hide behind the same slip in the test.
 """
 
@@ -231,3 +231,24 @@ LEFT_LATERAL: dict[str, Pt] = {
 }
 
 BODIES = {"anterior": ANTERIOR, "posterior": POSTERIOR, "right_lateral": RIGHT_LATERAL, "left_lateral": LEFT_LATERAL}
+
+#: The optional spinal points of spec §9 for the two side templates: a kyphotic thoracic curve (apex behind the
+#: C7–T12 line) and a lordotic lumbar curve (apex in front of the T12–S1 line), each for the way its client faces.
+RIGHT_LATERAL_SPINE: dict[str, Pt] = {
+    "thoracic_apex": (905, 800),
+    "t12": (925, 1000),
+    "lumbar_apex": (945, 1060),
+    "s1": (915, 1120),
+}
+LEFT_LATERAL_SPINE: dict[str, Pt] = {
+    "thoracic_apex": (1100, 790),
+    "t12": (1080, 1000),
+    "lumbar_apex": (1055, 1060),
+    "s1": (1085, 1120),
+}
+#: The templates with every landmark of spec v1.1 (the side views with their spinal points).
+BODIES_V11 = {
+    **BODIES,
+    "right_lateral": {**RIGHT_LATERAL, **RIGHT_LATERAL_SPINE},
+    "left_lateral": {**LEFT_LATERAL, **LEFT_LATERAL_SPINE},
+}

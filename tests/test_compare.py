@@ -242,3 +242,25 @@ def test_compare_and_trends_on_stored_visits(tmp_path):
         assert {r.measurement: r.verdict for r in c.views["anterior"].changes}["shoulder_tilt"] == "improved"
         series = {s.measurement: s for s in trends(store.history(cid))}
         assert [p.visit_id for p in series["shoulder_tilt"].points] == [first.id, second.id]
+
+
+def test_the_v11_measurements_are_compared_and_trended():
+    """Spec §9: the curves (side view) and the centre of gravity (front view) take part like any measurement."""
+    side = sample_doc("right_lateral")
+    apex = side.landmarks["thoracic_apex"]
+    flatter = side.with_landmark("thoracic_apex", (apex.x + 20 * (1 if side.effective_facing == "right" else -1), apex.y))
+    before, after = analyze(side), analyze(flatter)  # the apex 20 px forward: a smaller kyphosis
+    rows = {
+        c.measurement: c for c in compare_results({"right_lateral": before}, {"right_lateral": after})["right_lateral"].changes
+    }
+    k = rows["thoracic_kyphosis"]
+    assert k.after < k.before and k.verdict == "changed"  # not graded by default: no better or worse direction
+    assert "thoracic_kyphosis" in UNGRADED and "lumbar_lordosis" in UNGRADED
+    front = sample_doc("anterior")
+    visits = [_V("a", date(2025, 1, 1), {"right_lateral": before, "anterior": analyze(front)}),
+              _V("b", date(2025, 2, 1), {"right_lateral": after, "anterior": analyze(front)})]  # fmt: skip
+    series = {(s.view, s.measurement): s for s in trends(visits)}
+    for key in (("right_lateral", "thoracic_kyphosis"), ("right_lateral", "lumbar_lordosis"), ("anterior", "cog_shift"),
+                ("anterior", "cog_asymmetry"), ("anterior", "head_on_trunk_shift")):  # fmt: skip
+        assert len(series[key].points) == 2, key
+    assert [p.value for p in series[("right_lateral", "thoracic_kyphosis")].points] == [k.before, k.after]

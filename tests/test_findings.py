@@ -4,7 +4,7 @@
 returned, recorded from it for every measurement of every view, both signs
 and, for pelvic tilt, both sides of its range: one line per case,
 ``<id> <case> | tight | weak | aim | rationale`` with the muscles joined by
-``"; "``. ``+`` is a value > 0, ``-`` any other value; ``above`` / ``below``
+``"; "`` (the spec §9 measurements' lines were added with them). ``+`` is a value > 0, ``-`` any other value; ``above`` / ``below``
 are above the pelvic-tilt rule's range or not; ``{LEVEL}`` stands for the
 spine level, upper-cased. The measurements of ``NO_PATTERN`` have no line:
 the chain gave them an empty pattern (Q angle because its ``_base_id`` kept
@@ -88,6 +88,14 @@ hip_plumb_offset - | iliopsoas; rectus abdominis; gastrocnemius and soleus | tho
 hip_plumb_offset + | hamstrings; upper rectus abdominis | iliopsoas; external obliques | bringing the pelvis back under the trunk | sway-back: pelvis forward, trunk back
 knee_plumb_offset - | hamstrings; gastrocnemius and soleus | quadriceps (control at end range); popliteus | unlocking the knees | knee hyperextension
 knee_plumb_offset + | hamstrings; gastrocnemius; popliteus | quadriceps | straightening the knees | knees held flexed
+thoracic_kyphosis + | pectoralis major and minor; upper rectus abdominis; anterior deltoid | thoracic erector spinae; middle and lower trapezius; rhomboids | extending the thoracic spine and bringing the shoulders back | increased thoracic kyphosis (rounded upper back)
+lumbar_lordosis + | iliopsoas; rectus femoris; lumbar erector spinae | gluteus maximus; abdominals | restoring a neutral lumbar curve and pelvis | increased lumbar lordosis: the anterior pelvic tilt (lower crossed) pattern
+shoulder_forward_of_hip - | hamstrings; upper rectus abdominis | iliopsoas; external obliques | bringing the pelvis back under the trunk | sway-back: pelvis forward, trunk back
+shoulder_forward_of_hip + | iliopsoas; rectus abdominis; gastrocnemius and soleus | thoracic erector spinae; gluteus maximus | bringing the trunk upright over the pelvis | trunk forward of the line of gravity
+head_on_trunk_shift - | sternocleidomastoid; scalenes; upper trapezius | deep neck flexors | centring the head over the trunk | head shifted to the left; compare both sides
+head_on_trunk_shift + | sternocleidomastoid; scalenes; upper trapezius | deep neck flexors | centring the head over the trunk | head shifted to the right; compare both sides
+trunk_on_pelvis_shift - | quadratus lumborum; lateral abdominal wall (obliques); latissimus dorsi; hip adductors | gluteus medius | centring the trunk over the pelvis | lateral trunk shift or side bend toward the left; compare both sides
+trunk_on_pelvis_shift + | quadratus lumborum; lateral abdominal wall (obliques); latissimus dorsi; hip adductors | gluteus medius | centring the trunk over the pelvis | lateral trunk shift or side bend toward the right; compare both sides
 """
 
 
@@ -104,7 +112,9 @@ def _old() -> dict[tuple[str, str], findings.Pattern]:
 
 OLD = _old()
 EMPTY = findings.Pattern((), (), "", "")
-NO_PATTERN = ("head_flexion",)
+#: The v1.1 lines above (spec §9) were added with the measurements; a reversed spinal curve (kyphosis or lordosis
+#: below 0) and the centre of gravity name no muscle.
+NO_PATTERN = ("head_flexion", "cog_shift", "cog_asymmetry")
 #: Changed on purpose since the recording: the chain never reached its valgus branch for the Q angle (spec §8:
 #: "Knee valgus / Q angle: TFL/ITB, adductors; gluteus medius weakness"), so a raised Q angle named no muscle.
 SAME_AS = {"q_angle_r": ("knee_alignment_r", "+"), "q_angle_l": ("knee_alignment_l", "+")}

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers_core import ANTERIOR, RIGHT_LATERAL, doc_dict, run, run_cli, two_point_scale
+from helpers_core import ANTERIOR, RIGHT_LATERAL, RIGHT_LATERAL_SPINE, doc_dict, run, run_cli, two_point_scale
 
 from posture import grading
 from posture.errors import SettingsError
@@ -48,8 +48,12 @@ SPEC_BANDS = {
     "shoulder_plumb_offset": (2.5, 5, 7.5),
     "hip_plumb_offset": (2.5, 5, 7.5),
     "knee_plumb_offset": (2.5, 5, 7.5),
+    # spec §9 (v1.1), verbatim
+    "head_on_trunk_shift": (1, 2, 4),
+    "trunk_on_pelvis_shift": (1, 2, 4),
+    "shoulder_forward_of_hip": (2, 4, 6),
 }
-UNGRADED = ("hip_angle", "shank_angle", "head_flexion")
+UNGRADED = ("hip_angle", "shank_angle", "head_flexion", "thoracic_kyphosis", "lumbar_lordosis", "cog_shift", "cog_asymmetry")
 SPECIAL = ("cva", "q_angle_r", "q_angle_l", "pelvic_tilt")
 ABS_GRADED = sorted(set(SPEC_BANDS) - set(SPECIAL))
 EPS = 1e-9
@@ -175,14 +179,40 @@ def test_band_edge_end_to_end():
 
 
 def test_ungraded_measurements_have_no_band():
-    res = run(doc_dict("right_lateral", RIGHT_LATERAL, scale=two_point_scale((100, 100), (100, 600), 50.0)))
+    scale = two_point_scale((100, 100), (100, 600), 50.0)
+    side = run(doc_dict("right_lateral", {**RIGHT_LATERAL, **RIGHT_LATERAL_SPINE}, scale=scale))["measurements"]
+    front = run(doc_dict("anterior", ANTERIOR, scale=scale))["measurements"]
+    ms = {**side, **front}
+    assert set(UNGRADED) <= set(ms)
     for mid in UNGRADED:
-        m = res["measurements"][mid]
+        m = ms[mid]
         assert m["severity"] is None and m["band"] is None and m["borderline"] is False
-    for mid, m in res["measurements"].items():
+        assert mid in grading.NOT_GRADED_BY_DEFAULT  # the reason the reference prints
+    assert set(grading.NOT_GRADED_BY_DEFAULT) == set(UNGRADED)
+    for mid, m in ms.items():
         if mid not in UNGRADED:
             assert m["severity"] in ("normal", "mild", "moderate", "marked"), mid
             assert set(m["band"]) == {"mild", "moderate", "marked", "source"}
+
+
+def test_a_practice_can_grade_the_curves_and_the_centre_of_gravity():
+    """Spec §9: not graded by default, "gradable by a practice's settings"."""
+    scale = two_point_scale((100, 100), (100, 600), 50.0)
+    bands = {mid: {"mild": 0.1, "moderate": 50, "marked": 90, "source": "our clinic"} for mid in UNGRADED[3:]}
+    practice = settings_from_dict({"bands": bands}, "test")
+    side = run(doc_dict("right_lateral", {**RIGHT_LATERAL, **RIGHT_LATERAL_SPINE}, scale=scale), practice)
+    front = run(doc_dict("anterior", ANTERIOR, scale=scale), practice)
+    for res, mids in ((side, ("thoracic_kyphosis", "lumbar_lordosis")), (front, ("cog_shift", "cog_asymmetry"))):
+        for mid in mids:
+            m = res["measurements"][mid]
+            assert m["band"]["source"] == "our clinic", mid
+            assert m["severity"] == "mild", (mid, m["value"])  # every template value lies between 0.1 and 50
+    found = {f["measurement"]: f for f in side["findings"]}
+    assert (
+        "pectoralis major and minor: consider assessing for trigger points, hypertonicity or shortening"
+        in (found["thoracic_kyphosis"]["consider"])
+    )
+    assert any(c.startswith("iliopsoas") for c in found["lumbar_lordosis"]["consider"])  # the anterior pelvic tilt pattern
 
 
 def test_findings_only_for_graded_non_normal():

@@ -1,6 +1,7 @@
 """Property tests: what the photo's framing must not change, and what swapping the client's sides must flip.
 
-A plausible body (the templates of ``helpers_core`` with every landmark moved
+A plausible body (the templates of ``helpers_core``, the side views with the
+optional spinal points of spec §9, with every landmark moved
 at random by up to ±25 px, some landmarks possibly left out) is photographed
 in a big 40000 px image. Each test builds the same scene twice through a
 transform of the *whole photo* (landmarks, plumb-line calibration, scale
@@ -13,7 +14,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from helpers_core import BODIES, doc_dict, rot_cw, run
+from helpers_core import BODIES_V11, doc_dict, rot_cw, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,7 +40,7 @@ def body(view: str, seed: int, drop: float) -> dict[str, Pt]:
     """The view's template, jittered (±25 px) and with each landmark dropped with probability ``drop``."""
     rng = np.random.default_rng(seed)
     out = {}
-    for k, (x, y) in BODIES[view].items():
+    for k, (x, y) in BODIES_V11[view].items():
         dx, dy = rng.uniform(-25, 25, 2)
         if k in ("t3", "t7", "t12", "l3"):
             dx, dy = dx / 8, dy / 8  # keep the spine levels' order of distance from C7–S1
@@ -201,6 +202,11 @@ NEGATE = {
     "scapula_tilt",
     "scapular_asymmetry",
     "spine_deviation",
+    # v1.1 (spec §9)
+    "head_on_trunk_shift",
+    "trunk_on_pelvis_shift",
+    "cog_shift",
+    "cog_asymmetry",
 }
 SWAP = {"q_angle_r", "q_angle_l", "knee_alignment_r", "knee_alignment_l", "hindfoot_angle_r", "hindfoot_angle_l"}
 
@@ -244,3 +250,19 @@ def test_uncertainty_is_linear_in_sigma(view, sc, sigma):
         if m["severity"] is None:
             assert m["borderline"] is False and m["band"] is None, mid
             assert two["measurements"][mid]["borderline"] is False, mid
+
+
+V11_IDS = {
+    "anterior": {"head_on_trunk_shift", "trunk_on_pelvis_shift", "cog_shift", "cog_asymmetry"},
+    "posterior": set(),
+    "right_lateral": {"thoracic_kyphosis", "lumbar_lordosis", "shoulder_forward_of_hip"},
+    "left_lateral": {"thoracic_kyphosis", "lumbar_lordosis", "shoulder_forward_of_hip"},
+}
+
+
+def test_the_scenes_carry_the_v11_measurements():
+    """The properties above cover spec §9's ids: a scene with nothing dropped measures all of them."""
+    sc = {"seed": 7, "drop": 0.0, "scale": "two_point", "pinned": False, "sigma": None, "roll0": 1.0}
+    for view in VIEWS:
+        res = run(scene_doc(view, sc, identity))
+        assert V11_IDS[view] <= set(res["measurements"]), (view, res["not_measured"])

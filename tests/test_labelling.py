@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from posture.detect.labelling import label_markers, template
 from posture.geometry import rotate_px
-from posture.landmarks import LATERAL_VIEWS, VIEWS, landmark_ids, mirror_id
+from posture.landmarks import LATERAL_VIEWS, VIEWS, mirror_id, required_landmark_ids
 
 ROOT = Path(__file__).resolve().parents[1]
 W, H = 3024, 4032
@@ -61,7 +61,7 @@ def layout(view: str, seed: int, *, facing: str | None = None, roll: float = 0.0
     facing = facing or ("right" if view == "right_lateral" else "left")
     side = "r" if view == "right_lateral" else "l"
     ids, pts = [], []
-    for lid in landmark_ids(view):
+    for lid in required_landmark_ids(view):  # the markers of the protocol (the optional spinal points carry none)
         if view in LATERAL_VIEWS:
             base = GEN.LATERAL_SOURCE.get(lid, lid)
             p = body[base if base == "c7" else f"{base}_{side}"]
@@ -223,4 +223,4 @@ def test_template_sides_and_facing():
     ids, T = template("left_lateral", "left")
     assert T[ids.index("eye_canthus"), 0] < T[ids.index("tragus"), 0]
     for view in VIEWS:
-        assert template(view)[0] == landmark_ids(view)  # every landmark of the protocol has a template point
+        assert template(view)[0] == required_landmark_ids(view)  # every landmark of the protocol has a template point

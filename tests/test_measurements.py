@@ -15,8 +15,10 @@ import pytest
 from helpers_core import (
     ANTERIOR,
     LEFT_LATERAL,
+    LEFT_LATERAL_SPINE,
     POSTERIOR,
     RIGHT_LATERAL,
+    RIGHT_LATERAL_SPINE,
     C,
     ant,
     bend,
@@ -65,6 +67,24 @@ def P(lms, name):
     return C(lms[name])
 
 
+def cog_x_by_hand(a) -> float:
+    """Spec §9's CG_X written out term by term (X̄ a pair's mean, Σ its sum; no roll, so X = x)."""
+
+    def mean(b):
+        return (a[f"{b}_r"][0] + a[f"{b}_l"][0]) / 2
+
+    def both(b):
+        return a[f"{b}_r"][0] + a[f"{b}_l"][0]
+
+    return (
+        0.0681 * mean("tragus")
+        + 0.5245 * (0.4395 * mean("acromion") + 0.5605 * mean("greater_trochanter"))
+        + 0.1447 * (0.617 * both("greater_trochanter") + 0.383 * both("knee_lateral"))
+        + 0.0457 * (0.556 * both("knee_lateral") + 0.444 * both("lateral_malleolus"))
+        + 0.0133 * both("lateral_malleolus")
+    )
+
+
 # --- anterior ------------------------------------------------------------------------------
 
 
@@ -80,6 +100,8 @@ def test_anterior_worked_example():
     assert x0 == 1000.0
     s_tilt = tilt(P(a, "acromion_r"), P(a, "acromion_l"))
     p_tilt = tilt(P(a, "asis_r"), P(a, "asis_l"))
+    cg_x = cog_x_by_hand(a)
+    x_mid = (a["lateral_malleolus_r"][0] + a["lateral_malleolus_l"][0]) / 2
     expected = {
         "head_tilt": (tilt(P(a, "tragus_r"), P(a, "tragus_l")), "deg"),
         "shoulder_tilt": (s_tilt, "deg"),
@@ -108,6 +130,11 @@ def test_anterior_worked_example():
             (math.dist(P(a, "asis_r"), P(a, "medial_malleolus_r")) - math.dist(P(a, "asis_l"), P(a, "medial_malleolus_l"))) * K,
             "cm",
         ),
+        # spec §9: each segment from the X of the one below, and the centre of gravity from the malleoli's midpoint
+        "head_on_trunk_shift": (shift(P(a, "glabella"), P(a, "sternal_notch")[0], r, K), "cm"),
+        "trunk_on_pelvis_shift": (shift(P(a, "sternal_notch"), midpoint(P(a, "asis_r"), P(a, "asis_l"))[0], r, K), "cm"),
+        "cog_shift": (shift((cg_x, 0.0), x_mid, r, K), "cm"),
+        "cog_asymmetry": ((cg_x - x_mid) * r / (abs(a["lateral_malleolus_r"][0] - a["lateral_malleolus_l"][0]) / 2) * 100, "%"),
     }
     assert x_of_chord_at(a["greater_trochanter_r"], a["lateral_malleolus_r"], 1900) < a["knee_lateral_r"][0]
     assert x_of_chord_at(a["greater_trochanter_l"], a["lateral_malleolus_l"], 1900) < a["knee_lateral_l"][0]
@@ -280,6 +307,10 @@ def _lateral_expected(lms, f, x0, k=K):
         "shoulder_plumb_offset": (ant(ac, x0, f, k), "cm"),
         "hip_plumb_offset": (ant(gt, x0, f, k), "cm"),
         "knee_plumb_offset": (ant(kn, x0, f, k), "cm"),
+        # spec §9; the curves' magnitudes (the signs are set per test)
+        "thoracic_kyphosis": (bend(c7, P(lms, "thoracic_apex"), P(lms, "t12")), "deg"),
+        "lumbar_lordosis": (bend(P(lms, "t12"), P(lms, "lumbar_apex"), P(lms, "s1")), "deg"),
+        "shoulder_forward_of_hip": (ant(ac, gt[0], f, k), "cm"),
     }
 
 
@@ -289,7 +320,7 @@ def _signed(exp, mid, sign):
 
 
 def test_right_lateral_worked_example():
-    lm = RIGHT_LATERAL
+    lm = {**RIGHT_LATERAL, **RIGHT_LATERAL_SPINE}
     res = run(_doc("right_lateral", lm))
     assert res["view"] == "right_lateral"
     assert res["facing"] == "right"  # the default for right_lateral
@@ -300,6 +331,10 @@ def test_right_lateral_worked_example():
     # knee (x=985) image-right of the trochanter–malleolus chord (≈965.4): anterior → flexion → −
     assert x_of_chord_at(lm["greater_trochanter"], lm["lateral_malleolus"], 1800) < lm["knee"][0]
     _signed(exp, "knee_angle", -1)
+    # thoracic apex (x=905) image-left of the C7–T12 chord (x=931 there): posterior → kyphotic → +
+    assert x_of_chord_at(lm["c7"], lm["t12"], 800) > lm["thoracic_apex"][0]
+    # lumbar apex (x=945) image-right of the T12–S1 chord (x=920 there): anterior → lordotic → +
+    assert x_of_chord_at(lm["t12"], lm["s1"], 1060) < lm["lumbar_apex"][0]
     _check(res, exp)
     ms = res["measurements"]
     assert ms["cva"]["value"] == pytest.approx(math.degrees(math.atan2(100, 60)), abs=ANGLE_TOL)
@@ -319,7 +354,7 @@ def test_right_lateral_worked_example():
 
 
 def test_left_lateral_worked_example():
-    lm = LEFT_LATERAL
+    lm = {**LEFT_LATERAL, **LEFT_LATERAL_SPINE}
     res = run(_doc("left_lateral", lm))
     assert res["view"] == "left_lateral"
     assert res["facing"] == "left"
@@ -328,7 +363,12 @@ def test_left_lateral_worked_example():
     _signed(exp, "hip_angle", -1)
     # knee (1050) image-right of the chord (≈1026.5): posterior → hyperextension → +
     _signed(exp, "knee_angle", +1)
+    # facing left, image-right is posterior: the thoracic apex (x=1100) lies right of its chord (≈1076) → +,
+    # the lumbar apex (x=1055) left of its chord (1082.5) → anterior → +
+    assert x_of_chord_at(lm["c7"], lm["t12"], 790) < lm["thoracic_apex"][0]
+    assert x_of_chord_at(lm["t12"], lm["s1"], 1060) > lm["lumbar_apex"][0]
     _check(res, exp)
+    assert res["measurements"]["shoulder_forward_of_hip"]["value"] == pytest.approx(0.2, abs=1e-12)  # 1030 vs 1032
     ms = res["measurements"]
     assert ms["cva"]["value"] == pytest.approx(math.degrees(math.atan2(80, 70)), abs=ANGLE_TOL)
     assert ms["head_forward"]["value"] == pytest.approx(3.0, abs=1e-12)

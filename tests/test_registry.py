@@ -23,10 +23,20 @@ SPEC_LANDMARKS = {
         "c7", "t3", "t7", "t12", "l3", "s1", "psis_r", "psis_l", "leg_midline_r", "leg_midline_l",
         "achilles_r", "achilles_l", "calcaneus_r", "calcaneus_l",
     },
-    "right_lateral": {"tragus", "eye_canthus", "c7", "acromion", "asis", "psis", "greater_trochanter", "knee", "lateral_malleolus"},
+    "right_lateral": {
+        "tragus", "eye_canthus", "c7", "acromion", "asis", "psis", "greater_trochanter", "knee", "lateral_malleolus",
+        "thoracic_apex", "t12", "lumbar_apex", "s1",  # v1.1 (spec §9), optional
+    },
 }  # fmt: skip
 SPEC_LANDMARKS["left_lateral"] = SPEC_LANDMARKS["right_lateral"]
-SPEC_COUNTS = {"anterior": 20, "posterior": 20, "right_lateral": 9, "left_lateral": 9}
+SPEC_COUNTS = {"anterior": 20, "posterior": 20, "right_lateral": 13, "left_lateral": 13}
+#: The landmarks a view counts as complete without (spec §9: "optional").
+SPEC_OPTIONAL = {
+    "anterior": set(),
+    "posterior": set(),
+    "right_lateral": {"thoracic_apex", "t12", "lumbar_apex", "s1"},
+    "left_lateral": {"thoracic_apex", "t12", "lumbar_apex", "s1"},
+}
 
 # (plane, unit kind) per measurement id and view, from the spec's tables
 _LATERAL = {
@@ -44,6 +54,10 @@ _LATERAL = {
     "shoulder_plumb_offset": ("coronal", "len"),
     "hip_plumb_offset": ("coronal", "len"),
     "knee_plumb_offset": ("coronal", "len"),
+    # v1.1 (spec §9)
+    "thoracic_kyphosis": ("coronal", "deg"),
+    "lumbar_lordosis": ("coronal", "deg"),
+    "shoulder_forward_of_hip": ("coronal", "len"),
 }
 SPEC_MEASUREMENTS = {
     "anterior": {
@@ -62,6 +76,11 @@ SPEC_MEASUREMENTS = {
         "knee_alignment_r": ("midsagittal", "deg"),
         "knee_alignment_l": ("midsagittal", "deg"),
         "leg_length_diff": ("horizontal", "len"),
+        # v1.1 (spec §9)
+        "head_on_trunk_shift": ("midsagittal", "len"),
+        "trunk_on_pelvis_shift": ("midsagittal", "len"),
+        "cog_shift": ("midsagittal", "len"),
+        "cog_asymmetry": ("midsagittal", "%"),
     },
     "posterior": {
         "head_tilt": ("horizontal", "deg"),
@@ -88,6 +107,40 @@ def test_landmark_ids_and_counts(view):
     assert len(ids) == len(set(ids)) == SPEC_COUNTS[view]
     assert set(ids) == SPEC_LANDMARKS[view]
     assert tuple(lm.id for lm in landmarks.view_landmarks(view)) == ids
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_optional_landmarks_are_the_spec_s_and_come_last_as_groups(view):
+    ids = landmarks.landmark_ids(view)
+    required, optional = landmarks.required_landmark_ids(view), landmarks.optional_landmark_ids(view)
+    assert set(optional) == SPEC_OPTIONAL[view]
+    assert required + optional == ids  # the optional ones last, in guide order: the therapist may stop before them
+    assert len(required) == SPEC_COUNTS[view] - len(SPEC_OPTIONAL[view])
+    for i in ids:
+        assert landmarks.is_optional(view, i) == (i in SPEC_OPTIONAL[view]) == landmarks.get(view, i).optional, i
+    groups = landmarks.optional_groups(view)
+    assert tuple(i for grp in groups for i in grp.ids) == optional  # every optional landmark in exactly one group
+    for grp in groups:
+        assert grp.title.strip() and grp.hint.strip() and "optional" in grp.title.lower()
+        assert all(landmarks.get(view, i).group == grp.id for i in grp.ids)
+    with pytest.raises(KeyError):
+        landmarks.is_optional(view, "not_a_landmark")
+
+
+def test_an_id_optional_in_one_view_stays_required_in_another():
+    """T12 and S1 are optional landmarks of the side views but required ones of the posterior view."""
+    for i in ("t12", "s1"):
+        assert not landmarks.is_optional("posterior", i)
+        assert landmarks.is_optional("right_lateral", i) and landmarks.is_optional("left_lateral", i)
+        assert landmarks.get("posterior", i).hint != landmarks.get("right_lateral", i).hint  # the side view's own hint
+
+
+@pytest.mark.parametrize("view", ("right_lateral", "left_lateral"))
+def test_only_the_curves_need_the_optional_landmarks(view):
+    """The v1 measurements of a side view never need an optional landmark, so a view without them is complete."""
+    optional = set(landmarks.optional_landmark_ids(view))
+    needs = {d.id for d in definitions(view) if optional & set(d.landmarks)}
+    assert needs == {"thoracic_kyphosis", "lumbar_lordosis"}
 
 
 @pytest.mark.parametrize("view", VIEWS)
@@ -198,6 +251,13 @@ def test_formula_landmarks_match_the_spec():
     assert sd.candidates == ("t3", "t7", "t12", "l3")  # highest first: ties go to the higher level
     assert lm("right_lateral", "hip_angle") == ("acromion", "greater_trochanter", "knee")
     assert lm("left_lateral", "knee_angle") == ("greater_trochanter", "knee", "lateral_malleolus")
+    assert lm("right_lateral", "thoracic_kyphosis") == ("c7", "thoracic_apex", "t12")
+    assert lm("left_lateral", "lumbar_lordosis") == ("t12", "lumbar_apex", "s1")
+    assert lm("right_lateral", "shoulder_forward_of_hip") == ("acromion", "greater_trochanter")
+    assert lm("anterior", "head_on_trunk_shift") == ("glabella", "sternal_notch")
+    assert set(lm("anterior", "trunk_on_pelvis_shift")) == {"sternal_notch", "asis_r", "asis_l"}
+    cog = {f"{b}_{s}" for b in ("tragus", "acromion", "greater_trochanter", "knee_lateral", "lateral_malleolus") for s in "rl"}
+    assert set(lm("anterior", "cog_shift")) == set(lm("anterior", "cog_asymmetry")) == cog  # the ten of spec §9
     assert PLUMB_LANDMARKS == {
         "anterior": ("medial_malleolus_r", "medial_malleolus_l"),
         "posterior": ("calcaneus_r", "calcaneus_l"),

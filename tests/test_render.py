@@ -465,3 +465,34 @@ def test_short_labels_are_the_registrys():
             box = next(t for t in overlay.texts if t.key == f"landmark:{i}")
             expected = labels.label_patch(((landmarks.short_label(i), overlay.style.small_font, False),), None, 170)
             assert box.patch is expected, i  # the cached patch of exactly that text
+
+
+def test_the_curves_and_the_centre_of_gravity_are_drawn():
+    """Spec §9 on the photo: each curve's chord and apex (side views), the CG's vertical beside the plumb line (front)."""
+    from posture.measurements import COG_LANDMARKS, cog_x
+    from posture.render.overlay import build_overlay
+
+    w, h = 300, 400
+    side = synthetic_document("right_lateral", w, h, roll_deg=0.0)
+    res = analyze(side)
+    full = build_overlay(side, res, w, h)
+    without = {
+        **res,
+        "measurements": {k: v for k, v in res["measurements"].items() if k not in ("thoracic_kyphosis", "lumbar_lordosis")},
+    }
+    fewer = build_overlay(side, without, w, h)
+    assert len(full.strokes) > len(fewer.strokes)
+    keys = {t.key for t in full.texts}
+    assert {"thoracic_kyphosis", "lumbar_lordosis"} <= keys
+    apex = np.array(side.landmarks["thoracic_apex"].xy)
+    assert any(np.allclose(s.points[-1], apex) for s in full.strokes if len(s.points) == 2)  # the apex's depth line ends on it
+
+    front = synthetic_document("anterior", w, h, roll_deg=0.0, vertical=False)
+    res = analyze(front)
+    ov = build_overlay(front, res, w, h)
+    x = float(cog_x({i: np.array([front.landmarks[i].x, -front.landmarks[i].y]) for i in COG_LANDMARKS}))
+    vertical = [s for s in ov.strokes if len(s.points) == 2 and np.allclose(s.points[:, 0], x)]
+    assert len(vertical) >= 3  # the dashes of the CG line, at X = CG_X (no roll: x = X)
+    assert "cog_shift" in {t.key for t in ov.texts}
+    gone = build_overlay(front, {**res, "measurements": {k: v for k, v in res["measurements"].items() if k != "cog_shift"}}, w, h)
+    assert not [s for s in gone.strokes if len(s.points) == 2 and np.allclose(s.points[:, 0], x)]

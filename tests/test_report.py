@@ -507,3 +507,34 @@ def test_csv_is_utf8_whatever_the_locale(tmp_path):
     assert res.returncode == 0, res.stderr.decode("utf-8", "replace")
     out = res.stdout.decode("utf-8")  # not ascii, and decodes as UTF-8
     assert "≥ 2 cm" in out or "°" in out
+
+
+def test_the_sample_report_shows_the_curves_and_the_centre_of_gravity(sample_report):
+    """Spec §9 in the report: the side views' curves and shoulder over hip, the front view's shifts and CG."""
+    _, views, pdf = sample_report
+    text = _text(pdf)
+    by_view = {result["view"]: result for _, result, _ in views}
+    for view, mids in (
+        ("right_lateral", ("thoracic_kyphosis", "lumbar_lordosis", "shoulder_forward_of_hip")),
+        ("left_lateral", ("thoracic_kyphosis", "lumbar_lordosis", "shoulder_forward_of_hip")),
+        ("anterior", ("head_on_trunk_shift", "trunk_on_pelvis_shift", "cog_shift", "cog_asymmetry")),
+    ):
+        for mid in mids:
+            m = by_view[view]["measurements"][mid]
+            assert f"{m['label']} {m['direction']}" in text, (view, mid)
+            assert _shown(m["value"], m["uncertainty"]) in text, (view, mid)
+    assert "no validated photo norm" in text  # why the curves and the CG are not graded
+
+
+@pytest.mark.parametrize(
+    ("view", "mids"),
+    [("right_lateral", ("thoracic_kyphosis", "lumbar_lordosis", "shoulder_forward_of_hip")),
+     ("anterior", ("head_on_trunk_shift", "trunk_on_pelvis_shift", "cog_shift", "cog_asymmetry"))],
+)  # fmt: skip
+def test_csv_lists_the_v11_values(view, mids):
+    res = run_cli("analyze", str(SAMPLES / f"{view}.json"), "--format", "csv")
+    _, rows = _csv_rows(res.stdout)
+    measured = {r["measurement"]: r for r in rows if r["not_measured_reason"] == ""}
+    for mid in mids:
+        assert mid in measured and measured[mid]["value"], mid
+    assert measured[mids[-1]]["unit"] in ("cm", "%", "deg")

@@ -2,7 +2,8 @@
 
 :func:`build_overlay` works out, in the output image's pixels, the plumb line,
 true-horizontal references at each bilateral pair, plumb-line offsets as
-arrows, the CVA with its arc, the joint chains, the landmark dots and every
+arrows, the CVA with its arc, the joint chains, the spinal curves' chords and
+apices (side views), the centre of gravity's vertical (front view), the landmark dots and every
 label (placed so that labels do not cover each other). It returns an
 :class:`~.primitives.Overlay` of plain primitives; :mod:`.paint` draws it.
 
@@ -26,6 +27,7 @@ from posture.errors import ImageError
 from posture.formatting import format_number
 from posture.frame import PLUMB_LANDMARKS, build_frame
 from posture.landmarks import JOINT_CHAINS, LATERAL_VIEWS, SPINE_LEVELS, short_label
+from posture.measurements import COG_LANDMARKS, cog_x
 from posture.measurements import definition as measurement_definition
 from posture.result import Measurement, Result, Severity, worst_severity
 
@@ -169,6 +171,7 @@ class _Builder:
         self.labels: list[tuple[Point, Sprite, float, str]] = []
         self.lateral = doc.view in LATERAL_VIEWS
         frame = build_frame(doc)
+        self.frame = frame
         self.right_side = 0.0 if self.lateral else frame.image_side(frame.r)
         self.front = frame.image_side(frame.f) if self.lateral else 0.0
 
@@ -423,6 +426,50 @@ class _Builder:
             self.label(p["knee"], f"Knee angle {self.value('knee_angle')}", [m["knee_angle"]["direction"]],
                        self.sev("knee_angle"), -f, "knee_angle")  # fmt: skip
 
+    def curves(self) -> None:
+        """The side views' spinal curves: each curve's two arms, its chord (dashed) and the apex's offset from it."""
+        if not self.lateral:
+            return
+        chains = JOINT_CHAINS[self.doc.view]
+        for mid, title in (("thoracic_kyphosis", "Kyphosis"), ("lumbar_lordosis", "Lordosis")):
+            top, apex, bottom = chains[mid]
+            if mid not in self.m or not all(i in self.pts for i in (top, apex, bottom)):
+                continue
+            sev = self.sev(mid)
+            a, b, c = self.pts[top], self.pts[apex], self.pts[bottom]
+            self.chain(chains[mid], [sev, sev])
+            self.dashed(a, c, REFERENCE_COLOR)
+            chord = c - a
+            length = float(np.hypot(*chord))
+            if length > 0:  # the apex's foot on the chord, joined to the apex: the depth of the curve
+                foot = a + chord * float(np.dot(b - a, chord)) / length**2
+                self.line([foot, b], severity_color(sev), self.s.thin)
+            self.label(b, f"{title} {self.value(mid)}", _wrap_direction(self.m[mid]["direction"]), sev, -self.front, mid)
+
+    def centre_of_gravity(self) -> None:
+        """The anterior view's centre of gravity: a true vertical through CG_X, from the ankles to the head."""
+        cg = self.m.get("cog_shift")
+        if self.doc.view != "anterior" or cg is None or not all(i in self.doc.landmarks for i in COG_LANDMARKS):
+            return
+        XY = {i: self.frame.to_XY(np.asarray(self.doc.landmarks[i].xy, dtype=np.float64)) for i in COG_LANDMARKS}
+        x = float(cog_x(XY))
+        low = min(float(XY[i][1]) for i in COG_LANDMARKS)  # the lowest and highest of its landmarks, true vertical
+        high = max(float(XY[i][1]) for i in COG_LANDMARKS)
+        bottom = self.frame.to_px(np.array([x, low])) * self.k
+        top = self.frame.to_px(np.array([x, high])) * self.k
+        color = severity_color(cg["severity"])
+        self.dashed(bottom, top, color, self.s.line)
+        size = max(4.0, 6.0 * self.s.u)  # a small diamond at the ankles' height marks the line as the CG's
+        diamond = np.array(
+            [bottom + self.up * size, bottom + self.horiz * size, bottom - self.up * size, bottom - self.horiz * size]
+        )
+        self.ov.strokes.append(Stroke(diamond, color, 1, True, fill=True))
+        detail = [cg["direction"]]
+        asym = self.m.get("cog_asymmetry")
+        if asym is not None:
+            detail.append(f"asymmetry {self.value('cog_asymmetry')}")
+        self.label(bottom, f"CG {self.value('cog_shift')}", detail, cg["severity"], -self.right_side, "cog_shift")
+
     def dots(self) -> None:
         # A plumb-line anchor is the reference of the offsets, not their subject: it does not take their colour.
         anchors = set(PLUMB_LANDMARKS.get(self.doc.view, ()))
@@ -474,6 +521,8 @@ class _Builder:
         self.spine()
         self.frontal_limbs()
         self.lateral_parts()
+        self.curves()
+        self.centre_of_gravity()
         self.offsets(anchor)
         self.dots()
         for anchor_xy, patch, side, key in self.labels:

@@ -413,7 +413,8 @@ def marked_photo(
     line_pts = (cam.roll(np.array([plumb_x, 0.1 * h])), cam.roll(np.array([plumb_x, bob_top_y - 2 * ppcm])))
 
     # --- the markers' positions (needed before the clothes' pattern, which keeps clear of them)
-    ids = [i for i in landmarks.landmark_ids(view) if i not in set(drop)]
+    # the markers of the detection protocol: the required landmarks (the side views' optional spinal points carry none)
+    ids = [i for i in landmarks.required_landmark_ids(view) if i not in set(drop)]
     unknown = set(drop) | set(hide)
     unknown -= set(landmarks.landmark_ids(view))
     if unknown:

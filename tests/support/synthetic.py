@@ -88,6 +88,11 @@ _BODY_CM: dict[str, dict[str, tuple[float, float]]] = {
         "greater_trochanter": (0.2, 87.0),
         "knee": (-1.6, 47.0),
         "lateral_malleolus": (-2.0, 7.0),
+        # the optional spinal points (spec §9): a kyphotic thoracic and a lordotic lumbar curve
+        "thoracic_apex": (-6.5, 128.0),
+        "t12": (-3.5, 110.5),
+        "lumbar_apex": (-4.2, 104.0),
+        "s1": (-8.5, 96.0),
     },
 }
 _BODY_CM["left_lateral"] = dict(_BODY_CM["right_lateral"])
