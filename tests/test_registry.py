@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from posture import landmarks
@@ -416,3 +418,32 @@ def test_editor_data_takes_the_conventions_from_the_core(view, mirror):
         nose_x = body_figures.figure_points(frame)["eye_canthus"][0] - body_figures.figure_points(frame)["tragus"][0]
         assert nose_x * frame.f > 0
         assert ("scale(-1 1)" in data["figure"]) == (frame.f < 0)
+
+
+@pytest.mark.parametrize("view", ["right_lateral", "left_lateral", "anterior"])
+def test_the_editor_and_the_progress_leave_the_optional_landmarks_out_of_complete(view: str) -> None:
+    import io
+
+    import numpy as np
+    from PIL import Image
+    from support.synthetic import synthetic_document
+
+    from ui.editor import editor_data
+    from ui.model import Assessment
+    from ui.view_checks import progress
+
+    a = Assessment()
+    buf = io.BytesIO()
+    Image.fromarray(np.zeros((800, 600, 3), np.uint8)).save(buf, "PNG")
+    assert a.ingest(view, "photo.png", buf.getvalue()) is None
+    vs = a.views[view]
+    full = synthetic_document(view, 600, 800)
+    required = landmarks.required_landmark_ids(view)
+    vs.load_document(replace(full, landmarks={i: lm for i, lm in full.landmarks.items() if i in required}))
+    data = editor_data(vs)
+    assert {lm["id"] for lm in data["landmarks"] if lm["optional"]} == set(landmarks.optional_landmark_ids(view))
+    ids = [lm["id"] for lm in data["landmarks"]]
+    assert ids[: len(required)] == list(required), "the optional group comes after every required landmark"
+    assert vs.total_count == len(required) and vs.required_placed == len(required)
+    assert progress(vs).placed == progress(vs).total  # complete without the spinal points
+    assert not progress(vs).missing or progress(vs).missing == ["calibration"]

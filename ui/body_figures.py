@@ -86,6 +86,10 @@ _LATERAL_POINTS = {
     "greater_trochanter": (49, 108),
     "knee": (50, 154),
     "lateral_malleolus": (50, 203),
+    "thoracic_apex": (40.5, 62),
+    "t12": (42, 80),
+    "lumbar_apex": (44, 88),
+    "s1": (41.5, 97),
 }
 
 

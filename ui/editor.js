@@ -369,6 +369,11 @@ class Editor {
 
   skip() {
     if (!this.active) return;
+    const a = this.info[this.active];
+    if (a && a.optional) {
+      // an optional group (the side views' spinal points) is skipped as a whole
+      for (const t of this.data.landmarks) if (t.optional && t.group === a.group && !this.points[t.id]) this.skipped.add(t.id);
+    }
     this.skipped.add(this.active);
     this.active = this.nextOpen(this.active);
     this.advance();
@@ -809,10 +814,12 @@ class Editor {
     const d = this.data;
     const P = this.points;
     // mode tabs
-    const nLm = d.landmarks.filter((t) => P[t.id]).length;
+    const required = d.landmarks.filter((t) => !t.optional);
+    const nLm = required.filter((t) => P[t.id]).length;
+    const nOpt = d.landmarks.filter((t) => t.optional && P[t.id]).length;
     const done = (ts) => ts.length > 0 && ts.every((t) => P[t.id]);
     const counts = {
-      landmarks: `${nLm}/${d.landmarks.length}`,
+      landmarks: `${nLm}/${required.length}` + (nOpt ? ` +${nOpt}` : ""),
       vertical: d.vertical_mode === "level" ? "(level)" : done(d.vertical) ? "✓" : `${d.vertical.filter((t) => P[t.id]).length}/2`,
       scale: d.scale_on_plumb
         ? (done(d.vertical) ? "✓" : "(plumb)")
@@ -827,7 +834,7 @@ class Editor {
     const targets = this.targets();
     const a = this.active ? this.info[this.active] : null;
     const sug = this.activeSuggestion();
-    const left = d.landmarks.filter((t) => !P[t.id]).length;
+    const left = required.filter((t) => !P[t.id]).length; // the view is complete without the optional ones
     if (!targets.length) {
       this.nextTitle.textContent = this.mode === "vertical" ? "Plumb line" : "Scale";
       this.nextName.textContent = d.scale_on_plumb && this.mode === "scale" ? "From the plumb marks" : "Not needed";
@@ -838,12 +845,16 @@ class Editor {
             ? `The plumb line's two marks (${d.scale_text} apart) give the scale: nothing more to click here.`
             : "You chose “no scale”: distances stay in pixels and are not graded. Choose a scale above the photo to measure in cm.";
     } else if (a) {
-      this.nextTitle.textContent = P[a.id] ? "Place again: click the photo" : sug ? "Suggested: Enter accepts, or click the" : "Next: click the photo at the";
+      this.nextTitle.textContent = P[a.id]
+        ? "Place again: click the photo"
+        : a.optional
+          ? `${left === 0 ? "View complete ✓ · " : ""}${a.group}: click the`
+          : sug ? "Suggested: Enter accepts, or click the" : "Next: click the photo at the";
       this.nextName.textContent = a.label;
       const scaleNote = a.kind === "cal" && (a.id === "@s2" || (a.id === "@v2" && d.scale_on_plumb)) ? ` (${d.scale_text} apart).` : "";
       this.nextHint.textContent = a.hint + scaleNote + (sug ? ` The hollow point is the ${sug.from === "marker" ? "marker's" : "pose model's"} suggestion.` : "");
     } else {
-      const nSkipped = targets.filter((t) => !P[t.id]).length;
+      const nSkipped = targets.filter((t) => !P[t.id] && !t.optional).length; // skipped optional points leave the view complete
       const viewDone = left === 0 && !this.firstOpenMode();
       this.nextTitle.textContent = nSkipped ? "Skipped" : viewDone ? "Done" : "This step is done";
       this.nextName.textContent = nSkipped ? `${nSkipped} not placed` : viewDone ? "View complete ✓" : `${left} landmarks to go`;
@@ -856,6 +867,8 @@ class Editor {
     this.buttons.accept.disabled = !sug;
     this.root.dataset.active = this.active || "";
     this.buttons.skip.disabled = !this.active;
+    const optionalActive = this.active && this.info[this.active] && this.info[this.active].optional;
+    this.buttons.skip.textContent = optionalActive ? "Skip the optional ›" : "Skip ›";
     this.buttons.remove.disabled = !(this.selected && P[this.selected]);
     this.buttons.undo.disabled = !this.history.length;
     this.buttons.redo.disabled = !this.future.length;

@@ -64,8 +64,19 @@ def editor_data(vs: ViewState) -> dict[str, Any]:
     assert photo is not None
     frame = build_frame(vs.doc)
     fig = body_figures.figure_points(frame)
+    groups = {i: g.title for g in landmarks.optional_groups(vs.view) for i in g.ids}
     lms = [
-        {"id": lm.id, "label": lm.label, "hint": lm.hint, "side": lm.side or "m", "short": lm.short, "fig": fig[lm.id]}
+        {
+            "id": lm.id,
+            "label": lm.label,
+            "hint": lm.hint,
+            "side": lm.side or "m",
+            "short": lm.short,
+            "fig": fig[lm.id],
+            # optional landmarks (the side views' spinal points) come last; the view is complete without them
+            "optional": lm.id in groups,
+            "group": groups.get(lm.id),
+        }
         for lm in landmarks.view_landmarks(vs.view)
     ]
     scale_targets = {"plumb": [], "marks": _targets(SCALE_MARKS), "height": _targets(HEIGHT_MARKS), "none": []}[vs.scale_mode]

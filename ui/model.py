@@ -159,8 +159,14 @@ class ViewState:
         return len(self.doc.landmarks)
 
     @property
+    def required_placed(self) -> int:
+        """Placed landmarks the view needs (optional ones, the side views' spinal points, not counted)."""
+        return sum(1 for i in landmarks.required_landmark_ids(self.view) if i in self.doc.landmarks)
+
+    @property
     def total_count(self) -> int:
-        return len(landmarks.landmark_ids(self.view))
+        """The landmarks the view needs to be complete (optional ones left out)."""
+        return len(landmarks.required_landmark_ids(self.view))
 
     # -- photo and documents ---------------------------------------------------------
     def set_photo(self, photo: Photo) -> None:

@@ -62,7 +62,7 @@ def progress(vs: ViewState) -> Progress:
         photo=vs.photo is not None,
         vertical=cal.vertical is not None or vs.vertical_mode == "level",
         scale=cal.scale is not None or vs.scale_mode == "none",
-        placed=vs.placed_count,
+        placed=vs.required_placed,
         total=vs.total_count,
     )
 

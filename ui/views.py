@@ -313,11 +313,11 @@ def suggestions_ui(vs: ViewState) -> None:
 
 def next_view_ui(a: Assessment, vs: ViewState) -> None:
     """When every landmark of the view is placed, offer the next view that still needs work."""
-    if vs.placed_count < vs.total_count:
+    if vs.required_placed < vs.total_count:
         return
     order = list(landmarks.VIEWS)
     rest = order[order.index(vs.view) + 1 :] + order[: order.index(vs.view)]
-    todo = [v for v in rest if a.views[v].placed_count < a.views[v].total_count]
+    todo = [v for v in rest if a.views[v].required_placed < a.views[v].total_count]
     if not todo:
         st.success(f"The {vs.label.lower()} view is complete, and so is every other view.")
         return
