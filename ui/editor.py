@@ -15,7 +15,7 @@ A snapshot is the whole state, so a lost or merged rerun loses nothing;
 page is re-sent ``ack`` = the last ``(nonce, seq)`` applied, so the editor
 knows when the server has caught up with it. Undo/redo, zoom, pan, the
 magnifier and the live reference lines live in the browser
-(``editor.js``, and ``editor_draw.js`` for the overlay and the magnifier).
+(``editor.js``, ``editor_draw.js`` for the overlay and the magnifier, ``editor_tiles.js`` for the full-resolution tiles).
 
 The drawing conventions come from the core, so the editor and the annotated
 photo agree: the short labels written next to the points
@@ -41,7 +41,7 @@ from posture.frame import PLUMB_LANDMARKS, build_frame
 
 from . import body_figures, tiles
 from .model import HEIGHT_MARKS, MARK_GUIDE, MARK_IDS, SCALE_MARKS, VERTICAL_MARKS, ViewState
-from .state import EDITOR_KEY, TILE_CACHE_KEY, session
+from .state import EDITOR_KEY, session, tile_cache, tile_request
 
 _HERE = Path(__file__).resolve().parent
 
@@ -49,8 +49,8 @@ _component = st.components.v2.component(
     "posture_landmark_editor",
     html=(_HERE / "editor.html").read_text(encoding="utf-8"),
     css=(_HERE / "editor.css").read_text(encoding="utf-8"),
-    # one ES module: the editor (state, input, panel), then its drawing methods
-    js="\n".join((_HERE / name).read_text(encoding="utf-8") for name in ("editor.js", "editor_draw.js")),
+    # one ES module: the editor (state, input, panel), then its drawing and its full-resolution tiles
+    js="\n".join((_HERE / name).read_text(encoding="utf-8") for name in ("editor.js", "editor_draw.js", "editor_tiles.js")),
 )
 
 
@@ -142,9 +142,7 @@ def landmark_editor(vs: ViewState) -> None:
     """
     data = editor_data(vs)
     assert vs.photo is not None
-    state = st.session_state.get(EDITOR_KEY)
-    request = state.get("tile") if isinstance(state, dict) else None
-    data["tile"] = tiles.answer(request, vs.photo, st.session_state.setdefault(TILE_CACHE_KEY, {}))
+    data["tile"] = tiles.answer(tile_request(), vs.photo, tile_cache())
     data["reveal"] = session().take_reveal()  # a new photo or view: the editor scrolls itself into view
     _component(
         data=data,

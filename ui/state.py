@@ -163,6 +163,19 @@ def editor_value() -> object:
     return value.get("edit") if isinstance(value, dict) else None
 
 
+def tile_request() -> object:
+    """The full-resolution tile the editor last asked for (``ui.tiles``), as the browser sent it."""
+    value = st.session_state.get(EDITOR_KEY)
+    return value.get("tile") if isinstance(value, dict) else None
+
+
+def tile_cache() -> dict[str, object]:
+    """Where the last tile made for the editor is kept between reruns."""
+    cache = st.session_state.setdefault(TILE_CACHE_KEY, {})
+    assert isinstance(cache, dict)
+    return cache
+
+
 def sync_editor(a: Assessment) -> bool:
     """Apply the editor's latest snapshot to the current view (idempotent; True when something changed)."""
     return a.view.apply_editor(editor_value())
