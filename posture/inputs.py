@@ -42,14 +42,7 @@ def read_input_file(path: str | os.PathLike[str], what: str, limit: int, error: 
     regular file (a pipe, a device, a socket) or larger than ``limit`` bytes;
     all of that is checked before the file is opened.
     """
-    p = Path(path)
-    try:
-        st = p.stat()
-    except FileNotFoundError:
-        raise error(f"No such {what}: {p}.") from None
-    except OSError as exc:
-        raise error(f"Cannot read the {what} {p}: {exc.strerror}.") from None
-    check_regular(p, st, what, error)
+    p, st = _regular_stat(path, what, error)
     if st.st_size > limit:
         raise error(f"{p} is {megabytes(st.st_size)}; a {what} is at most {megabytes(limit)}.")
     try:
@@ -72,6 +65,11 @@ def check_regular(p: Path, st: os.stat_result, what: str, error: Callable[[str],
 
 def check_input_path(path: str | os.PathLike[str], what: str, error: Callable[[str], Exception]) -> Path:
     """``path`` when it is an existing regular file (any size); else ``error(sentence)``. For inputs read by others (a ZIP)."""
+    return _regular_stat(path, what, error)[0]
+
+
+def _regular_stat(path: str | os.PathLike[str], what: str, error: Callable[[str], Exception]) -> tuple[Path, os.stat_result]:
+    """``path`` and its ``stat`` when it is an existing regular file; else ``error(sentence)`` (nothing is opened)."""
     p = Path(path)
     try:
         st = p.stat()
@@ -80,7 +78,7 @@ def check_input_path(path: str | os.PathLike[str], what: str, error: Callable[[s
     except OSError as exc:
         raise error(f"Cannot read the {what} {p}: {exc.strerror}.") from None
     check_regular(p, st, what, error)
-    return p
+    return p, st
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -180,10 +180,7 @@ class Drafts:
         """
         removed = 0
         needle = client_id.encode("ascii")
-        try:
-            folders = [e for e in self.dir.iterdir() if DRAFT_ID_RE.match(e.name) and e.is_dir() and not e.is_symlink()]
-        except OSError:
-            return 0
+        folders = self._folders()
         for folder in folders:
             try:
                 entries = list(folder.iterdir())
@@ -277,14 +274,18 @@ class Drafts:
 
     # --- housekeeping ---
 
+    def _folders(self) -> list[Path]:
+        """Every draft folder (a draft id's name, a real folder); none when the drafts area cannot be read."""
+        try:
+            return [e for e in self.dir.iterdir() if DRAFT_ID_RE.match(e.name) and e.is_dir() and not e.is_symlink()]
+        except OSError:
+            return []
+
     def collect_garbage(self) -> int:
         """Remove temp files of interrupted writes (older than :data:`TEMP_GRACE_S`) and empty draft folders."""
         removed = 0
         now = time.time()
-        try:
-            folders = [e for e in self.dir.iterdir() if DRAFT_ID_RE.match(e.name) and e.is_dir() and not e.is_symlink()]
-        except OSError:
-            return 0
+        folders = self._folders()
         for folder in folders:
             try:
                 for entry in folder.iterdir():
