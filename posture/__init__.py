@@ -11,7 +11,7 @@ report) and the client file (store, archive); the command line. The README's
 >>> from posture import analyze, ViewDocument
 >>> result = analyze(ViewDocument(view="anterior"))
 >>> result["warning_codes"], sorted(result["not_measured"])[:2]
-(['no_vertical', 'no_scale'], ['head_shift', 'head_tilt'])
+(['no_vertical', 'no_scale'], ['cog_asymmetry', 'cog_shift'])
 """
 
 from .analysis import analyze
