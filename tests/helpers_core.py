@@ -128,6 +128,24 @@ def bend(A: Pt, B: Pt, Cp: Pt) -> float:
     return math.degrees(math.atan2(abs(ux * vy - uy * vx), ux * vx + uy * vy))
 
 
+def cog_x_by_hand(a: dict) -> float:
+    """Spec §9's CG_X written out term by term (X̄ a pair's mean, Σ its sum; no roll, so X = x)."""
+
+    def mean(b):
+        return (a[f"{b}_r"][0] + a[f"{b}_l"][0]) / 2
+
+    def both(b):
+        return a[f"{b}_r"][0] + a[f"{b}_l"][0]
+
+    return (
+        0.0681 * mean("tragus")
+        + 0.5245 * (0.4395 * mean("acromion") + 0.5605 * mean("greater_trochanter"))
+        + 0.1447 * (0.617 * both("greater_trochanter") + 0.383 * both("knee_lateral"))
+        + 0.0457 * (0.556 * both("knee_lateral") + 0.444 * both("lateral_malleolus"))
+        + 0.0133 * both("lateral_malleolus")
+    )
+
+
 def x_of_chord_at(A: Pt, Cp: Pt, y: float) -> float:
     """X of the straight line A–C at height ``y`` (to say by hand on which side a point lies)."""
     t = (y - A[1]) / (Cp[1] - A[1])

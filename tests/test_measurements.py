@@ -22,6 +22,7 @@ from helpers_core import (
     C,
     ant,
     bend,
+    cog_x_by_hand,
     doc_dict,
     height_diff,
     lean,
@@ -65,24 +66,6 @@ def _check(result, expected: dict[str, tuple[float, str]]):
 
 def P(lms, name):
     return C(lms[name])
-
-
-def cog_x_by_hand(a) -> float:
-    """Spec §9's CG_X written out term by term (X̄ a pair's mean, Σ its sum; no roll, so X = x)."""
-
-    def mean(b):
-        return (a[f"{b}_r"][0] + a[f"{b}_l"][0]) / 2
-
-    def both(b):
-        return a[f"{b}_r"][0] + a[f"{b}_l"][0]
-
-    return (
-        0.0681 * mean("tragus")
-        + 0.5245 * (0.4395 * mean("acromion") + 0.5605 * mean("greater_trochanter"))
-        + 0.1447 * (0.617 * both("greater_trochanter") + 0.383 * both("knee_lateral"))
-        + 0.0457 * (0.556 * both("knee_lateral") + 0.444 * both("lateral_malleolus"))
-        + 0.0133 * both("lateral_malleolus")
-    )
 
 
 # --- anterior ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from helpers_core import (
     RIGHT_LATERAL_SPINE,
     C,
     bend,
+    cog_x_by_hand,
     doc_dict,
     rot_cw,
     run,
@@ -195,24 +196,6 @@ FRONT = {
 }
 
 
-def cg_x(a) -> float:
-    """Spec §9's CG_X term by term."""
-
-    def mean(b):
-        return (a[f"{b}_r"][0] + a[f"{b}_l"][0]) / 2
-
-    def both(b):
-        return a[f"{b}_r"][0] + a[f"{b}_l"][0]
-
-    return (
-        0.0681 * mean("tragus")
-        + 0.5245 * (0.4395 * mean("acromion") + 0.5605 * mean("greater_trochanter"))
-        + 0.1447 * (0.617 * both("greater_trochanter") + 0.383 * both("knee_lateral"))
-        + 0.0457 * (0.556 * both("knee_lateral") + 0.444 * both("lateral_malleolus"))
-        + 0.0133 * both("lateral_malleolus")
-    )
-
-
 def test_segment_shifts_worked_example():
     res = run(_doc("anterior", FRONT))
     r = -1.0
@@ -234,7 +217,7 @@ def test_segment_shifts_worked_example():
 
 def test_centre_of_gravity_of_a_symmetric_body_is_between_the_ankles():
     res = run(_doc("anterior", FRONT))
-    assert cg_x(FRONT) == pytest.approx(1000.0, abs=1e-9)  # the weights add up to 1
+    assert cog_x_by_hand(FRONT) == pytest.approx(1000.0, abs=1e-9)  # the weights add up to 1
     assert _m(res, "cog_shift")["value"] == pytest.approx(0.0, abs=TOL)
     assert _m(res, "cog_asymmetry")["value"] == pytest.approx(0.0, abs=TOL)
     assert _m(res, "cog_asymmetry")["unit"] == "%"
@@ -244,7 +227,7 @@ def test_centre_of_gravity_worked_example():
     # the left shoulder and the left knee carried 30 px and 20 px toward image-right (the client's left)
     a = {**FRONT, "acromion_l": (1230, 700), "knee_lateral_l": (1160, 1900), "tragus_r": (940, 400)}
     res = run(_doc("anterior", a))
-    x = cg_x(a)
+    x = cog_x_by_hand(a)
     # by hand: acromion 0.5245·0.4395·15, knee 0.1447·0.383·20 + 0.0457·0.556·20, tragus 0.0681·(-5)
     by_terms = 1000 + 0.5245 * 0.4395 * 15 + (0.1447 * 0.383 + 0.0457 * 0.556) * 20 - 0.0681 * 5
     assert x == pytest.approx(by_terms, abs=1e-9)
@@ -264,9 +247,9 @@ def test_cog_asymmetry_needs_no_scale_and_cog_shift_is_in_pixels_without_one():
     a = {**FRONT, "acromion_l": (1230, 700)}
     res = run(_doc("anterior", a, scale=None))
     assert _m(res, "cog_shift")["unit"] == "px"
-    assert _m(res, "cog_shift")["value"] == pytest.approx((cg_x(a) - 1000) * -1, abs=TOL)
+    assert _m(res, "cog_shift")["value"] == pytest.approx((cog_x_by_hand(a) - 1000) * -1, abs=TOL)
     assert _m(res, "cog_asymmetry")["unit"] == "%"
-    assert _m(res, "cog_asymmetry")["value"] == pytest.approx((cg_x(a) - 1000) * -1 / 130 * 100, abs=TOL)
+    assert _m(res, "cog_asymmetry")["value"] == pytest.approx((cog_x_by_hand(a) - 1000) * -1 / 130 * 100, abs=TOL)
     assert _m(res, "head_on_trunk_shift")["unit"] == "px" and _m(res, "head_on_trunk_shift")["severity"] is None
 
 
