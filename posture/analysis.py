@@ -104,6 +104,7 @@ def analyze(doc: ViewDocument, settings: Settings | None = None) -> Result:
         "not_measured": not_measured,
         "findings": words.public(found),
         "plan": words.build_plan(found),
+        "observations": words.build_observations(found),
         "landmark_sigma_px": frame.sigma_px,
         "warning_codes": [n.code for n in notices],
         "landmark_origins": landmark_origins(doc),

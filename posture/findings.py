@@ -30,7 +30,18 @@ from .errors import SettingsError
 from .formatting import format_number
 from .landmarks import VIEWS
 from .measurements import REGIONS, all_measurement_ids
-from .result import Finding, Measurement, Notice, PlanStage, RankedFinding, Result, Severity, severity_rank
+from .result import (
+    Finding,
+    Measurement,
+    Notice,
+    Observation,
+    PlanStage,
+    RankedFinding,
+    RankedObservation,
+    Result,
+    Severity,
+    severity_rank,
+)
 
 #: Code of the warning that carries a fixed-rule referral no finding carries (:class:`~posture.result.Notice`).
 REFERRAL = "referral"
@@ -531,6 +542,25 @@ def build_plan(found: Sequence[Found]) -> list[PlanStage]:
     return plan
 
 
+def build_observations(found: Sequence[Found]) -> list[Observation]:
+    """The view's findings grouped by postural pattern (issue 14), most important first.
+
+    STUB (interface only): one observation per finding until the grouping lands.
+    """
+    return [
+        {
+            "id": f.finding["measurement"],
+            "severity": f.finding["severity"],
+            "region": f.finding["region"],
+            "text": f.finding["text"],
+            "measurements": [f.finding["measurement"]],
+            "consider": list(f.finding["consider"]),
+            "referral": f.finding["referral"],
+        }
+        for f in found
+    ]
+
+
 def public(found: Sequence[Found]) -> list[Finding]:
     """The findings as the result shows them (spec §7)."""
     return [f.finding for f in found]
@@ -551,6 +581,16 @@ def ranked_findings(results: Sequence[Result]) -> list[RankedFinding]:
             out.append((order, {**f, "view": result["view"]}))
     out.sort(key=lambda of: (-severity_rank(of[1]["severity"]), _region_rank(of[1]["region"]), _view_rank(of[1]["view"]), of[0]))
     return [f for _, f in out]
+
+
+def ranked_observations(results: Sequence[Result]) -> list[RankedObservation]:
+    """Every view's observations ranked together (severity, then region, then view, then each view's own order)."""
+    out: list[tuple[int, RankedObservation]] = []
+    for result in results:
+        for order, o in enumerate(result.get("observations", [])):
+            out.append((order, {**o, "view": result["view"]}))
+    out.sort(key=lambda oo: (-severity_rank(oo[1]["severity"]), _region_rank(oo[1]["region"]), _view_rank(oo[1]["view"]), oo[0]))
+    return [o for _, o in out]
 
 
 def all_referrals(results: Sequence[Result]) -> list[str]:

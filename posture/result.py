@@ -87,6 +87,27 @@ class RankedFinding(Finding):
     view: str
 
 
+class Observation(TypedDict):
+    """The project's own (issue 14): one postural pattern of a view in words, the related findings together
+    (the angle and the height difference of one segment; the forward head from CVA, head forward and the head's
+    vertical alignment). ``measurements`` lists the ids it stands for, most telling first; ``severity`` is the
+    worst of theirs. Spec §7's ``findings`` stay one per graded measurement beside it."""
+
+    id: str  # stable within a view, e.g. "shoulder_lower", "forward_head"
+    severity: Severity
+    region: str
+    text: str  # e.g. "Right shoulder lower: 2.3°, 1.5 cm"
+    measurements: list[str]
+    consider: list[str]
+    referral: str | None
+
+
+class RankedObservation(Observation):
+    """An observation among those of several views (the report's first page): which view it is from."""
+
+    view: str
+
+
 class PlanStage(TypedDict):
     """One stage of the treatment-planning starter (spec §8)."""
 
@@ -131,6 +152,8 @@ class Result(TypedDict):
     not_measured: dict[str, str]
     findings: list[Finding]
     plan: list[PlanStage]
+    #: The project's own (issue 14): the findings grouped by postural pattern, most important first.
+    observations: NotRequired[list[Observation]]
     facing: NotRequired[Facing]  # lateral views
     landmark_sigma_px: NotRequired[float]  # the project's own: the placement error used (px)
     #: The project's own: the :class:`Notice` code of each entry of ``warnings``, same order,

@@ -14,7 +14,7 @@ from typing import Any
 from posture import render, report
 from posture.errors import PostureError
 from posture.result import Result
-from posture.store import Client, Store, ViewDraft, Visit, VisitDraft
+from posture.store import PRECAUTION_KEYS, Client, Store, ViewDraft, Visit, VisitDraft
 
 from .model import Assessment, ViewState
 
@@ -25,7 +25,11 @@ class Link:
 
     client_id: str
     client_name: str
-    precautions: tuple[str, ...] = ()
+    precautions: tuple[str, ...] = ()  # the labels, as the report's header shows them
+    #: The checked precaution keys (``posture.store.PRECAUTION_KEYS``) and the "other" text: what the
+    #: precaution-aware treatment-planning starter reads (``posture.precautions.cautioned_plan``).
+    precaution_keys: tuple[str, ...] = ()
+    other_precaution: str = ""
     consent: bool = False  # consent to photography recorded (the store refuses photos without it)
     visit_id: str | None = None
     revision: int | None = None
@@ -48,6 +52,8 @@ def _client_fields(client: Client) -> dict[str, Any]:
         "client_id": client.id,
         "client_name": client.name,
         "precautions": tuple(client.precautions.labels()),
+        "precaution_keys": tuple(k for k in PRECAUTION_KEYS if k in client.precautions.checked),
+        "other_precaution": client.precautions.other_text,
         "consent": client.consent_photography,
     }
 

@@ -90,7 +90,8 @@ def _link_state(link: Any) -> dict[str, Any] | None:
     raw = asdict(link)
     for key in ("visit_date", "saved_date"):
         raw[key] = raw[key].isoformat() if raw.get(key) else None
-    raw["precautions"] = list(raw.get("precautions") or ())
+    for key in ("precautions", "precaution_keys"):
+        raw[key] = list(raw.get(key) or ())
     return raw
 
 
@@ -154,7 +155,8 @@ def _restore_link(raw: Any) -> client_file.Link | None:
     values = {k: v for k, v in raw.items() if k in known}
     for key in ("visit_date", "saved_date"):
         values[key] = date.fromisoformat(values[key]) if values.get(key) else None
-    values["precautions"] = tuple(values.get("precautions") or ())
+    for key in ("precautions", "precaution_keys"):
+        values[key] = tuple(str(k) for k in values.get(key) or ())
     return client_file.Link(**values)
 
 
