@@ -3,7 +3,7 @@ live results → download, or save into the client's file."""
 
 import streamlit as st
 
-from ui import client_views, drafts, state, views
+from ui import client_views, drafts, follow, state, views
 
 assessment = state.get()
 state.sync_editor(assessment)  # the landmark editor's latest clicks, before anything is drawn
@@ -22,8 +22,8 @@ if view.photo is None:
 
 
 @st.fragment
-def assess() -> None:
-    """Steps 3–6. A click in the editor reruns only this part of the page, so results follow the mouse quickly."""
+def edit() -> None:
+    """Steps 3–5. A click in the editor reruns only this part of the page, so the live results follow the mouse."""
     state.sync_editor(assessment)
     with st.container(key=views.focus_ui()):  # focus mode: the results go below the photo
         work, live = st.columns([3, 2], gap="medium")
@@ -32,10 +32,18 @@ def assess() -> None:
             views.suggestions_ui(view)  # what detection found: warnings, suggestions waiting, "Accept all markers"
             views.editor_ui(view)  # 4 · landmarks (and calibration clicks) on the photo
             views.next_view_ui(assessment, view)  # the view is complete: on to the next one
-        result = view.analyze(assessment.settings)
         with live:
-            views.measurements_ui(view, result)  # 5 · live results
+            views.measurements_ui(view, view.analyze(assessment.settings))  # 5 · live results
+    drafts.autosave_ui(assessment, "edit")  # every change is in the draft before the run ends
 
+
+@st.fragment
+def outcome() -> None:
+    """Findings, plan, preview and step 6. They follow each edit by themselves once its live results are shown
+    (``ui/follow.py``), so a click never waits for them."""
+    state.sync_editor(assessment)
+    follow.follower(state.session().edits)
+    result = view.analyze(assessment.settings)
     findings, preview = st.columns([3, 2], gap="medium")
     with findings:
         views.findings_ui(view, result)
@@ -45,8 +53,9 @@ def assess() -> None:
         views.preview_ui(assessment, view, result)
     views.downloads_ui(assessment, view, result)  # 6 · save: downloads…
     client_views.save_to_file_ui(assessment, client_views.store_or_none())  # …and the client's file
-    drafts.autosave_ui(assessment)  # every change is in the draft before the run ends
+    drafts.autosave_ui(assessment, "outcome")
 
 
-assess()
+edit()
+outcome()
 views.settings_ui(assessment)

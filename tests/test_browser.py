@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import statistics
 import time
 from pathlib import Path
@@ -78,6 +79,19 @@ def test_place_drag_undo_download(tmp_path: Path) -> None:
             page.mouse.click(x, y)
             _wait_placed(page, n)
             timings.append(time.perf_counter() - t0)
+        # the outcome part (findings, plan, preview, save) follows each click by itself once its results are
+        # shown (ui/follow.py): the preview is redrawn with the last point, without any other action
+        preview = page.locator('[data-testid="stImage"] img').last
+        expect(preview).to_have_attribute("src", re.compile(r"\S"), timeout=10_000)
+        shown = page.locator(".pf-follow").get_attribute("data-edits")
+        src = preview.get_attribute("src")
+        x, y = image_to_screen(page, truth["asis_r"]["x"], truth["asis_r"]["y"])
+        page.mouse.click(x, y)
+        _wait_placed(page, len(order) + 1)
+        expect(preview).not_to_have_attribute("src", src, timeout=10_000)
+        expect(page.locator(".pf-follow")).not_to_have_attribute("data-edits", shown)
+        page.keyboard.press("Control+z")  # the rest of the test works on the six points
+        _wait_placed(page, len(order))
         assert page.locator(f'{TABLE} tr[data-mid="head_tilt"]').count() == 1
         assert page.locator(f'{TABLE} tr[data-mid="shoulder_tilt"]').count() == 1
         before = _table_value(page, "shoulder_tilt")

@@ -72,10 +72,11 @@ def _readout(page) -> tuple[float, float]:  # noqa: ANN001
     return float(m.group(1)), float(m.group(2))
 
 
-_LABEL_AND_STAGE = """(t) => {
+_LABEL_AND_STAGE = """((root) => {
   const r = (e) => { const b = e.getBoundingClientRect(); return {x: b.x, y: b.y, width: b.width, height: b.height}; };
-  return [r(t), r(t.closest('.pe-stage'))];
-}"""
+  const t = [...root.querySelectorAll('.pe-overlay text')].find((e) => e.textContent.trim());
+  return t ? [r(t), r(t.closest('.pe-stage'))] : null;
+})"""
 
 
 def test_zoomed_view_shows_original_pixels_nudges_in_original_pixels_and_keeps_labels_inside(tmp_path: Path) -> None:
@@ -126,10 +127,16 @@ def test_zoomed_view_shows_original_pixels_nudges_in_original_pixels_and_keeps_l
         sx, sy = box["x"] + box["width"] - 6, box["y"] + box["height"] / 2
         page.mouse.click(sx, sy)
         expect(ed).to_have_attribute("data-active", "@v2")
-        # the label and the stage measured in one go: the overlay is redrawn whenever the app's answer arrives
-        label = page.locator(".pe-overlay text").filter(has_text=re.compile(r"\S")).first
-        expect(label).to_be_visible(timeout=5_000)
-        lb, sb = label.evaluate(_LABEL_AND_STAGE)
+        # the label and the stage measured in one go, inside the page: the overlay is redrawn whenever the
+        # app's answer arrives, so an element found a moment earlier may be gone
+        measured = None
+        for _ in range(50):
+            measured = ed.evaluate(_LABEL_AND_STAGE)
+            if measured:
+                break
+            page.wait_for_timeout(100)
+        assert measured, "the placed point should be labelled"
+        lb, sb = measured
         assert lb["width"] > 0, lb
         assert lb["x"] >= sb["x"] and lb["x"] + lb["width"] <= sb["x"] + sb["width"], (lb, sb)
         page.locator(".pe").screenshot(path=str(OUTPUT / "editor-label-at-edge.png"))

@@ -291,15 +291,19 @@ def autosave(a: Assessment, store: Store) -> str | None:
     return None
 
 
-def autosave_ui(a: Assessment) -> None:
-    """End of a run: autosave, then the ``beforeunload`` guard (warns while the assessment is not in the client file)."""
+def autosave_ui(a: Assessment, part: str = "page") -> None:
+    """End of a run: autosave, then the ``beforeunload`` guard (warns while the assessment is not in the client file).
+
+    ``part`` names the part of the page (a fragment) that ran, one guard each: every part that can change the
+    assessment ends with this, so a change made in any of them is in the draft before its run ends.
+    """
     store = _store()
     problem = autosave(a, store) if store is not None else "The data folder cannot be opened, so nothing is autosaved."
     if problem and a.views_with_photos():
         st.warning(problem)
     s = state.session()
     s.guard_run += 1
-    unsaved_guard(needs_draft(a) or bool(problem and a.views_with_photos()), s.guard_run)
+    unsaved_guard(needs_draft(a) or bool(problem and a.views_with_photos()), s.guard_run, key=f"unsaved_guard_{part}")
 
 
 def saved(a: Assessment) -> None:

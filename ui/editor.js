@@ -167,6 +167,9 @@ class Editor {
     this.root.dataset.ready = "1";
     this.renderPanel();
     this.draw();
+    const f = (window.__postureFollow = window.__postureFollow || {}); // the outcome part follows (ui/follow.py)
+    f.wanted = d.follow;
+    if (f.check) f.check();
   }
 
   synced(ack) {

@@ -143,7 +143,10 @@ def landmark_editor(vs: ViewState) -> None:
     data = editor_data(vs)
     assert vs.photo is not None
     data["tile"] = tiles.answer(tile_request(), vs.photo, tile_cache())
-    data["reveal"] = session().take_reveal()  # a new photo or view: the editor scrolls itself into view
+    s = session()
+    data["reveal"] = s.take_reveal()  # a new photo or view: the editor scrolls itself into view
+    s.edits += 1
+    data["follow"] = s.edits  # the outcome part reruns by itself when it shows an older count (ui/follow.py)
     _component(
         data=data,
         key=EDITOR_KEY,

@@ -111,6 +111,8 @@ class Session:
     reveal: int = 0
     #: The reveal count the editor was last drawn with.
     reveal_shown: int = 0
+    #: Counts the runs of the assessment's editing part; the outcome part follows a newer count (``ui.follow``).
+    edits: int = 0
 
     def notify(self, message: str) -> None:
         """Leave ``message`` for the next run's :func:`ui.views.flash_ui`."""

@@ -36,7 +36,7 @@ export default function (component) {
     });
   }
   const g = w.__postureGuard;
-  if (data && data.run !== g.run) {
+  if (data && data.run > g.run) { // the newest run of any part of the page (each part has its guard)
     g.run = data.run;
     g.unsaved = !!data.unsaved;
     g.pending = false; // this run has autosaved everything sent before it
