@@ -47,7 +47,7 @@ def outcome() -> None:
     findings, preview = st.columns([3, 2], gap="medium")
     with findings:
         views.findings_ui(view, result)
-        views.plan_ui(result)
+        views.plan_ui(assessment, result)  # with the cautions of the client's precautions
         views.not_measured_ui(view, result)
     with preview:
         views.preview_ui(assessment, view, result)

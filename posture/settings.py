@@ -5,7 +5,8 @@ A practice overrides any band (:mod:`posture.grading`) or muscle pattern
 
     {"bands": {"head_tilt": {"mild": 2.5, "moderate": 5, "marked": 8, "source": "our clinic"}},
      "patterns": {"head_tilt": {"any": {"weak": ["deep neck flexors"]}}},
-     "capture": {"marker_color": "#E0303A", "mark_distance_cm": 100}}
+     "capture": {"marker_color": "#E0303A", "mark_distance_cm": 100},
+     "precautions": {"pregnancy": {"rules": [{"caution": "consider ...", "stages": [1], "areas": ["abdomen"]}]}}}
 
 given by ``--settings FILE``, the ``POSTURE_SETTINGS`` environment variable, or
 the per-user file the app saves (:func:`default_settings_path`). A band set to
@@ -14,7 +15,9 @@ shipped ``posture/data/muscle_patterns.json``'s. ``"capture"`` holds how the
 practice takes its photos (spec §10): the adhesive markers' colour
 (``"#RRGGBB"``, or ``null`` to let detection find it) and the distance between
 the plumb line's two marks in cm (``null``: detection's default, 100 cm). Files
-without it load as before.
+without it load as before. ``"precautions"`` replaces the cautions a recorded
+precaution puts on the treatment-planning starter (:mod:`posture.precautions`;
+the form is the shipped ``posture/data/precautions.json``'s).
 
 This module reads files only in :func:`load_settings` and writes only in
 :func:`save_settings`; :func:`default_settings` comes from the package data.
@@ -42,6 +45,7 @@ from .findings import PatternTable, patterns_from_dict, patterns_to_dict, shippe
 from .grading import BAND_KEYS, Band, default_bands, rule_for
 from .inputs import MAX_JSON_BYTES, parse_json, read_input_file
 from .measurements import all_measurement_ids
+from .precautions import PrecautionTable, precautions_from_dict, precautions_to_dict, shipped_precautions
 from .result import Band as ResultBand
 
 SETTINGS_ENV = "POSTURE_SETTINGS"
@@ -49,7 +53,7 @@ SETTINGS_ENV = "POSTURE_SETTINGS"
 
 @dataclass(frozen=True)
 class Settings:
-    """The grading bands and muscle patterns in force (defaults merged with a practice's settings).
+    """The grading bands, muscle patterns and precautions in force (defaults merged with a practice's settings).
 
     ``patterns``: the muscle patterns by measurement id, as
     :func:`posture.findings.pattern_for` reads them (default: the shipped table).
@@ -63,6 +67,9 @@ class Settings:
     #: The plumb line's two marks' distance (cm), or ``None``: detection's default
     #: (:data:`posture.detect.base.DEFAULT_MARK_DISTANCE_CM`, 100 cm; this layer may not import it).
     mark_distance_cm: float | None = None
+    #: The precautions' cautions on the plan by checklist key, as :func:`posture.precautions.cautioned_plan`
+    #: reads them (default: the shipped table).
+    precautions: PrecautionTable = field(default_factory=shipped_precautions)
 
     def band(self, measurement_id: str) -> Band | None:
         return self.bands.get(measurement_id)
@@ -124,7 +131,9 @@ def settings_from_dict(raw: Any, where: str = "settings") -> Settings:
     """Merge a settings object over the defaults; raise :class:`SettingsError` naming the field."""
     if not isinstance(raw, dict):
         raise SettingsError(f"{where}: the settings file must be a JSON object.")
-    unknown = sorted(set(raw) - {"bands", "patterns", "capture", "about", "rules"})  # "about"/"rules": a copy of the shipped file
+    unknown = sorted(
+        set(raw) - {"bands", "patterns", "capture", "precautions", "about", "rules"}
+    )  # "about"/"rules": a copy of the shipped file
     if unknown:
         raise SettingsError(
             f'{where}: {unknown[0]} is not a settings key (bands go under "bands", muscle patterns under "patterns").'
@@ -140,7 +149,11 @@ def settings_from_dict(raw: Any, where: str = "settings") -> Settings:
         bands[mid] = _check_band(mid, rb, bands.get(mid), where)
     color, distance = _capture_from_dict(raw.get("capture", {}), where)
     return Settings(
-        bands, patterns=patterns_from_dict(raw.get("patterns", {}), where), marker_color=color, mark_distance_cm=distance
+        bands,
+        patterns=patterns_from_dict(raw.get("patterns", {}), where),
+        marker_color=color,
+        mark_distance_cm=distance,
+        precautions=precautions_from_dict(raw.get("precautions", {}), where),
     )
 
 
@@ -210,8 +223,8 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
 def settings_to_dict(settings: Settings) -> dict[str, Any]:
     """The settings file content that reproduces ``settings`` (only what differs from the defaults).
 
-    ``"bands"`` is always there; ``"patterns"`` only when some differ from the shipped ones; ``"capture"``
-    only when a capture setting is set.
+    ``"bands"`` is always there; ``"patterns"`` and ``"precautions"`` only when some differ from the shipped
+    ones; ``"capture"`` only when a capture setting is set.
     """
     defaults = default_bands()
     bands: dict[str, ResultBand | None] = {}
@@ -229,11 +242,14 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
         capture["mark_distance_cm"] = settings.mark_distance_cm
     if capture:
         out["capture"] = capture
+    precautions = precautions_to_dict(settings.precautions)
+    if precautions:
+        out["precautions"] = precautions
     return out
 
 
 def save_settings(settings: Settings, path: str | os.PathLike[str]) -> None:
-    """Write the bands and patterns of ``settings`` that differ from the defaults to ``path`` atomically (creating its folder)."""
+    """Write the bands, patterns, capture settings and precautions of ``settings`` that differ from the defaults to ``path`` atomically (creating its folder)."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(settings_to_dict(settings), indent=2, ensure_ascii=False) + "\n"

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from html import escape
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from posture import frame, images, landmarks, render
+from posture import frame, images, landmarks, precautions, render
 from posture.detect.base import DEFAULT_MARK_DISTANCE_CM
 from posture.errors import SettingsError
 from posture.result import Result, warnings_except
@@ -396,12 +397,53 @@ def findings_ui(vs: ViewState, result: Result) -> None:
     st.caption("Observations to consider assessing, not a diagnosis.")
 
 
-def plan_ui(result: Result) -> None:
+def cautioned_plan(a: Assessment, result: Result) -> precautions.CautionedPlan:
+    """The view's planning starter with the cautions of the linked client's precautions (none when unlinked)."""
+    link = a.link
+    keys, other = (link.precaution_keys, link.other_precaution) if link is not None else ((), "")
+    return precautions.cautioned_plan(result["plan"], keys, other, table=a.settings.precautions)
+
+
+_PLAN_CSS = """
+<style>
+.pm-plan{font-size:0.9rem;line-height:1.4}
+.pm-plan ul{margin:0.2rem 0 0.6rem 1.1rem;padding:0}
+.pm-plan .pm-caution{color:#a3260f;font-size:0.84rem;margin-top:2px}
+.pm-plan .pm-general{border-left:3px solid #d0452a;background:#fff4f1;padding:6px 10px;margin-bottom:8px;color:#7a1d0b}
+.pm-plan .pm-general div{margin:2px 0}
+.pm-plan .pm-sources{font-size:0.74rem;color:#6b7380;margin-top:6px}
+</style>
+"""
+
+
+def _plan_html(plan: precautions.CautionedPlan) -> str:
+    """The starter as HTML: the general lines first (beside the plan), each item with its cautions under it."""
+    parts = [_PLAN_CSS, '<div class="pm-plan">']
+    if plan.general:
+        lines = "".join(f'<div data-general="1">⚠ {escape(line)}</div>' for line in plan.general)
+        parts.append(f'<div class="pm-general">{lines}</div>')
+    for stage in plan.stages:
+        parts.append(f'<div data-stage="{stage["stage"]}"><b>{stage["stage"]}. {escape(stage["title"])}</b><ul>')
+        for item in stage["items"]:
+            cautions = "".join(f'<div class="pm-caution">⚠ {escape(c)}</div>' for c in item["cautions"])
+            parts.append(f'<li class="pm-item" data-cautions="{len(item["cautions"])}">{escape(item["text"])}{cautions}</li>')
+        parts.append("</ul></div>")
+    if plan.sources:
+        parts.append('<div class="pm-sources">Cautions after: ' + " · ".join(escape(s) for s in plan.sources) + "</div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def plan_ui(a: Assessment, result: Result) -> None:
+    """The treatment-planning starter, every item the linked client's precautions touch marked under it."""
     if not result["plan"]:
         return
-    with st.expander("Treatment-planning starter (NMT sequence)", expanded=False):
-        for stage in result["plan"]:
-            st.markdown(f"**{stage['stage']}. {stage['title']}**\n" + "\n".join(f"- {item}" for item in stage["items"]))
+    plan = cautioned_plan(a, result)
+    title = "Treatment-planning starter (NMT sequence)" + (
+        ": ⚠ cautions for the client's precautions" if plan.any_caution else ""
+    )
+    with st.expander(title, expanded=plan.any_caution):
+        st.html(_plan_html(plan))
 
 
 def not_measured_ui(vs: ViewState, result: Result) -> None:
