@@ -7,6 +7,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 
+import cv2
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -30,6 +32,7 @@ from posture.compare import (
     trends,
     verdict,
 )
+from posture.render.align import align_pair, cannot_align, plumb_frame_matrix
 from posture.result import check_result, severity_rank
 from posture.store import Store, ViewDraft, VisitDraft
 
@@ -424,3 +427,103 @@ def test_trend_series_carry_the_latest_band():
               _V("b", date(2025, 2, 1), {"anterior": _result("anterior", {"head_tilt": _m(1.0, band=new)})})]  # fmt: skip
     (series,) = trends(visits)
     assert series.band == new and normal_range(series.measurement, series.band) == (-2.0, 2.0)
+
+
+# --- photos at the same scale, aligned at the plumb line (posture.render.align) -------------------------------------
+
+
+def _photo(w, h, anchor, roll_deg, cm_per_px, dots_cm, radius_px):
+    """A white photo with a plumb line through ``anchor`` rolled by ``roll_deg`` and black dots at ``dots_cm``.
+
+    ``dots_cm``: (cm to the image-right of the plumb line, cm below the anchor) in the plumb frame. Returns the
+    image and the result fields the alignment reads (``plumb_line`` with p2 500 px up the line).
+    """
+    a = math.radians(roll_deg)
+    down = (-math.sin(a), math.cos(a))  # the plumb line's downward direction in the image
+    right = (down[1], -down[0])
+    img = np.full((h, w, 3), 255, np.uint8)
+    for du, dv in dots_cm:
+        x = anchor[0] + (du * right[0] + dv * down[0]) / cm_per_px
+        y = anchor[1] + (du * right[1] + dv * down[1]) / cm_per_px
+        cv2.circle(img, (round(x * 16), round(y * 16)), round(radius_px * 16), (0, 0, 0), -1, cv2.LINE_AA, shift=4)
+    p2 = [anchor[0] - 500 * down[0], anchor[1] - 500 * down[1]]
+    return img, {"cm_per_px": cm_per_px, "plumb_line": {"p1": list(anchor), "p2": p2}}
+
+
+def _dark_centroid(img, near, r):
+    """The centroid (x, y) of the dark pixels within ``r`` px of ``near``."""
+    x0, y0 = round(near[0]), round(near[1])
+    patch = 255.0 - img[max(0, y0 - r) : y0 + r + 1, max(0, x0 - r) : x0 + r + 1].mean(axis=2)
+    ys, xs = np.mgrid[max(0, y0 - r) : y0 + r + 1, max(0, x0 - r) : x0 + r + 1]
+    return float((xs * patch).sum() / patch.sum()), float((ys * patch).sum() / patch.sum())
+
+
+def test_a_dot_at_a_known_offset_from_the_plumb_line_lands_on_the_same_pixel_in_both():
+    dots = [(10.0, -30.0), (-15.0, -120.0)]  # 10 cm right, 30 cm above the anchor; 15 cm left, 120 cm up
+    before, rb = _photo(400, 900, (200.0, 850.0), 0.0, 0.2, dots, 6)  # coarse, straight
+    after, ra = _photo(900, 1800, (420.0, 1700.0), 4.0, 0.1, dots, 12)  # finer, the camera rolled 4°
+    pair = align_pair(before, rb, after, ra)
+    assert pair.before.shape == pair.after.shape and pair.cm_per_px == pytest.approx(0.2)  # the coarser scale
+    for du, dv in dots:
+        expected = (pair.anchor_px[0] + du / pair.cm_per_px, pair.anchor_px[1] + dv / pair.cm_per_px)
+        for img in (pair.before, pair.after):
+            x, y = _dark_centroid(img, expected, 12)
+            assert math.hypot(x - expected[0], y - expected[1]) < 0.75, (du, dv, x, y, expected)
+    both = pair.overlay()
+    x, y = _dark_centroid(both, (pair.anchor_px[0] + 50, pair.anchor_px[1] - 150), 12)
+    assert both.min() < 140 and math.hypot(x - pair.anchor_px[0] - 50, y - pair.anchor_px[1] + 150) < 0.75
+
+
+def test_a_display_copy_aligns_like_its_original():
+    dots = [(8.0, -40.0)]
+    big, r = _photo(800, 1600, (400.0, 1500.0), -3.0, 0.1, dots, 10)
+    half = cv2.resize(big, (400, 800), interpolation=cv2.INTER_AREA)
+    a = align_pair(big, r, big, r, max_side=2000)
+    b = align_pair(half, r, big, r, before_scale=0.5, max_side=2000)
+    assert b.cm_per_px == pytest.approx(0.2) and a.cm_per_px == pytest.approx(0.1)  # the half-size copy is coarser
+    for pair in (a, b):
+        expected = (pair.anchor_px[0] + 8 / pair.cm_per_px, pair.anchor_px[1] - 40 / pair.cm_per_px)
+        for img in (pair.before, pair.after):
+            x, y = _dark_centroid(img, expected, 10)
+            assert math.hypot(x - expected[0], y - expected[1]) < 0.75
+
+
+def test_the_canvas_is_bounded_and_the_inputs_are_untouched():
+    img, r = _photo(1200, 1600, (600.0, 1500.0), 0.0, 0.05, [(0.0, -50.0)], 8)
+    copy = img.copy()
+    pair = align_pair(img, r, img, r, max_side=500)
+    assert max(pair.before.shape[:2]) <= 501 and pair.cm_per_px == pytest.approx(1600 * 0.05 / 500)
+    assert np.array_equal(img, copy) and np.array_equal(pair.before, pair.after)
+
+
+def test_photos_without_a_scale_or_a_plumb_line_are_not_aligned():
+    img, r = _photo(300, 400, (150.0, 380.0), 0.0, 0.2, [], 4)
+    assert cannot_align(r, r) is None
+    assert (
+        cannot_align({**r, "cm_per_px": None}, r)
+        == "The earlier photo has no scale, so the two cannot be shown at the same scale."
+    )
+    assert "later photo has no plumb line" in cannot_align(r, {**r, "plumb_line": None})
+    with pytest.raises(ValueError, match="no scale"):
+        align_pair(img, r, img, {**r, "cm_per_px": None})
+
+
+@given(
+    st.floats(0.02, 1.0), st.floats(0.02, 1.0), st.floats(-25, 25), st.floats(-25, 25),
+    st.tuples(st.floats(-80, 80), st.floats(-200, 20)), st.floats(0.25, 4),
+)  # fmt: skip
+def test_the_plumb_frame_keeps_centimetres_and_angles(c1, c2, roll1, roll2, dot, image_scale):
+    """Property: any scale, roll and display copy → the same cm offset maps to the same output pixel; lengths scale."""
+    out = max(c1, c2)
+    points = []
+    for c, roll in ((c1, roll1), (c2, roll2)):
+        _, r = _photo(10, 10, (300.0, 700.0), roll, c, [], 1)
+        m = plumb_frame_matrix(r["plumb_line"], c, out, (40.0, 90.0), image_scale)
+        a = math.radians(roll)
+        down, right = np.array([-math.sin(a), math.cos(a)]), np.array([math.cos(a), math.sin(a)])
+        p = (np.array([300.0, 700.0]) + (dot[0] * right + dot[1] * down) / c) * image_scale
+        points.append(m @ [*p, 1.0])
+        q = p + np.array([image_scale * 37.0, 0.0])  # 37 original px along the image x
+        assert np.hypot(*(m @ [*q, 1.0] - points[-1])) == pytest.approx(37.0 * c / out)
+    assert np.allclose(points[0], points[1], atol=1e-6)
+    assert np.allclose(points[0], [40.0 + dot[0] / out, 90.0 + dot[1] / out], atol=1e-6)
