@@ -32,6 +32,7 @@ from posture.compare import (
     trends,
     verdict,
 )
+from posture.formatting import format_number
 from posture.render.align import align_pair, cannot_align, plumb_frame_matrix
 from posture.result import check_result, severity_rank
 from posture.store import Store, ViewDraft, VisitDraft
@@ -527,3 +528,45 @@ def test_the_plumb_frame_keeps_centimetres_and_angles(c1, c2, roll1, roll2, dot,
         assert np.hypot(*(m @ [*q, 1.0] - points[-1])) == pytest.approx(37.0 * c / out)
     assert np.allclose(points[0], points[1], atol=1e-6)
     assert np.allclose(points[0], [40.0 + dot[0] / out, 90.0 + dot[1] / out], atol=1e-6)
+
+
+# --- the page's pure parts (ui.compare_views): the table and the chart's specification ------------------------------
+
+
+def test_the_change_table_shows_both_severities_and_noise_in_words():
+    from ui import format as fmt
+    from ui.compare_views import change_table_html
+
+    side = sample_doc("right_lateral")
+    before, after = analyze(side), analyze(_head_back(side, 15))
+    vc = compare_view("right_lateral", before, after)
+    html = change_table_html(vc, "2025-01-01 (earlier)", "2025-03-01 (later)")
+    cva = next(c for c in vc.changes if c.measurement == "cva")
+    row = html[html.index('data-mid="cva"') : html.index("</tr>", html.index('data-mid="cva"'))]
+    assert 'data-verdict="unchanged"' in row and "Within measurement noise" in row and "Unchanged" not in html
+    assert fmt.severity_badge(cva.before_severity, cva.before_borderline) in row  # the app's own pill, twice
+    assert fmt.severity_badge(cva.after_severity, cva.after_borderline) in row
+    assert 'data-before-severity="moderate" data-after-severity="normal"' in row
+    assert f"counts beyond ±{format_number(cva.threshold, 'deg')}" in row
+
+
+def test_the_trend_chart_ticks_at_the_visits_and_shades_the_normal_band():
+    from ui.compare_views import trend_chart
+
+    days = [date(2025, 1, 3), date(2025, 2, 20), date(2025, 6, 1)]
+    band = {"mild": 50.0, "moderate": 45.5, "marked": 40.0, "source": "spec"}
+    visits = [_V(f"v{i}", d, {"right_lateral": _result("right_lateral", {"cva": _m(v, band=band)})})
+              for i, (d, v) in enumerate(zip(days, (44.8, 47.0, 51.0), strict=True))]  # fmt: skip
+    (series,) = trends(visits)
+    spec = trend_chart(series).to_dict()
+    x = spec["layer"][-1]["encoding"]["x"]
+    assert [(v["year"], v["month"], v["date"]) for v in x["axis"]["values"]] == [(d.year, d.month, d.day) for d in days]
+    assert x["scale"]["type"] == "utc" and all(v["utc"] for v in x["axis"]["values"])
+    (rect,) = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rect"]
+    band_rows = spec["datasets"][rect["data"]["name"]]
+    top = spec["layer"][-1]["encoding"]["y"]["scale"]["domain"][1]
+    assert band_rows[0]["low"] == 50.0 and band_rows[0]["high"] == top  # normal from 50° up: to the top of the axis
+    ungraded = trends(
+        [_V(f"v{i}", d, {"anterior": _result("anterior", {"hip_angle": _m(float(i))})}) for i, d in enumerate(days)]
+    )
+    assert not [layer for layer in trend_chart(ungraded[0]).to_dict()["layer"] if layer["mark"]["type"] in ("rect", "rule")]
