@@ -88,7 +88,7 @@ UNGRADED = frozenset(all_measurement_ids() - set(grading.default_bands()))
 #: The reason of an ``unchanged`` verdict (shown as "within measurement noise").
 NOISE_REASON = "Within measurement noise: the values differ by no more than twice their combined uncertainty."
 #: The reason of a counted change between two normal values.
-NORMAL_REASON = "Changed, within the normal range: both values are normal, so neither is better or worse."
+NORMAL_REASON = "Within the normal range in both visits, so neither better nor worse."
 _INFORMATION_REASON = "Shown for information: this measurement has no better or worse direction."
 _SIDEWAYS_REASON = "The value moved, but not measurably closer to or further from normal."
 
@@ -248,7 +248,7 @@ def verdict(
     >>> verdict("cva", 44.8, 51.0, 2.5, 2.5)[0]  # 6.2° ≤ 7.1°: within measurement noise
     'unchanged'
     >>> verdict("cva", 52.0, 58.0, 0.5, 0.5)[1]
-    'Changed, within the normal range: both values are normal, so neither is better or worse.'
+    'Within the normal range in both visits, so neither better nor worse.'
     """
     k = change_threshold(u_before, u_after)
     if abs(after - before) <= k:
