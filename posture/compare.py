@@ -270,6 +270,13 @@ def verdict(
     return "changed", _SIDEWAYS_REASON
 
 
+def _probe(lo: float | None, hi: float | None) -> float:
+    """A value inside the interval ``(lo, hi)`` (``None``: unbounded)."""
+    if lo is None:
+        return 0.0 if hi is None else hi - 1.0
+    return lo + 1.0 if hi is None else (lo + hi) / 2
+
+
 def normal_range(measurement_id: str, band: Band | None = None) -> tuple[float | None, float | None] | None:
     """The values graded normal under the measurement's rule, ``(low, high)`` (``None``: unbounded on that side).
 
@@ -290,8 +297,7 @@ def normal_range(measurement_id: str, band: Band | None = None) -> tuple[float |
     edges = [None, *cuts, None]
     normal: list[tuple[float | None, float | None]] = []
     for lo, hi in zip(edges, edges[1:], strict=False):
-        probe = (lo - 1.0 if hi is None else hi - 1.0) if lo is None else (lo + 1.0 if hi is None else (lo + hi) / 2)
-        if _severity(measurement_id, probe, in_force) == "normal":
+        if _severity(measurement_id, _probe(lo, hi), in_force) == "normal":
             normal.append((lo, hi))
     if not normal:
         exact = [c for c in cuts if _severity(measurement_id, c, in_force) == "normal"]

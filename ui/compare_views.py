@@ -190,7 +190,8 @@ def compare_page_ui(store: Store) -> None:
     )
     vc = comparison.views[view]
     _view_comparison_ui(store, before, after, view, vc)
-    trend_ui(all_series, view, most_changed(vc.changes), key=f"{comparison.before_id}_{comparison.after_id}")
+    pair_key = f"{before.id}_{before.revision}_{after.id}_{after.revision}"  # a new pair reopens on its most changed
+    trend_ui(all_series, view, most_changed(vc.changes), key=pair_key)
 
 
 def _summary(vc: ViewComparison) -> str:
@@ -219,12 +220,15 @@ def _stored_image(visit: Visit, view: str) -> StoredFile | None:
 @st.cache_data(show_spinner=False, max_entries=4)
 def _aligned(
     a_sha: str, a_cm: float, a_plumb: PlumbLine, a_size: int, b_sha: str, b_cm: float, b_plumb: PlumbLine, b_size: int,
-    _a: bytes, _b: bytes,
+    _store: Store, _a: StoredFile, _b: StoredFile,
 ) -> AlignedPair:  # fmt: skip
-    """The two images aligned (decoded at display size first); cached by the files' digests and the two scales."""
+    """The two stored images aligned (decoded at display size first); cached by the files' digests and the two scales.
+
+    ``a_size``/``b_size``: the width of the photo each result's pixels refer to (0: the stored image's own).
+    """
     images = []
-    for data, width in ((_a, a_size), (_b, b_size)):
-        full = decode_image(data, "the stored image", min_short_side=1)
+    for stored, width in ((_a, a_size), (_b, b_size)):
+        full = decode_image(_store.read_file(stored), "the stored image", min_short_side=1)
         small, scale = display_copy(full)
         images.append((small, scale * full.shape[1] / (width or full.shape[1])))  # px handed in per result px
     (ia, sa), (ib, sb) = images
@@ -243,16 +247,9 @@ def photos_ui(store: Store, before: Visit, after: Visit, view: str) -> None:
     """The two photos side by side at one scale, aligned at the plumb line, with an overlay toggle."""
     files = [_stored_image(v, view) for v in (before, after)]
     results: list[Result | None] = [v.views[view].result for v in (before, after)]
-    data: list[bytes | None] = []
-    for f in files:
-        try:
-            data.append(None if f is None else store.read_file(f))
-        except PostureError:
-            data.append(None)
     labels = (_label(before, "earlier"), _label(after, "later"))
-    problem = None
-    if data[0] is None or data[1] is None:
-        problem = "Both visits need a stored photo of this view to show them aligned."
+    if files[0] is None or files[1] is None:
+        problem: str | None = "Both visits need a stored photo of this view to show them aligned."
     elif results[0] is None or results[1] is None:
         problem = "Both visits need a readable result of this view to align their photos."
     else:
@@ -264,17 +261,17 @@ def photos_ui(store: Store, before: Visit, after: Visit, view: str) -> None:
         help="The later photo blended over the earlier one, at the same scale and aligned at the plumb line.",
     )
     if problem is None:
-        ra, rb = results  # type: ignore[misc]
-        fa, fb = files  # type: ignore[misc]
+        (ra, rb), (fa, fb) = results, files
+        assert ra is not None and rb is not None and fa is not None and fb is not None  # checked just above
         try:
             pair = _aligned(
                 fa.sha256, ra["cm_per_px"], ra["plumb_line"], _original_width(before, view),
                 fb.sha256, rb["cm_per_px"], rb["plumb_line"], _original_width(after, view),
-                data[0], data[1],
+                store, fa, fb,
             )  # fmt: skip
         except (PostureError, ValueError) as exc:
-            problem, pair = str(exc), None
-        if pair is not None:
+            problem = str(exc)
+        else:
             scale = f"same scale ({format_number(pair.cm_per_px * 100, 'cm')} per 100 px), aligned at the plumb line"
             if overlay:
                 st.image(pair.overlay(), caption=f"{labels[0]} and {labels[1]} blended: {scale}", width="stretch")
@@ -284,7 +281,11 @@ def photos_ui(store: Store, before: Visit, after: Visit, view: str) -> None:
                 c2.image(pair.after, caption=f"{labels[1]}: {scale}", width="stretch")
             return
     c1, c2 = st.columns(2)
-    for col, blob, label in zip((c1, c2), data, labels, strict=True):
+    for col, stored, label in zip((c1, c2), files, labels, strict=True):
+        try:
+            blob = None if stored is None else store.read_file(stored)
+        except PostureError:
+            blob = None
         if blob is None:
             col.caption(f"No photo stored for {label}.")
         else:

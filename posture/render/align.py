@@ -99,7 +99,8 @@ def _corners_cm(shape: tuple[int, ...], plumb: PlumbLine, cm_per_px: float, imag
     h, w = shape[:2]
     m = plumb_frame_matrix(plumb, cm_per_px, 1.0, (0.0, 0.0), image_scale)
     corners = np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], dtype=float)
-    return corners @ m.T
+    out: np.ndarray = corners @ m.T
+    return out
 
 
 def _warp(image: np.ndarray, m: np.ndarray, size: tuple[int, int], background: tuple[int, int, int]) -> np.ndarray:
