@@ -48,7 +48,7 @@ not the rule.)
 Measurements without a default band (``hip_angle``, ``shank_angle``,
 ``head_flexion``, the curves and the centre of gravity: "shown for
 information") have no better or worse direction: a counted change is
-``changed``.
+``changed``, unless a practice's band (in the results) grades them.
 
 **Units must match.** A value in ``px`` (no scale in that photo) is never
 compared: pixels depend on how far the camera stood and its zoom, so a pixel
