@@ -32,7 +32,8 @@ The modules, along the seams:
 * :mod:`.primitives`: sizes (:class:`Style`) and what an overlay is made of (:class:`Stroke`, :class:`Dot`, ...);
 * :mod:`.labels`: fonts, cached label/legend/caption patches, the greedy label placer, :func:`caption_text`;
 * :mod:`.overlay`: :func:`build_overlay` and the per-view builder, :func:`display_scale_for`;
-* :mod:`.paint`: :func:`paint` and :func:`render_annotated`.
+* :mod:`.paint`: :func:`paint` and :func:`render_annotated`;
+* :mod:`.align`: two photos at one scale, aligned at the plumb line (:func:`align_pair`, the compare page).
 
 Landmark ids, short labels, joint chains and spinal levels are the registry's
 (:mod:`posture.landmarks`); which image side is the client's right or the
@@ -43,6 +44,7 @@ from __future__ import annotations
 
 from posture.landmarks import short_label
 
+from .align import AlignedPair, align_pair, cannot_align
 from .labels import caption_text, font_path
 from .overlay import build_overlay, display_scale_for
 from .paint import paint, render_annotated
@@ -61,6 +63,7 @@ from .palette import (
 from .primitives import Dot, Overlay, Stroke, Style, TextBox
 
 __all__ = [
+    "AlignedPair",
     "CALIBRATION_COLOR",
     "GRID_ALPHA",
     "GRID_SPACING_CM",
@@ -74,8 +77,10 @@ __all__ = [
     "Stroke",
     "Style",
     "TextBox",
+    "align_pair",
     "build_overlay",
     "caption_text",
+    "cannot_align",
     "display_scale_for",
     "font_path",
     "paint",
