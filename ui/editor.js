@@ -41,6 +41,7 @@ export default function (component) {
   const ed = root.__pe;
   ed.sendState = (value) => setStateValue("edit", value);
   ed.sendTile = (value) => setStateValue("tile", value);
+  ed.sendPhoto = (value) => setStateValue("photo", value);
   ed.update(data);
   return () => {
     if (!root.isConnected) ed.destroy();
@@ -107,6 +108,7 @@ class Editor {
     this.ro.disconnect();
     clearTimeout(this.nudgeTimer);
     clearTimeout(this.tileTimer);
+    clearTimeout(this.photoTimer);
     cancelAnimationFrame(this.raf);
   }
 
@@ -135,12 +137,7 @@ class Editor {
     } else if (this.synced(d.ack)) {
       this.points = clone(d.points);
     }
-    if (d.image_id !== this.imageId) {
-      this.imageId = d.image_id;
-      this.photo.setAttribute("href", d.image);
-      this.photo.setAttribute("width", d.width);
-      this.photo.setAttribute("height", d.height);
-      this.img.src = d.image;
+    if (d.image_id !== this.imageId && this.takePhoto(d)) {
       this.tiles = [];
       this.tileReq = null;
       this.tilesDirty = true;

@@ -41,7 +41,7 @@ from posture.frame import PLUMB_LANDMARKS, build_frame
 
 from . import body_figures, tiles
 from .model import HEIGHT_MARKS, MARK_GUIDE, MARK_IDS, SCALE_MARKS, VERTICAL_MARKS, ViewState
-from .state import EDITOR_KEY, session, tile_cache, tile_request
+from .state import EDITOR_KEY, photo_request, session, tile_cache, tile_request
 
 _HERE = Path(__file__).resolve().parent
 
@@ -59,7 +59,8 @@ def _targets(ids: tuple[str, ...]) -> list[dict[str, str]]:
 
 
 def editor_data(vs: ViewState) -> dict[str, Any]:
-    """Everything the editor needs for ``vs`` (JSON-serialisable; the photo is the display JPEG only)."""
+    """Everything the editor needs for ``vs`` (JSON-serialisable). The photo (its display JPEG) is not in it:
+    :func:`landmark_editor` adds it when the page does not have it yet."""
     photo = vs.photo
     assert photo is not None
     frame = build_frame(vs.doc)
@@ -88,7 +89,6 @@ def editor_data(vs: ViewState) -> dict[str, Any]:
     return {
         "doc": vs.doc_id,
         "ack": {"nonce": vs.applied[0], "seq": vs.applied[1]} if vs.applied else None,
-        "image": photo.data_url,
         "image_id": photo.digest,
         # display-copy px per original px: above it the editor asks for full-resolution tiles (ui/tiles.py)
         "display_scale": photo.display_scale,
@@ -144,15 +144,18 @@ def landmark_editor(vs: ViewState) -> None:
     assert vs.photo is not None
     data["tile"] = tiles.answer(tile_request(), vs.photo, tile_cache())
     s = session()
+    # the display copy goes once per photo; the page keeps it (and asks again if it lost it)
+    data["image"] = vs.photo.data_url if s.photo_wanted(vs.photo.digest, photo_request()) else None
     data["reveal"] = s.take_reveal()  # a new photo or view: the editor scrolls itself into view
     s.edits += 1
     data["follow"] = s.edits  # the outcome part reruns by itself when it shows an older count (ui/follow.py)
     _component(
         data=data,
         key=EDITOR_KEY,
-        default={"edit": None, "tile": None},
+        default={"edit": None, "tile": None, "photo": None},
         on_edit_change=_noop,
         on_tile_change=_noop,
+        on_photo_change=_noop,
         height="content",
     )
 

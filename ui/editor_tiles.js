@@ -10,7 +10,40 @@ const TILE_CACHE = 8; // tiles kept in the browser
 const TILE_WAIT_MS = 140; // the view rests this long before a tile is asked for
 const TILE_RETRY_MS = 3000; // an unanswered request is asked again after this long
 
+const PHOTO_CACHE = 8; // display copies kept in the page (by photo digest), for later drawings and remounts
+
 class EditorTiles {
+  // The photo's display copy: the server sends it once per photo (data.image); the page keeps it, so later
+  // drawings and a remounted editor reuse it. A page without it asks for it (setStateValue("photo", ...)), and
+  // again after TILE_RETRY_MS if the answer was lost. True when the photo is set.
+  takePhoto(d) {
+    const cache = (window.__posturePhotos = window.__posturePhotos || new Map());
+    if (d.image) {
+      cache.delete(d.image_id);
+      cache.set(d.image_id, d.image);
+      while (cache.size > PHOTO_CACHE) cache.delete(cache.keys().next().value);
+    }
+    const url = cache.get(d.image_id);
+    clearTimeout(this.photoTimer);
+    if (!url) {
+      const now = Date.now();
+      if (this.sendPhoto && (this.photoAsked !== d.image_id || now - this.photoAskedAt > TILE_RETRY_MS)) {
+        this.photoAsked = d.image_id;
+        this.photoAskedAt = now;
+        this.photoAsks = (this.photoAsks || 0) + 1;
+        this.sendPhoto({ image_id: d.image_id, n: this.photoAsks, nonce: this.nonce });
+      }
+      this.photoTimer = setTimeout(() => this.data && this.update(this.data), TILE_RETRY_MS + 100);
+      return false;
+    }
+    this.imageId = d.image_id;
+    this.photo.setAttribute("href", url);
+    this.photo.setAttribute("width", d.width);
+    this.photo.setAttribute("height", d.height);
+    this.img.src = url;
+    return true;
+  }
+
   // Display-copy px per original px (the browser's copy is smaller than the original).
   displayScale() {
     return this.data.display_scale || 1;

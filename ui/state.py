@@ -113,6 +113,9 @@ class Session:
     reveal_shown: int = 0
     #: Counts the runs of the assessment's editing part; the outcome part follows a newer count (``ui.follow``).
     edits: int = 0
+    #: The photo (digest) whose display copy went to the editor last, and the editor's request it answered.
+    photo_sent: str | None = None
+    photo_answered: object = None
 
     def notify(self, message: str) -> None:
         """Leave ``message`` for the next run's :func:`ui.views.flash_ui`."""
@@ -132,6 +135,15 @@ class Session:
             return None
         self.reveal_shown = self.reveal
         return self.reveal
+
+    def photo_wanted(self, digest: str, request: object) -> bool:
+        """Whether this drawing of the editor carries the photo's display copy (a few hundred kB): once per
+        photo, and again whenever the editor asks for it (a page that lost it, e.g. after a lost rerun)."""
+        asked = request if isinstance(request, dict) and request.get("image_id") == digest else None
+        if digest == self.photo_sent and (asked is None or asked == self.photo_answered):
+            return False
+        self.photo_sent, self.photo_answered = digest, asked
+        return True
 
     def take_pending_view(self) -> str | None:
         view, self.pending_view = self.pending_view, None
@@ -169,6 +181,12 @@ def tile_request() -> object:
     """The full-resolution tile the editor last asked for (``ui.tiles``), as the browser sent it."""
     value = st.session_state.get(EDITOR_KEY)
     return value.get("tile") if isinstance(value, dict) else None
+
+
+def photo_request() -> object:
+    """The editor's last request for the photo's display copy (``{"image_id", "n"}``), as the browser sent it."""
+    value = st.session_state.get(EDITOR_KEY)
+    return value.get("photo") if isinstance(value, dict) else None
 
 
 def tile_cache() -> dict[str, object]:

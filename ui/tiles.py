@@ -61,18 +61,19 @@ def crop(image: np.ndarray, x0: int, y0: int, x1: int, y1: int, s: float) -> np.
 
 
 def answer(value: Any, photo: Photo, cache: dict[str, Any]) -> dict[str, Any] | None:
-    """The tile the editor asked for (``value``), made once and kept in ``cache`` until the next request; else ``None``.
+    """The tile the editor asked for (``value``), made once and sent once; else ``None``.
 
-    The answer, ``{"id", "image_id", "x", "y", "w", "h", "s", "url"}``, stays in the editor's data until another
-    request replaces it, so a lost rerun does not lose it.
+    The answer is ``{"id", "image_id", "x", "y", "w", "h", "s", "url"}``. The browser keeps the tiles it got, so
+    later reruns do not carry it again (a tile is a few hundred kB). A rerun lost on the way is covered by the
+    editor, which asks again under a new id when a request stays unanswered (``TILE_RETRY_MS`` in
+    ``editor_tiles.js``).
     """
     req = _request(value, photo)
     if req is None:
-        kept = cache.get(_CACHE_KEY)
-        return kept if isinstance(kept, dict) and kept.get("image_id") == photo.digest else None
+        return None
     kept = cache.get(_CACHE_KEY)
     if isinstance(kept, dict) and kept.get("id") == req[0] and kept.get("image_id") == photo.digest:
-        return kept
+        return None  # made and sent for this request already
     tid, x0, y0, x1, y1, s = req
     jpeg = images.encode_jpeg(crop(photo.image, x0, y0, x1, y1, s), TILE_JPEG_QUALITY)
     tile = {
