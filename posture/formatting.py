@@ -165,3 +165,16 @@ def origins_text(result: Result) -> str:
         return ""
     parts = [(o["marker"], "from markers"), (o["pose"], "from the pose model (checked)"), (o["hand"], "placed by hand")]
     return ", ".join(f"{n} {words}" for n, words in parts if n)
+
+
+def placement_error(result: Result) -> str:
+    """``"3.2 px (0.40 cm)"``: the landmark placement error a view's uncertainties assume, in pixels and, with a
+    scale, in centimetres at the client (one standard deviation, spec §6).
+
+    >>> placement_error({"landmark_sigma_px": 3.2, "cm_per_px": 0.125})  # type: ignore[typeddict-item]
+    '3.2 px (0.40 cm)'
+    """
+    sigma = float(result.get("landmark_sigma_px", 0.0))
+    text = format_number(sigma, "px", digits=1)
+    k = result.get("cm_per_px")
+    return f"{text} ({format_number(sigma * k, 'cm', digits=2)})" if k else text

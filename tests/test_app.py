@@ -366,7 +366,7 @@ def test_measurement_table_marks_severity_and_borderline():
     html = fmt.measurement_table_html(result, placed=20)
     for mid, m in result["measurements"].items():
         assert f'data-mid="{mid}"' in html
-        assert fmt.fmt_value(m) in html.replace("&#x27;", "'")
+        assert fmt.fmt_value(m, mid) in html.replace("&#x27;", "'")
     assert "borderline" in html and 'data-placed="20"' in html
     assert fmt.fmt_value({"value": 2.414, "uncertainty": 0.3, "unit": "deg"}) == "2.4° ± 0.3°"
     assert fmt.fmt_value({"value": -1.06, "uncertainty": 0.25, "unit": "cm"}) == "-1.1 cm ± 0.2 cm"
