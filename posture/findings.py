@@ -439,30 +439,29 @@ class Group:
 
     ``ids`` names the observation when the findings point the positive way
     (value > 0; one-way measurements such as the CVA always do) and the
-    negative way; ``None``: findings pointing that way are not this pattern
-    (a head behind the shoulder is no forward head). ``members`` are the
-    measurement ids, most telling first, each with how its value reads in the
-    text (``{}`` is the value). ``title`` names the pattern; empty, it is the
-    first member's condition words.
+    negative way; ``None``: findings pointing that way are not this pattern.
+    ``members`` are the measurement ids, most telling first, each with how its
+    value reads in the text (``{}`` is the value). ``titles`` name the pattern
+    each way; an empty title is the first member's condition words.
     """
 
     ids: tuple[str | None, str | None]
     members: tuple[tuple[str, str], ...]
-    title: str = ""
+    titles: tuple[str, str] = ("", "")
 
 
 #: The one table of groupings (docs/decisions.md). A finding of a measurement in no group, or pointing a way its
 #: group does not name, is an observation of its own: id ``<measurement>_<case>`` (the pattern case, :func:`case_for`).
 GROUPS: tuple[Group, ...] = (
     Group(
-        ("forward_head", None),
+        ("forward_head", "head_behind"),
         (
             ("cva", "CVA {}"),
-            ("head_vertical_alignment", "head {} forward of the shoulder"),
-            ("head_forward", "ear {} ahead of the shoulder"),
-            ("ear_plumb_offset", "ear {} ahead of the plumb line"),
+            ("head_vertical_alignment", "head alignment {}"),
+            ("head_forward", "ear to shoulder {}"),
+            ("ear_plumb_offset", "ear to plumb line {}"),
         ),
-        "forward head posture",
+        ("forward head posture", "head behind the shoulder"),
     ),
     Group(("right_shoulder_lower", "left_shoulder_lower"), (("shoulder_tilt", "{}"), ("shoulder_height_diff", "{}"))),
     Group(("right_pelvis_lower", "left_pelvis_lower"), (("pelvic_obliquity", "{}"), ("pelvic_height_diff", "{}"))),
@@ -549,7 +548,8 @@ def build_observations(found: Sequence[Found]) -> list[Observation]:
             text = lead["text"]
         else:
             labels = dict(group.members)
-            title = group.title or condition_words(group.members[0][0], 1.0 if oid == group.ids[0] else -1.0)
+            way = 0 if oid == group.ids[0] else 1
+            title = group.titles[way] or condition_words(group.members[0][0], 1.0 - 2.0 * way)
             parts = [labels[f.finding["measurement"]].format(_value_text(f)) for f in fs]
             text = f"{_capital(title)}: {', '.join(parts)}"
         obs: Observation = {

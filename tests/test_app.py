@@ -70,7 +70,15 @@ def test_first_visit_offers_the_sample_and_shows_a_demo():
     table = _table(at)
     assert 'data-mid="shoulder_tilt"' in table and "Shoulder tilt" in table
     assert "°" in table and "±" in table
-    assert any("pm-finding" in h.proto.body for h in at.get("html")), "ranked findings"
+    # the findings section shows the view's observations (one per pattern), counted as observations
+    shown = [h.proto.body for h in at.get("html") if 'class="pm-finding"' in h.proto.body]
+    observations = a.view.analyze(a.settings)["observations"]
+    assert observations and len(shown) == len(observations), "one entry per observation"
+    for o, body in zip(observations, shown, strict=True):
+        assert f'data-oid="{o["id"]}"' in body and f'data-mids="{" ".join(o["measurements"])}"' in body
+    assert any(c.value.startswith(f"{len(observations)} observation") for c in at.caption)
+    assert any("by palpation" in i.value for i in at.info), "the borderline advice under the table"
+    assert any("placement error σ = " in c.value and " cm)" in c.value for c in at.caption)
     assert [b.label for b in at.get("download_button")] == [
         "Annotated photo (JPEG)",
         "View document (JSON)",
