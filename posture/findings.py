@@ -602,15 +602,15 @@ def ranked_observations(results: Sequence[Result]) -> list[RankedObservation]:
     seen: list[tuple[int, RankedObservation]] = []
     for result in sorted(results, key=lambda r: _view_rank(r["view"])):
         for order, o in enumerate(result.get("observations", [])):
-            seen.append((order, {**o, "view": result["view"]}))
+            seen.append((order, {**o, "view": result["view"], "views": [result["view"]]}))
     seen.sort(key=lambda oo: (-severity_rank(oo[1]["severity"]), _view_rank(oo[1]["view"]), oo[0]))
     merged: dict[str, tuple[int, RankedObservation]] = {}
     for order, o in seen:
         if o["id"] not in merged:
-            merged[o["id"]] = (order, {**o, "views": [o["view"]]})
+            merged[o["id"]] = (order, o)
             continue
         first = merged[o["id"]][1]
-        first["views"] = sorted({*first["views"], o["view"]}, key=_view_rank)
+        first["views"] = sorted({*first.get("views", []), o["view"]}, key=_view_rank)
         first["measurements"] = list(dict.fromkeys([*first["measurements"], *o["measurements"]]))
         first["consider"] = _merge_consider([*first["consider"], *o["consider"]])
         first["referral"] = first["referral"] or o["referral"]
