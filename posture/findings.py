@@ -27,8 +27,7 @@ from . import grading
 from .formatting import format_number, format_value, shown_value
 from .landmarks import VIEWS
 from .measurements import REGIONS
-
-# The muscle patterns live in their own module; these names are part of this one's interface too.
+from .patterns import _NO_PATTERN, _fill, _limb, case_for, pattern_for
 from .patterns import ANY as ANY
 from .patterns import PLACEHOLDERS as PLACEHOLDERS
 from .patterns import RANGE_CASES as RANGE_CASES
@@ -36,7 +35,6 @@ from .patterns import SIGN_CASES as SIGN_CASES
 from .patterns import Cases as Cases
 from .patterns import Pattern as Pattern
 from .patterns import PatternTable as PatternTable
-from .patterns import _fill, _limb, case_for, pattern_for
 from .patterns import patterns_from_dict as patterns_from_dict
 from .patterns import patterns_to_dict as patterns_to_dict
 from .patterns import shipped_patterns as shipped_patterns
@@ -566,6 +564,19 @@ def build_observations(found: Sequence[Found]) -> list[Observation]:
     return [o for o, _ in out]
 
 
+def observations_of(result: Result) -> list[Observation]:
+    """The result's observations; a result stored before they existed gets them from its findings."""
+    if "observations" in result:
+        return result["observations"]
+    found = []
+    for f in result["findings"]:
+        m = result["measurements"].get(f["measurement"])
+        if m is not None:
+            band = grading.Band(**m["band"]) if m["band"] else None
+            found.append(Found(f, _NO_PATTERN, grading.rule_for(f["measurement"]).excess(m["value"], band), m))
+    return build_observations(found)
+
+
 def public(found: Sequence[Found]) -> list[Finding]:
     """The findings as the result shows them (spec §7)."""
     return [f.finding for f in found]
@@ -601,7 +612,7 @@ def ranked_observations(results: Sequence[Result]) -> list[RankedObservation]:
     """
     seen: list[tuple[int, RankedObservation]] = []
     for result in sorted(results, key=lambda r: _view_rank(r["view"])):
-        for order, o in enumerate(result.get("observations", [])):
+        for order, o in enumerate(observations_of(result)):
             seen.append((order, {**o, "view": result["view"], "views": [result["view"]]}))
     seen.sort(key=lambda oo: (-severity_rank(oo[1]["severity"]), _view_rank(oo[1]["view"]), oo[0]))
     merged: dict[str, tuple[int, RankedObservation]] = {}

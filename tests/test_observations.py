@@ -232,3 +232,12 @@ def test_a_pattern_pointing_the_other_way_in_another_view_is_not_merged():
         "right_shoulder_lower": ["anterior"],
         "left_shoulder_lower": ["posterior"],
     }
+
+
+def test_a_result_stored_before_observations_gets_them_from_its_findings(sample):
+    """A visit saved by an earlier version has no ``observations``: the report's list is the same all the same."""
+    old = [{k: v for k, v in r.items() if k != "observations"} for r in sample]
+    assert all("observations" not in r for r in old)
+    fresh, again = findings.ranked_observations(sample), findings.ranked_observations(old)
+    keys = ("id", "severity", "region", "text", "measurements", "referral", "view", "views")
+    assert [{k: o[k] for k in keys} for o in again] == [{k: o[k] for k in keys} for o in fresh]
