@@ -257,7 +257,8 @@ def _neutral_words(mid: str, value: float, extra: Mapping[str, Any], band: gradi
         return "pelvic tilt within the normal range"
     base = _base_id(mid)
     fill = _fill(mid, value, extra)
-    raw = band.as_dict() if band else None
+    in_force = band or grading.default_bands().get(mid)
+    raw = in_force.as_dict() if in_force else None
     shown, digits = shown_value(mid, {"value": value, "unit": unit, "band": raw})
     words = _NORMAL_WORDS.get(base)
     if words is None or shown == 0:

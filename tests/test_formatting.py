@@ -130,6 +130,9 @@ def test_the_issue_words():
     b = BANDS["knee_alignment_r"]
     assert findings.direction("knee_alignment_r", 3.548, band=b) == "right knee 3.5° valgus, within the normal range"
     assert findings.direction("knee_alignment_r", 7.0, band=b) == "right knee valgus, knock-knee"
+    # the value in the words keeps its side of the edge too, under the band given or the shipped one
+    assert findings.direction("knee_alignment_r", 4.97) == "right knee 4.97° valgus, within the normal range"
+    assert findings.direction("hindfoot_angle_l", -5.98, band=BANDS["hindfoot_angle_l"]).startswith("left hindfoot 5.98° varus")
     assert findings.direction("pelvic_shift", -1e-6, band=BANDS["pelvic_shift"], unit="cm") == "pelvis centred"
     assert findings.direction("shoulder_tilt", 1.2, band=BANDS["shoulder_tilt"]) == "shoulders level"
     # the words follow the grade the result shows: a practice's band that grades 1.2° mild names the side
