@@ -38,15 +38,18 @@ def grade(m: Measured, frame: Frame, settings: Settings) -> Measurement:
     if withheld is not None:
         band = None  # the facing is contradicted: the signs may be reversed (see Frame.grading_withheld)
     rule = grading.rule_for(d.id)
+    severity = rule.severity(m.value, band) if band else None
     entry: Measurement = {
         "label": d.label,
         "plane": d.plane,
         "value": m.value,
         "unit": m.unit,
         "uncertainty": m.uncertainty,
-        "severity": rule.severity(m.value, band) if band else None,
+        "severity": severity,
         "borderline": band is not None and rule.is_borderline(m.value, m.uncertainty, band),
-        "direction": withheld if withheld is not None else words.direction(d.id, m.value, m.extra, band),
+        "direction": withheld
+        if withheld is not None
+        else words.direction(d.id, m.value, m.extra, band, severity=severity, unit=m.unit, uncertainty=m.uncertainty),
         "landmarks": list(m.landmarks),
         "band": band.as_dict() if band else None,
         "region": d.region,

@@ -28,7 +28,7 @@ from . import __version__, document
 from .analysis import analyze
 from .detect.base import DEFAULT_MARK_DISTANCE_CM
 from .errors import PostureError, UsageError
-from .formatting import format_measurement, origins_text
+from .formatting import format_measurement, format_number, origins_text
 from .inputs import check_input_path
 from .landmarks import VIEW_LABELS, VIEWS
 from .result import Result
@@ -44,7 +44,7 @@ def format_text(result: Result) -> str:
     """A readable terminal summary of one result."""
     lines = [f"{VIEW_LABELS[result['view']]} view"]
     cal = [
-        f"vertical from the {'plumb line' if result['vertical_source'] == 'line' else 'image'} (roll {result['vertical_roll_deg']:+.2f}°)"
+        f"vertical from the {'plumb line' if result['vertical_source'] == 'line' else 'image'} (roll {format_number(result['vertical_roll_deg'], 'deg', digits=2, sign=True)})"
     ]
     cal.append(f"scale {result['cm_per_px']:.4f} cm/px" if result["cm_per_px"] else "no scale (pixels)")
     if result.get("facing"):
@@ -56,9 +56,9 @@ def format_text(result: Result) -> str:
         lines.append(f"Warning: {w}")
     lines.append("")
     lines.append(f"{'Measurement':34} {'Value':>18}  {'Severity':10} Direction")
-    for m in result["measurements"].values():
+    for mid, m in result["measurements"].items():
         sev = (m["severity"] or "not graded") + ("*" if m["borderline"] else "")
-        lines.append(f"{m['label'][:34]:34} {format_measurement(m, digits=1):>18}  {sev:10} {m['direction']}")
+        lines.append(f"{m['label'][:34]:34} {format_measurement(m, digits=1, mid=mid):>18}  {sev:10} {m['direction']}")
     if any(m["borderline"] for m in result["measurements"].values()):
         lines.append("* borderline: within two uncertainties of a band edge")
     if result["not_measured"]:

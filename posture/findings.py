@@ -1,35 +1,43 @@
-"""Words: the only module that turns signs into sides, and findings into a plan.
+"""Words: the only module that turns signs into sides, and findings into observations and a plan.
 
-* :func:`direction` — what the sign of a value means ("right shoulder lower").
+* :func:`direction` — what the sign of a value means ("right shoulder lower"):
+  condition words from mild up, neutral words ("shoulders level") in the normal band.
 * :func:`build_findings` — one finding per graded, non-normal measurement,
   most important first, each with muscles to consider assessing and, where a
   finding lies outside massage scope, a referral prompt.
+* :func:`build_observations` — the findings of one postural pattern together
+  (:data:`GROUPS`); :func:`ranked_observations` — those of several views, each pattern once.
+* :func:`borderline_advice` — what to do when many values lie near a band edge.
 * :func:`build_plan` — the treatment-planning starter: the NMT rehabilitation
   stages in order, items grouped by body region.
 
 Everything here is phrased as something to *consider assessing*, never as a
 diagnosis. The muscle patterns follow common postural teaching (spec §8) and
-are data: ``posture/data/muscle_patterns.json``, read by :func:`shipped_patterns`,
-chosen and filled in by :func:`pattern_for`; a practice overrides them in its
-settings file (``"patterns"``, :func:`patterns_from_dict`).
+are data (:mod:`posture.patterns`, whose names this module re-exports).
 """
 
 from __future__ import annotations
 
-import json
-import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from types import MappingProxyType
 from typing import Any
 
 from . import grading
-from .errors import SettingsError
-from .formatting import format_number
+from .formatting import format_number, format_value, shown_value
 from .landmarks import VIEWS
-from .measurements import REGIONS, all_measurement_ids
+from .measurements import REGIONS
+from .patterns import _NO_PATTERN, _fill, _limb, case_for, pattern_for
+from .patterns import ANY as ANY
+from .patterns import PLACEHOLDERS as PLACEHOLDERS
+from .patterns import RANGE_CASES as RANGE_CASES
+from .patterns import SIGN_CASES as SIGN_CASES
+from .patterns import Cases as Cases
+from .patterns import Pattern as Pattern
+from .patterns import PatternTable as PatternTable
+from .patterns import patterns_from_dict as patterns_from_dict
+from .patterns import patterns_to_dict as patterns_to_dict
+from .patterns import shipped_patterns as shipped_patterns
 from .result import (
     Finding,
     Measurement,
@@ -41,6 +49,7 @@ from .result import (
     Result,
     Severity,
     severity_rank,
+    worst_severity,
 )
 
 #: Code of the warning that carries a fixed-rule referral no finding carries (:class:`~posture.result.Notice`).
@@ -54,18 +63,9 @@ STAGES = (
     (5, "Build endurance"),
 )
 
-_SIDE = {1: "right", -1: "left"}
-
-
-def _other(side: str) -> str:
-    return "left" if side == "right" else "right"
-
-
-def _limb(mid: str) -> str:
-    return "right" if mid.endswith("_r") else "left"
-
-
-# (positive, negative, zero) phrases; "{Limb}" is the limb of a *_r / *_l measurement, "{level}" the spine level.
+# (positive, negative, zero) phrases; "{limb}" is the limb of a *_r / *_l measurement, "{level}" the spine level.
+# The positive and negative phrases are condition words: a value in its normal band reads as the zero phrase
+# or as its entry of _NORMAL_WORDS instead (direction()). Every phrase starts in lower case.
 _DIRECTIONS: dict[str, tuple[str, str, str]] = {
     "head_tilt": ("head tilted to the right, right ear lower", "head tilted to the left, left ear lower", "head level"),
     "shoulder_tilt": ("right shoulder lower", "left shoulder lower", "shoulders level"),
@@ -93,11 +93,11 @@ _DIRECTIONS: dict[str, tuple[str, str, str]] = {
         "spine at {level} deviates to the client's left",
         "spine straight",
     ),
-    "knee_alignment": ("{Limb} knee valgus, knock-knee", "{Limb} knee varus, bow-leg", "{Limb} knee straight"),
+    "knee_alignment": ("{limb} knee valgus, knock-knee", "{limb} knee varus, bow-leg", "{limb} knee straight"),
     "hindfoot_angle": (
-        "{Limb} hindfoot valgus, heel everted",
-        "{Limb} hindfoot varus, heel inverted",
-        "{Limb} hindfoot straight",
+        "{limb} hindfoot valgus, heel everted",
+        "{limb} hindfoot varus, heel inverted",
+        "{limb} hindfoot straight",
     ),
     "head_forward": ("ear anterior of the shoulder", "ear posterior of the shoulder", "ear over the shoulder"),
     "head_flexion": ("head flexed, eye below the tragus", "head extended, eye above the tragus", "head level"),
@@ -159,6 +159,25 @@ _DIRECTIONS: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: Words for a value inside its normal band where the zero phrase would say too little: (positive, negative),
+#: ``{value}`` its size as displayed. Everything else in its normal band reads as its zero phrase.
+_NORMAL_WORDS: dict[str, tuple[str, str]] = {
+    "knee_alignment": (
+        "{limb} knee {value} valgus, within the normal range",
+        "{limb} knee {value} varus, within the normal range",
+    ),
+    "hindfoot_angle": (
+        "{limb} hindfoot {value} valgus, within the normal range",
+        "{limb} hindfoot {value} varus, within the normal range",
+    ),
+    "leg_length_diff": ("legs of about equal length", "legs of about equal length"),
+    "ear_plumb_offset": ("ear near the plumb line", "ear near the plumb line"),
+    "shoulder_plumb_offset": ("shoulder near the plumb line", "shoulder near the plumb line"),
+    "hip_plumb_offset": ("hip near the plumb line", "hip near the plumb line"),
+    "knee_plumb_offset": ("knee near the plumb line", "knee near the plumb line"),
+}
+
+
 def _base_id(mid: str) -> str:
     return mid[:-2] if mid.endswith(("_r", "_l")) and mid[:-2] in _DIRECTIONS else mid
 
@@ -168,12 +187,53 @@ def _band(mid: str, band: grading.Band | None) -> grading.Band:
     return band or grading.default_bands()[mid]
 
 
-def direction(mid: str, value: float, extra: Mapping[str, Any] | None = None, band: grading.Band | None = None) -> str:
-    """What the sign of ``value`` means for measurement ``mid``, in the client's terms.
+#: ``direction``'s default ``severity``: grade the value under the band given, else the shipped one.
+FROM_BAND = "from band"
+
+
+def _severity(mid: str, value: float, band: grading.Band | None, severity: Severity | None | str) -> Severity | None:
+    if severity != FROM_BAND:
+        return severity  # type: ignore[return-value]
+    b = band or grading.default_bands().get(mid)
+    return grading.rule_for(mid).severity(value, b) if b else None
+
+
+def _tiny(mid: str, value: float, unit: str, uncertainty: float) -> bool:
+    """An ungraded value around zero that cannot be told from zero: within one uncertainty, or shown as zero."""
+    if type(grading.rule_for(mid)) is not grading.Magnitude:
+        return False  # graded against a reference or a range: zero is not "no deviation"
+    return abs(value) <= uncertainty or float(format_number(value, unit, symbol=False)) == 0
+
+
+def direction(
+    mid: str,
+    value: float,
+    extra: Mapping[str, Any] | None = None,
+    band: grading.Band | None = None,
+    *,
+    severity: Severity | None | str = FROM_BAND,
+    unit: str = "deg",
+    uncertainty: float = 0.0,
+) -> str:
+    """What the sign of ``value`` means for measurement ``mid``, in the client's terms (lower case).
 
     ``band`` is the band in force (the shipped one when ``None``); the words of
     a measurement graded against a reference (CVA, Q angle) follow its rule.
+    Condition words ("right knee valgus, knock-knee") describe a value graded
+    mild or worse, or an ungraded one; a value in its normal band, or an
+    ungraded one that cannot be told from zero (:func:`_tiny`, given its
+    ``unit`` and ``uncertainty``), reads neutrally ("shoulders level",
+    "right knee 3.5° valgus, within the normal range"). ``severity`` is the
+    grade the result shows (default: graded here under ``band``).
     """
+    sev = _severity(mid, value, band, severity)
+    if sev == "normal" or sev is None and _tiny(mid, value, unit, uncertainty):
+        return _neutral_words(mid, value, extra or {}, band, unit)
+    return condition_words(mid, value, extra, band)
+
+
+def condition_words(mid: str, value: float, extra: Mapping[str, Any] | None = None, band: grading.Band | None = None) -> str:
+    """The side or sense of a deviation of ``mid`` ("right shoulder lower"), whatever its grade (the findings' words)."""
     rule = grading.rule_for(mid)
     if isinstance(rule, grading.LowerIsWorse):
         forward = rule.distance_from_normal(value, _band(mid, band)) > 0
@@ -186,6 +246,27 @@ def direction(mid: str, value: float, extra: Mapping[str, Any] | None = None, ba
     return text.format_map(_fill(mid, value, extra or {}))
 
 
+def _neutral_words(mid: str, value: float, extra: Mapping[str, Any], band: grading.Band | None, unit: str) -> str:
+    """The words of a value inside its normal band: no condition named."""
+    rule = grading.rule_for(mid)
+    if isinstance(rule, grading.LowerIsWorse):
+        return "head well over the trunk"
+    if isinstance(rule, grading.AboveReference):
+        return f"{_limb(mid)} Q angle within the normal range"
+    if isinstance(rule, grading.OutsideRange):
+        return "pelvic tilt within the normal range"
+    base = _base_id(mid)
+    fill = _fill(mid, value, extra)
+    in_force = band or grading.default_bands().get(mid)
+    raw = in_force.as_dict() if in_force else None
+    shown, digits = shown_value(mid, {"value": value, "unit": unit, "band": raw})
+    words = _NORMAL_WORDS.get(base)
+    if words is None or shown == 0:
+        return _DIRECTIONS[base][2].format_map(fill)
+    size = format_number(abs(shown), unit, digits=digits)
+    return words[0 if value > 0 else 1].format_map({**fill, "value": size})
+
+
 def sign_words(mid: str) -> str:
     """What the sign of ``mid`` means, for the measurement reference (``docs/measurements.md``)."""
     rule = grading.rule_for(mid)
@@ -194,205 +275,8 @@ def sign_words(mid: str) -> str:
     if isinstance(rule, grading.AboveReference):
         return "unsigned (0° = straight)"
     pos, neg, _ = _DIRECTIONS[_base_id(mid)]
-    fill = {"Limb": _limb(mid).capitalize() if mid.endswith(("_r", "_l")) else "", "level": "the level"}
+    fill = {"limb": _limb(mid) if mid.endswith(("_r", "_l")) else "", "level": "the level"}
     return f"+ {pos.format_map(fill)}; − {neg.format_map(fill)}"
-
-
-# --- muscles to consider (posture/data/muscle_patterns.json) -------------------------------
-
-
-@dataclass(frozen=True)
-class Pattern:
-    """Muscles commonly implicated: ``tight`` (assess for trigger points / hypertonicity / shortness)
-    and ``weak`` (assess strength), with what the structural work aims at.
-
-    In the table the texts hold placeholders (:data:`PLACEHOLDERS`); :func:`pattern_for` fills them.
-    """
-
-    tight: tuple[str, ...]
-    weak: tuple[str, ...]
-    aim: str
-    rationale: str
-
-    def filled(self, fill: Mapping[str, str]) -> Pattern:
-        """The pattern with its placeholders replaced by ``fill``'s values."""
-        return Pattern(
-            tuple(t.format_map(fill) for t in self.tight),
-            tuple(w.format_map(fill) for w in self.weak),
-            self.aim.format_map(fill),
-            self.rationale.format_map(fill),
-        )
-
-
-#: One measurement's patterns by case (:data:`ANY`, :data:`SIGN_CASES` or :data:`RANGE_CASES`).
-Cases = Mapping[str, Pattern]
-#: Every measurement's cases by measurement id: the shipped table, or it merged with a practice's settings.
-PatternTable = Mapping[str, Cases]
-
-#: The case that covers every value of a measurement; a more specific case, when there is one, comes first.
-ANY = "any"
-#: Cases by the sign of the value: ``positive`` is a value > 0, ``negative`` any other.
-SIGN_CASES = ("positive", "negative")
-#: Cases of a measurement graded outside a range (pelvic tilt): ``above`` its grading rule's range, ``below`` otherwise.
-RANGE_CASES = ("above", "below")
-#: What a pattern's text may name: the side the sign points to (+: right), the other side, the limb, the spine level.
-PLACEHOLDERS = ("side", "other", "limb", "level")
-_PATTERN_KEYS = ("tight", "weak", "aim", "rationale")
-_NO_PATTERN = Pattern((), (), "", "")
-_PATTERNS_FILE = "muscle_patterns.json"
-
-
-def _fill(mid: str, value: float, extra: Mapping[str, Any]) -> dict[str, str]:
-    """The placeholders' values for one value of ``mid`` (``Limb``: the limb capitalised, for the directions)."""
-    side = _SIDE[1] if value > 0 else _SIDE[-1]
-    limb = _limb(mid) if mid.endswith(("_r", "_l")) else ""
-    return {
-        "side": side,
-        "other": _other(side),
-        "limb": limb,
-        "Limb": limb.capitalize(),
-        "level": (extra.get("level") or "").upper(),
-    }
-
-
-def case_for(mid: str, value: float) -> str:
-    """Which case of ``mid``'s patterns a value falls under (the band edges are its grading rule's)."""
-    rule = grading.rule_for(mid)
-    if isinstance(rule, grading.OutsideRange):
-        return RANGE_CASES[0] if value > rule.high else RANGE_CASES[1]
-    return SIGN_CASES[0] if value > 0 else SIGN_CASES[1]
-
-
-def _cases_of(mid: str) -> tuple[str, ...]:
-    return (ANY, *(RANGE_CASES if isinstance(grading.rule_for(mid), grading.OutsideRange) else SIGN_CASES))
-
-
-def pattern_for(mid: str, value: float, extra: Mapping[str, Any] | None = None, patterns: PatternTable | None = None) -> Pattern:
-    """The muscle pattern for a finding of ``mid`` with ``value`` (side-aware), from ``patterns`` (default: shipped).
-
-    ``extra`` carries the spine ``level`` of ``spine_deviation``. A measurement
-    with no pattern for the value gives an empty one.
-    """
-    cases = (shipped_patterns() if patterns is None else patterns).get(mid, {})
-    template = cases.get(case_for(mid, value)) or cases.get(ANY)
-    return template.filled(_fill(mid, value, extra or {})) if template else _NO_PATTERN
-
-
-def _text(raw: Any, name: str) -> str:
-    """A pattern text: a string whose placeholders are :data:`PLACEHOLDERS`."""
-    if not isinstance(raw, str):
-        raise SettingsError(f"{name} must be text.")
-    try:
-        fields = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(raw) if f is not None]
-    except ValueError:
-        raise SettingsError(f"{name} has an unmatched {{ or }} (placeholders are written {{side}}).") from None
-    for f, spec, conv in fields:
-        if f not in PLACEHOLDERS or spec or conv:
-            known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-            raise SettingsError(f"{name} uses {{{f}}}, which is not a placeholder (use {known}).")
-    return raw
-
-
-def _texts(raw: Any, name: str) -> tuple[str, ...]:
-    if not isinstance(raw, list):
-        raise SettingsError(f"{name} must be a list of muscle names.")
-    out = tuple(_text(item, f"{name}[{i}]") for i, item in enumerate(raw))
-    for i, item in enumerate(out):
-        if not item.strip():
-            raise SettingsError(f"{name}[{i}] is empty: name a muscle, or leave it out.")
-    return out
-
-
-def _parse_pattern(raw: Any, prior: Pattern | None, shared: Mapping[str, Pattern], name: str) -> Pattern:
-    """One case: a pattern object (keys it leaves out come from ``prior``) or the name of a shared pattern."""
-    if isinstance(raw, str):
-        if raw not in shared:
-            raise SettingsError(f"{name}: {raw!r} is not a shared pattern of {_PATTERNS_FILE}.")
-        return shared[raw]
-    if not isinstance(raw, dict):
-        raise SettingsError(f"{name} must be an object with tight, weak, aim and rationale, or the name of a shared pattern.")
-    unknown = sorted(set(raw) - set(_PATTERN_KEYS))
-    if unknown:
-        raise SettingsError(f"{name}.{unknown[0]} is not a pattern key (use tight, weak, aim, rationale).")
-    if prior is None:
-        missing = [k for k in _PATTERN_KEYS if k not in raw]
-        if missing:
-            raise SettingsError(f"{name}.{missing[0]} is missing.")
-    keep = prior or _NO_PATTERN
-    return Pattern(
-        _texts(raw["tight"], f"{name}.tight") if "tight" in raw else keep.tight,
-        _texts(raw["weak"], f"{name}.weak") if "weak" in raw else keep.weak,
-        _text(raw["aim"], f"{name}.aim") if "aim" in raw else keep.aim,
-        _text(raw["rationale"], f"{name}.rationale") if "rationale" in raw else keep.rationale,
-    )
-
-
-def _parse_cases(mid: str, raw: Any, base: Cases, shared: Mapping[str, Pattern], name: str) -> Cases:
-    """``raw``'s cases merged over ``base`` (``any`` replaces every case; a field left out stays as in the case replaced)."""
-    allowed = _cases_of(mid)
-    if not isinstance(raw, dict) or not raw:
-        raise SettingsError(f"{name} must be an object with one or more of the cases {', '.join(allowed)}.")
-    for key in raw:
-        if key not in allowed:
-            why = " (it is graded by its distance outside a range)" if allowed[1:] == RANGE_CASES else ""
-            raise SettingsError(f"{name}.{key} is not a case of {mid}: use {', '.join(allowed)}{why}.")
-    out = {} if ANY in raw else dict(base)
-    for key, case in raw.items():
-        out[key] = _parse_pattern(case, base.get(key) or base.get(ANY), shared, f"{name}.{key}")
-    return MappingProxyType(out)
-
-
-@lru_cache(maxsize=1)
-def _shipped() -> tuple[Mapping[str, Pattern], PatternTable]:
-    text = resources.files("posture").joinpath(f"data/{_PATTERNS_FILE}").read_text(encoding="utf-8")
-    raw = json.loads(text)
-    shared = {name: _parse_pattern(p, None, {}, f"{_PATTERNS_FILE}: shared.{name}") for name, p in raw["shared"].items()}
-    known = all_measurement_ids()
-    table: dict[str, Cases] = {}
-    for mid, cases in raw["patterns"].items():
-        if mid not in known:
-            raise SettingsError(f"{_PATTERNS_FILE}: patterns.{mid} is not a measurement id.")
-        table[mid] = _parse_cases(mid, cases, {}, shared, f"{_PATTERNS_FILE}: patterns.{mid}")
-    return MappingProxyType(shared), MappingProxyType(table)
-
-
-def shipped_patterns() -> PatternTable:
-    """The muscle patterns shipped in ``posture/data/muscle_patterns.json``, by measurement id (read once)."""
-    return _shipped()[1]
-
-
-def patterns_from_dict(raw: Any, where: str) -> PatternTable:
-    """A settings file's ``"patterns"`` merged over the shipped table; :class:`SettingsError` naming the field.
-
-    ``raw`` maps measurement ids to cases, as under ``"patterns"`` in the
-    shipped file; a case given replaces the shipped one (``any`` replaces them
-    all), and the keys it leaves out (``tight``, ``weak``, ``aim``,
-    ``rationale``) stay as shipped. A case may name a shared pattern of the
-    shipped file.
-    """
-    if not isinstance(raw, dict):
-        raise SettingsError(f"{where}: patterns must be an object keyed by measurement id.")
-    shared, table = _shipped()
-    known = all_measurement_ids()
-    out = dict(table)
-    for mid, cases in raw.items():
-        if mid not in known:
-            raise SettingsError(f"{where}: patterns.{mid} is not a measurement id.")
-        out[mid] = _parse_cases(mid, cases, table.get(mid, {}), shared, f"{where}: patterns.{mid}")
-    return MappingProxyType(out)
-
-
-def patterns_to_dict(patterns: PatternTable) -> dict[str, Any]:
-    """The ``"patterns"`` of a settings file that reproduces ``patterns``: each measurement that differs from the shipped table, in full."""
-    shipped = shipped_patterns()
-    out: dict[str, Any] = {}
-    for mid, cases in patterns.items():
-        if dict(cases) != dict(shipped.get(mid, {})):
-            out[mid] = {
-                key: {"tight": list(p.tight), "weak": list(p.weak), "aim": p.aim, "rationale": p.rationale}
-                for key, p in cases.items()
-            }
-    return out
 
 
 def _referral(mid: str, value: float, unit: str, severity: Severity | None) -> str | None:
@@ -415,6 +299,8 @@ class Found:
     finding: Finding
     pattern: Pattern
     excess: float
+    #: The measurement the finding is of, as the result shows it (its value, unit and band).
+    measurement: Measurement
 
 
 def referrals_without_finding(measurements: Mapping[str, Measurement], found: Sequence[Found | Finding]) -> list[Notice]:
@@ -432,22 +318,23 @@ def referrals_without_finding(measurements: Mapping[str, Measurement], found: Se
     return [Notice(REFERRAL, text)] if text else []
 
 
-def _fmt(value: float, unit: str) -> str:
-    return format_number(value, unit, digits=1)
-
-
-def finding_text(mid: str, value: float, unit: str, extra: Mapping[str, Any]) -> str:
-    """One-line finding: the direction in words and the value."""
+def finding_text(mid: str, value: float, unit: str, extra: Mapping[str, Any], band: grading.Band | None = None) -> str:
+    """One-line finding: the direction in words and the value (with the decimals ``band``'s edges need)."""
     rule = grading.rule_for(mid)
+    m = {"value": value, "unit": unit, "band": band.as_dict() if band else None}
+    shown = format_value(mid, m, magnitude=type(rule) is grading.Magnitude)
     if mid == "cva":
-        return f"Forward head posture (craniovertebral angle {_fmt(value, unit)})"
+        return f"Forward head posture (craniovertebral angle {shown})"
     if isinstance(rule, grading.AboveReference):
-        return f"{_limb(mid).capitalize()} Q angle increased ({_fmt(value, unit)}; reference {rule.reference:g}°)"
+        return f"{_limb(mid).capitalize()} Q angle increased ({shown}; reference {rule.reference:g}°)"
     if isinstance(rule, grading.OutsideRange):
         kind = "Increased anterior pelvic tilt" if value > rule.high else "Reduced anterior pelvic tilt"
-        return f"{kind} ({_fmt(value, unit)}; typical {rule.low:g}–{rule.high:g}°)"
-    text = direction(mid, value, extra)
-    return f"{text[0].upper()}{text[1:]} ({_fmt(abs(value), unit)})"
+        return f"{kind} ({shown}; typical {rule.low:g}–{rule.high:g}°)"
+    return f"{_capital(condition_words(mid, value, extra, band))} ({shown})"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def build_findings(measurements: Mapping[str, Measurement], patterns: PatternTable | None = None) -> list[Found]:
@@ -474,11 +361,11 @@ def build_findings(measurements: Mapping[str, Measurement], patterns: PatternTab
             "measurement": mid,
             "severity": sev,
             "region": m.get("region", ""),
-            "text": finding_text(mid, m["value"], m["unit"], extra),
+            "text": finding_text(mid, m["value"], m["unit"], extra, band),
             "consider": consider,
             "referral": _referral(mid, m["value"], m["unit"], sev),
         }
-        out.append(Found(finding, pattern, grading.rule_for(mid).excess(m["value"], band)))
+        out.append(Found(finding, pattern, grading.rule_for(mid).excess(m["value"], band), m))
     return _most_important_first(out)
 
 
@@ -542,23 +429,153 @@ def build_plan(found: Sequence[Found]) -> list[PlanStage]:
     return plan
 
 
-def build_observations(found: Sequence[Found]) -> list[Observation]:
-    """The view's findings grouped by postural pattern (issue 14), most important first.
+# --- observations: the findings of one postural pattern together (issue 14) ---------------------
 
-    STUB (interface only): one observation per finding until the grouping lands.
+
+@dataclass(frozen=True)
+class Group:
+    """Measurements that show one postural pattern: their findings become one observation.
+
+    ``ids`` names the observation when the findings point the positive way
+    (value > 0; one-way measurements such as the CVA always do) and the
+    negative way; ``None``: findings pointing that way are not this pattern.
+    ``members`` are the measurement ids, most telling first, each with how its
+    value reads in the text (``{}`` is the value). ``titles`` name the pattern
+    each way; an empty title is the first member's condition words.
     """
-    return [
-        {
-            "id": f.finding["measurement"],
-            "severity": f.finding["severity"],
-            "region": f.finding["region"],
-            "text": f.finding["text"],
-            "measurements": [f.finding["measurement"]],
-            "consider": list(f.finding["consider"]),
-            "referral": f.finding["referral"],
+
+    ids: tuple[str | None, str | None]
+    members: tuple[tuple[str, str], ...]
+    titles: tuple[str, str] = ("", "")
+
+
+#: The one table of groupings (docs/decisions.md). A finding of a measurement in no group, or pointing a way its
+#: group does not name, is an observation of its own: id ``<measurement>_<case>`` (the pattern case, :func:`case_for`).
+GROUPS: tuple[Group, ...] = (
+    Group(
+        ("forward_head", "head_behind"),
+        (
+            ("cva", "CVA {}"),
+            ("head_vertical_alignment", "head alignment {}"),
+            ("head_forward", "ear to shoulder {}"),
+            ("ear_plumb_offset", "ear to plumb line {}"),
+        ),
+        ("forward head posture", "head behind the shoulder"),
+    ),
+    Group(("right_shoulder_lower", "left_shoulder_lower"), (("shoulder_tilt", "{}"), ("shoulder_height_diff", "{}"))),
+    Group(("right_pelvis_lower", "left_pelvis_lower"), (("pelvic_obliquity", "{}"), ("pelvic_height_diff", "{}"))),
+    Group(("trunk_forward", "trunk_backward"), (("trunk_lean", "{}"), ("shoulder_forward_of_hip", "{}"))),
+    Group(
+        ("head_shifted_right", "head_shifted_left"),
+        (("head_shift", "{} from the plumb line"), ("head_on_trunk_shift", "{} from the trunk")),
+    ),
+    Group(
+        ("trunk_shifted_right", "trunk_shifted_left"),
+        (("trunk_shift", "{} from the plumb line"), ("trunk_on_pelvis_shift", "{} from the pelvis")),
+    ),
+)
+
+
+@lru_cache(maxsize=1)
+def _group_of() -> dict[str, tuple[Group, int]]:
+    """Measurement id → its group and its place there."""
+    out: dict[str, tuple[Group, int]] = {}
+    for g in GROUPS:
+        for i, (mid, _) in enumerate(g.members):
+            assert mid not in out, f"{mid} is in two observation groups"
+            out[mid] = (g, i)
+    return out
+
+
+def _way(mid: str, value: float) -> int:
+    """0 when a finding of ``mid`` points the positive way (a one-way measurement always does), else 1."""
+    rule = grading.rule_for(mid)
+    if isinstance(rule, grading.LowerIsWorse | grading.AboveReference):
+        return 0
+    return 0 if case_for(mid, value) in ("positive", "above") else 1
+
+
+def _merge_consider(entries: Sequence[str]) -> list[str]:
+    """The consider lines of several findings, each muscle once (a muscle named with its side wins over it without)."""
+    seen = list(dict.fromkeys(entries))
+    muscles = [e.split(": ", 1)[0] for e in seen if not e.startswith("Why: ")]
+    keep = set(_merge_muscles(list(dict.fromkeys(muscles))))
+    out, named = [], set()
+    for e in seen:
+        muscle = e.split(": ", 1)[0]
+        if e.startswith("Why: "):
+            out.append(e)
+        elif muscle in keep and muscle not in named:
+            named.add(muscle)
+            out.append(e)
+    return out
+
+
+def _value_text(f: Found) -> str:
+    """A finding's value as an observation quotes it: its size, with the decimals its band edges need."""
+    mid = f.finding["measurement"]
+    return format_value(mid, f.measurement, magnitude=type(grading.rule_for(mid)) is grading.Magnitude)
+
+
+def build_observations(found: Sequence[Found]) -> list[Observation]:
+    """The view's findings grouped by postural pattern (:data:`GROUPS`), most important first.
+
+    Findings of one group pointing the same way become one observation:
+    "Right shoulder lower: 2.3°, 1.5 cm" lists its measurements most telling
+    first, takes the worst severity, the region of its first measurement, the
+    consider lines of all without repeating a muscle, and the first referral.
+    An observation of one finding reads as that finding. Order: severity,
+    region, then how far past its band the worst value lies.
+    """
+    groups = _group_of()
+    slots: dict[str, list[tuple[int, Found]]] = {}
+    heads: dict[str, Group | None] = {}
+    for f in found:
+        mid = f.finding["measurement"]
+        way = _way(mid, f.measurement["value"])
+        group, place = groups.get(mid, (None, 0))
+        oid = group.ids[way] if group else None
+        if group is None or oid is None:
+            oid, group = f"{mid}_{case_for(mid, f.measurement['value'])}", None
+        slots.setdefault(oid, []).append((place, f))
+        heads[oid] = group
+    out: list[tuple[Observation, float]] = []
+    for oid, members in slots.items():
+        fs = [f for _, f in sorted(members, key=lambda pf: pf[0])]
+        lead, group = fs[0].finding, heads[oid]
+        if group is None or len(fs) == 1:
+            text = lead["text"]
+        else:
+            labels = dict(group.members)
+            way = 0 if oid == group.ids[0] else 1
+            title = group.titles[way] or condition_words(group.members[0][0], 1.0 - 2.0 * way)
+            parts = [labels[f.finding["measurement"]].format(_value_text(f)) for f in fs]
+            text = f"{_capital(title)}: {', '.join(parts)}"
+        obs: Observation = {
+            "id": oid,
+            "severity": worst_severity(f.finding["severity"] for f in fs) or lead["severity"],
+            "region": lead["region"],
+            "text": text,
+            "measurements": [f.finding["measurement"] for f in fs],
+            "consider": _merge_consider([c for f in fs for c in f.finding["consider"]]),
+            "referral": next((f.finding["referral"] for f in fs if f.finding["referral"]), None),
         }
-        for f in found
-    ]
+        out.append((obs, max(f.excess for f in fs)))
+    out.sort(key=lambda oe: (-severity_rank(oe[0]["severity"]), _region_rank(oe[0]["region"]), -oe[1]))
+    return [o for o, _ in out]
+
+
+def observations_of(result: Result) -> list[Observation]:
+    """The result's observations; a result stored before they existed gets them from its findings."""
+    if "observations" in result:
+        return result["observations"]
+    found = []
+    for f in result["findings"]:
+        m = result["measurements"].get(f["measurement"])
+        if m is not None:
+            band = grading.Band(**m["band"]) if m["band"] else None
+            found.append(Found(f, _NO_PATTERN, grading.rule_for(f["measurement"]).excess(m["value"], band), m))
+    return build_observations(found)
 
 
 def public(found: Sequence[Found]) -> list[Finding]:
@@ -584,13 +601,52 @@ def ranked_findings(results: Sequence[Result]) -> list[RankedFinding]:
 
 
 def ranked_observations(results: Sequence[Result]) -> list[RankedObservation]:
-    """Every view's observations ranked together (severity, then region, then view, then each view's own order)."""
-    out: list[tuple[int, RankedObservation]] = []
-    for result in results:
-        for order, o in enumerate(result.get("observations", [])):
-            out.append((order, {**o, "view": result["view"]}))
+    """Every view's observations ranked together, each pattern once: the report's first page.
+
+    The same observation (same ``id``: the same pattern pointing the same way,
+    e.g. "right_shoulder_lower") seen in several views is one entry: its
+    ``views`` lists them in view order; ``view``, ``text`` and ``region`` are
+    those of its most important sighting (worst severity, then view order),
+    whose values the text quotes; ``severity`` is the worst, ``measurements``
+    and ``consider`` are merged without repeats, ``referral`` the first.
+    Ranked by severity, then region, then view, then each view's own order.
+    """
+    seen: list[tuple[int, RankedObservation]] = []
+    for result in sorted(results, key=lambda r: _view_rank(r["view"])):
+        for order, o in enumerate(observations_of(result)):
+            seen.append((order, {**o, "view": result["view"], "views": [result["view"]]}))
+    seen.sort(key=lambda oo: (-severity_rank(oo[1]["severity"]), _view_rank(oo[1]["view"]), oo[0]))
+    merged: dict[str, tuple[int, RankedObservation]] = {}
+    for order, o in seen:
+        if o["id"] not in merged:
+            merged[o["id"]] = (order, o)
+            continue
+        first = merged[o["id"]][1]
+        first["views"] = sorted({*first.get("views", []), o["view"]}, key=_view_rank)
+        first["measurements"] = list(dict.fromkeys([*first["measurements"], *o["measurements"]]))
+        first["consider"] = _merge_consider([*first["consider"], *o["consider"]])
+        first["referral"] = first["referral"] or o["referral"]
+    out = list(merged.values())
     out.sort(key=lambda oo: (-severity_rank(oo[1]["severity"]), _region_rank(oo[1]["region"]), _view_rank(oo[1]["view"]), oo[0]))
     return [o for _, o in out]
+
+
+#: How many borderline values make a view's photo worth checking again (:func:`borderline_advice`).
+BORDERLINE_ADVICE_MIN = 3
+
+
+def borderline_advice(result: Result) -> str | None:
+    """One sentence when :data:`BORDERLINE_ADVICE_MIN` or more of a view's values lie within measurement error
+    (two uncertainties, spec §6) of a band edge, saying what to do; ``None`` otherwise."""
+    near = [m["label"] for m in result["measurements"].values() if m["borderline"]]
+    if len(near) < BORDERLINE_ADVICE_MIN:
+        return None
+    graded = sum(1 for m in result["measurements"].values() if m["severity"] is not None)
+    return (
+        f"{len(near)} of the {graded} graded values lie within measurement error of a band edge, so their severity "
+        "could be one step either way: confirm those landmarks by palpation (adhesive markers help) and retake the "
+        "photo if the client moved, stood unevenly or the camera was not level and square to them."
+    )
 
 
 def all_referrals(results: Sequence[Result]) -> list[str]:

@@ -38,7 +38,7 @@ from .analysis import analyze
 from .atomic import atomic_write_bytes
 from .document import DistanceScale, HeightScale, ViewDocument
 from .errors import ReportError
-from .formatting import format_measurement, origins_text, severity_label, unit_suffix, unit_symbol
+from .formatting import format_measurement, format_number, origins_text, placement_error, severity_label, unit_suffix, unit_symbol
 from .frame import PLUMB_LANDMARKS
 from .landmarks import VIEW_LABELS, VIEWS
 from .landmarks import get as landmark
@@ -111,9 +111,12 @@ def check_printable(what: str, text: str | None) -> None:
         )
 
 
-def format_value(m: Measurement) -> str:
-    """``"+2.4 ± 0.3"`` as the report's table prints it: signed, one decimal (whole pixels), the unit in its own column."""
-    return format_measurement(m, digits=0 if m["unit"] == "px" else 1, symbol=False)
+def format_value(m: Measurement, mid: str | None = None) -> str:
+    """``"+2.4 ± 0.3"`` as the report's table prints it: signed, one decimal (whole pixels), the unit in its own column.
+
+    With ``mid`` (the measurement's id) a value near a band edge gets the decimals it needs to read as graded.
+    """
+    return format_measurement(m, digits=0 if m["unit"] == "px" else 1, symbol=False, mid=mid)
 
 
 def format_band(mid: str, m: Measurement) -> str:
@@ -135,11 +138,15 @@ def band_source(m: Measurement, mid: str | None = None) -> str:
     return "not graded by default (for information)"
 
 
+def _roll(result: Result) -> str:
+    return format_number(result["vertical_roll_deg"], "deg", digits=2, sign=True)
+
+
 def calibration_lines(doc: ViewDocument, result: Result) -> list[str]:
     """How the view was calibrated, in plain words."""
     lines = []
     if result["vertical_source"] == "line":
-        lines.append(f"True vertical: the plumb line marked in the photo (camera roll {result['vertical_roll_deg']:+.2f}°).")
+        lines.append(f"True vertical: the plumb line marked in the photo (camera roll {_roll(result)}).")
     else:
         lines.append("True vertical: the photo's own vertical (no plumb line marked; camera roll not corrected).")
     sc = doc.calibration.scale
@@ -159,7 +166,7 @@ def calibration_lines(doc: ViewDocument, result: Result) -> list[str]:
         lines.append("Postural plumb line: not placed (its landmarks are missing).")
     if result.get("facing"):
         lines.append(f"Client faces the image {result['facing']}.")
-    lines.append(f"Landmark placement error assumed: {result.get('landmark_sigma_px', 0):.1f} px (one standard deviation).")
+    lines.append(f"Landmark placement error assumed: {placement_error(result)} (one standard deviation).")
     origins = origins_text(result)
     if origins:
         lines.append(f"Landmarks: {origins}.")
@@ -169,9 +176,7 @@ def calibration_lines(doc: ViewDocument, result: Result) -> list[str]:
 def calibration_summary(doc: ViewDocument, result: Result) -> str:
     """One line: vertical, scale, plumb line and placement error of a view."""
     vertical = (
-        f"plumb line marked (roll {result['vertical_roll_deg']:+.2f}°)"
-        if result["vertical_source"] == "line"
-        else "image vertical (no plumb line)"
+        f"plumb line marked (roll {_roll(result)})" if result["vertical_source"] == "line" else "image vertical (no plumb line)"
     )
     sc = doc.calibration.scale
     if isinstance(sc, HeightScale):
@@ -181,7 +186,7 @@ def calibration_summary(doc: ViewDocument, result: Result) -> str:
     else:
         scale = "no scale (pixels)"
     plumb = "pinned" if doc.calibration.plumb_anchor is not None else ("from the landmarks" if result["plumb_line"] else "none")
-    return f"vertical: {vertical}; scale: {scale}; postural plumb line: {plumb}; placement error {result.get('landmark_sigma_px', 0):.1f} px."
+    return f"vertical: {vertical}; scale: {scale}; postural plumb line: {plumb}; placement error {placement_error(result)}."
 
 
 class _PDF(FPDF):
@@ -341,7 +346,7 @@ def _measurement_table(w: _Writer, result: Result) -> None:
         for mid, m in result["measurements"].items():
             row = table.row()
             row.cell(f"**{_md(m['label'])}**\n{_md(m['direction'])}")
-            row.cell(format_value(m))
+            row.cell(format_value(m, mid))
             row.cell(unit_symbol(m["unit"]))
             color = render.severity_color(m["severity"])
             row.cell(

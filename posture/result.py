@@ -93,7 +93,7 @@ class Observation(TypedDict):
     vertical alignment). ``measurements`` lists the ids it stands for, most telling first; ``severity`` is the
     worst of theirs. Spec §7's ``findings`` stay one per graded measurement beside it."""
 
-    id: str  # stable within a view, e.g. "shoulder_lower", "forward_head"
+    id: str  # the pattern and the way it points, e.g. "right_shoulder_lower", "forward_head", "head_tilt_positive"
     severity: Severity
     region: str
     text: str  # e.g. "Right shoulder lower: 2.3°, 1.5 cm"
@@ -103,9 +103,13 @@ class Observation(TypedDict):
 
 
 class RankedObservation(Observation):
-    """An observation among those of several views (the report's first page): which view it is from."""
+    """An observation among those of several views (the report's first page): which view it is from.
+
+    :func:`posture.findings.ranked_observations` lists a pattern seen in several views once: ``views`` names
+    them all (view order), ``view`` the one whose values ``text`` quotes (its most important sighting)."""
 
     view: str
+    views: NotRequired[list[str]]
 
 
 class PlanStage(TypedDict):

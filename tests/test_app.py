@@ -70,7 +70,15 @@ def test_first_visit_offers_the_sample_and_shows_a_demo():
     table = _table(at)
     assert 'data-mid="shoulder_tilt"' in table and "Shoulder tilt" in table
     assert "°" in table and "±" in table
-    assert any("pm-finding" in h.proto.body for h in at.get("html")), "ranked findings"
+    # the findings section shows the view's observations (one per pattern), counted as observations
+    shown = [h.proto.body for h in at.get("html") if 'class="pm-finding"' in h.proto.body]
+    observations = a.view.analyze(a.settings)["observations"]
+    assert observations and len(shown) == len(observations), "one entry per observation"
+    for o, body in zip(observations, shown, strict=True):
+        assert f'data-oid="{o["id"]}"' in body and f'data-mids="{" ".join(o["measurements"])}"' in body
+    assert any(c.value.startswith(f"{len(observations)} observation") for c in at.caption)
+    assert any("by palpation" in i.value for i in at.info), "the borderline advice under the table"
+    assert any("placement error σ = " in c.value and " cm)" in c.value for c in at.caption)
     assert [b.label for b in at.get("download_button")] == [
         "Annotated photo (JPEG)",
         "View document (JSON)",
@@ -366,7 +374,7 @@ def test_measurement_table_marks_severity_and_borderline():
     html = fmt.measurement_table_html(result, placed=20)
     for mid, m in result["measurements"].items():
         assert f'data-mid="{mid}"' in html
-        assert fmt.fmt_value(m) in html.replace("&#x27;", "'")
+        assert fmt.fmt_value(m, mid) in html.replace("&#x27;", "'")
     assert "borderline" in html and 'data-placed="20"' in html
     assert fmt.fmt_value({"value": 2.414, "uncertainty": 0.3, "unit": "deg"}) == "2.4° ± 0.3°"
     assert fmt.fmt_value({"value": -1.06, "uncertainty": 0.25, "unit": "cm"}) == "-1.1 cm ± 0.2 cm"

@@ -62,6 +62,20 @@ def _shown(value: float, uncertainty: float, digits: int = 1) -> str:
     return f"{sign}{magnitude} ± {uncertainty:.{digits}f}"
 
 
+def _shown_graded(m: dict, row: str) -> str:
+    """The value of ``m`` as ``row`` shows it: one decimal, or more where one decimal would cross a band edge
+    (|value| or value against an edge: the sample's rules), so that the number never contradicts the grade."""
+    one = _shown(m["value"], m["uncertainty"])
+    if one in row:
+        return one
+    more = next(_shown(m["value"], m["uncertainty"], d) for d in (2, 3, 4) if _shown(m["value"], m["uncertainty"], d) in row)
+    r = round(m["value"], 1)
+    edges = [m["band"][k] for k in ("mild", "moderate", "marked")] if m["band"] else []
+    crosses = [t for t in edges if (abs(m["value"]) < t) != (abs(r) < t) or (m["value"] < t) != (r < t)]
+    assert crosses, f"{more}: more decimals than needed"
+    return more
+
+
 def _in_view_order(views: list[report.ReportView]) -> list[report.ReportView]:
     return sorted(views, key=lambda v: VIEWS.index(v[0].view))
 
@@ -132,7 +146,7 @@ def test_every_measurement_row_shows_label_value_severity_band_and_source(sample
         starts.append(len(table))
         for i, (mid, m) in enumerate(rows):
             row = table[starts[i] : starts[i + 1]]
-            assert _shown(m["value"], m["uncertainty"]) in row, (doc.view, mid, row)
+            assert _shown_graded(m, row) in row, (doc.view, mid, row)
             severity = SEVERITY_WORDS[m["severity"]] + ("*" if m["borderline"] else "")
             assert re.search(rf"(?<![\w*]){re.escape(severity)}(?![\w*])", row), (doc.view, mid, severity, row)
             if m["band"]:
@@ -204,8 +218,10 @@ def test_plan_stages_in_order_and_how_measured(sample_report):
     for doc, result, _ in views:
         line = how[how.index(f"{VIEW_LABELS[doc.view]}: vertical:") :]
         assert f"{result['cm_per_px']:.4f} cm/px" in line[:300]
-        assert f"roll {result['vertical_roll_deg']:+.2f}°" in line[:300]
-        assert f"placement error {result['landmark_sigma_px']:.1f} px" in line[:300]
+        roll = f"{result['vertical_roll_deg']:+.2f}"
+        assert f"roll {'0.00' if float(roll) == 0 else roll}°" in line[:300]  # a zero roll has no sign
+        sigma_cm = result["landmark_sigma_px"] * result["cm_per_px"]
+        assert f"placement error {result['landmark_sigma_px']:.1f} px ({sigma_cm:.2f} cm)" in line[:300]
 
 
 def test_no_negative_zero(sample_report):

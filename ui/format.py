@@ -11,14 +11,19 @@ from __future__ import annotations
 from html import escape
 
 from posture import measurements
-from posture.formatting import SEVERITY_LABELS, format_number
+from posture.formatting import SEVERITY_LABELS, format_number, shown_value
 from posture.render import severity_color, text_color_on
-from posture.result import Measurement, Result, Severity
+from posture.result import Measurement, Observation, Result, Severity
 
 
-def fmt_value(m: Measurement) -> str:
-    """``"2.4° ± 0.3°"``: the value with one standard deviation (the app's table)."""
-    return f"{format_number(m['value'], m['unit'])} ± {format_number(m['uncertainty'], m['unit'])}"
+def fmt_value(m: Measurement, mid: str | None = None) -> str:
+    """``"2.4° ± 0.3°"``: the value with one standard deviation (the app's table).
+
+    With ``mid`` (the measurement's id) a value near a band edge gets the decimals it needs to read as graded
+    (``0.99 cm``, never ``1.0 cm`` graded normal: :func:`posture.formatting.shown_value`), the uncertainty the same.
+    """
+    shown, digits = shown_value(mid, m)
+    return f"{format_number(shown, m['unit'], digits=digits)} ± {format_number(m['uncertainty'], m['unit'], digits=digits)}"
 
 
 def fmt_band(m: Measurement) -> str:
@@ -85,7 +90,7 @@ def measurement_table_html(result: Result, placed: int | None = None) -> str:
         rows.append(
             f'<tr data-mid="{escape(mid)}" data-severity="{escape(str(m["severity"]))}">'
             f'<td class="pm-name">{escape(m["label"])}<div class="pm-plane">{escape(m["plane"])}</div></td>'
-            f'<td class="pm-val" data-value="{m["value"]!r}" title="{title}">{escape(fmt_value(m))}</td>'
+            f'<td class="pm-val" data-value="{m["value"]!r}" title="{title}">{escape(fmt_value(m, mid))}</td>'
             f'<td class="pm-sevcell" title="{title}">{severity_badge(m["severity"], m["borderline"])}</td>'
             f'<td class="pm-dir">{escape(m["direction"])}</td>'
             "</tr>"
@@ -101,4 +106,27 @@ def measurement_table_html(result: Result, placed: int | None = None) -> str:
         f"</tr></thead><tbody>{body}</tbody></table>"
         '<div class="pm-legend">Hover a value for its grading band and source. ± is one standard deviation from '
         "landmark placement error.</div>"
+    )
+
+
+def observations_count(observations: list[Observation], findings: int) -> str:
+    """``"4 observations outside the normal bands (from 6 findings)"``: what the app counts is observations."""
+    n = len(observations)
+    noun = "observation" if n == 1 else "observations"
+    return f"{n} {noun} outside the normal bands" + (f" (from {findings} findings)" if findings != n else "") + "."
+
+
+def observation_html(i: int, o: Observation, result: Result) -> str:
+    """One observation: its number, text, severity pill, region and the measurements it stands for.
+
+    ``data-oid`` is the observation's id, ``data-mids`` its measurement ids (space-separated); the pill says
+    "borderline" when every one of its measurements is.
+    """
+    ms = [result["measurements"][mid] for mid in o["measurements"] if mid in result["measurements"]]
+    badge = severity_badge(o["severity"], bool(ms) and all(m["borderline"] for m in ms))
+    labels = ", ".join(escape(m["label"]) for m in ms)
+    return (
+        f'{TABLE_CSS}<div class="pm-finding" data-oid="{escape(o["id"])}" data-mids="{escape(" ".join(o["measurements"]))}">'
+        f"<b>{i}. {escape(o['text'])}</b> {badge} "
+        f'<span style="color:#5b6572;font-size:0.85rem">· {escape(o["region"])} · {labels}</span></div>'
     )

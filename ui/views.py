@@ -18,6 +18,8 @@ import streamlit as st
 from posture import frame, images, landmarks, precautions, render
 from posture.detect.base import DEFAULT_MARK_DISTANCE_CM
 from posture.errors import SettingsError
+from posture.findings import borderline_advice
+from posture.formatting import format_number, placement_error
 from posture.result import Result, warnings_except
 from posture.settings import Settings, default_settings, default_settings_path, hex_color, save_settings
 
@@ -364,36 +366,38 @@ def measurements_ui(vs: ViewState, result: Result) -> None:
         st.warning(w)
     facts = []
     if result["vertical_source"] == "line":
-        facts.append(f"camera roll corrected by {result['vertical_roll_deg']:+.2f}°")
+        facts.append(f"camera roll corrected by {format_number(result['vertical_roll_deg'], 'deg', digits=2, sign=True)}")
     elif vs.vertical_mode == "level":
         facts.append("photo taken as level")
     if result["cm_per_px"]:
         facts.append(f"scale {result['cm_per_px'] * 10:.3f} mm/px")
-    facts.append(f"placement error σ = {result['landmark_sigma_px']:.1f} px")
+    facts.append(f"placement error σ = {placement_error(result)}")
     if result.get("facing"):
         facts.append(f"client faces {result['facing']}")
     st.caption(" · ".join(facts))
     st.html(fmt.measurement_table_html(result, placed=vs.placed_count))
+    advice = borderline_advice(result)
+    if advice:
+        st.info(advice, icon=":material/touch_app:")
 
 
 def findings_ui(vs: ViewState, result: Result) -> None:
-    st.markdown("#### Findings, most important first")
-    findings = result["findings"]
-    if not findings:
+    """The view's observations (its findings grouped by postural pattern), most important first."""
+    st.markdown("#### Observations, most important first")
+    observations = result.get("observations", [])
+    if not observations:
         if result["measurements"]:
             st.success("No graded deviation beyond the normal bands in this view.")
         else:
-            st.caption("Findings appear here as soon as there is something to measure.")
-    for i, f in enumerate(findings, 1):
-        badge = fmt.severity_badge(f["severity"], result["measurements"][f["measurement"]]["borderline"])
-        st.html(
-            f'{fmt.TABLE_CSS}<div class="pm-finding" data-mid="{f["measurement"]}"><b>{i}. {f["text"]}</b> '
-            f'{badge} <span style="color:#5b6572;font-size:0.85rem">· {f["region"]}</span></div>'
-        )
+            st.caption("Observations appear here as soon as there is something to measure.")
+    else:
+        st.caption(fmt.observations_count(observations, len(result["findings"])))
+    for i, o in enumerate(observations, 1):
+        st.html(fmt.observation_html(i, o, result))
         with st.expander("What to consider", expanded=i == 1):
-            st.markdown("\n".join(f"- {c}" for c in f["consider"]))
-        if f["referral"]:
-            st.warning(f["referral"], icon="⚕️")
+            st.markdown("\n".join(f"- {c}" for c in o["consider"]))
+        if o["referral"]:
+            st.warning(o["referral"], icon="⚕️")
     st.caption("Observations to consider assessing, not a diagnosis.")
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from posture.document import DistanceScale, ViewDocument
 from posture.errors import ImageError
-from posture.formatting import format_number
+from posture.formatting import format_number, format_value
 from posture.frame import PLUMB_LANDMARKS, build_frame
 from posture.landmarks import JOINT_CHAINS, LATERAL_VIEWS, SPINE_LEVELS, short_label
 from posture.measurements import COG_LANDMARKS, cog_x
@@ -235,7 +235,7 @@ class _Builder:
 
     def value(self, mid: str) -> str:
         m = self.m[mid]
-        return format_number(abs(m["value"]) if mid != "cva" else m["value"], m["unit"])
+        return format_value(mid, m, magnitude=mid != "cva")
 
     # the parts
     def plumb(self) -> FloatArray | None:
