@@ -31,8 +31,12 @@ class Link:
     precaution_keys: tuple[str, ...] = ()
     other_precaution: str = ""
     consent: bool = False  # consent to photography recorded (the store refuses photos without it)
+    height_cm: float | None = None  # the client's recorded height: where a height calibration starts
     visit_id: str | None = None
-    revision: int | None = None
+    revision: int | None = None  # the revision opened or last saved
+    #: The visit's latest revision when it was opened or last saved: the base of the store's lost-update check
+    #: (an earlier revision opened and saved becomes the newest; ``None`` in drafts written before: ``revision``).
+    latest_revision: int | None = None
     #: The visit's date and notes as being edited (the save step writes them here as they are typed).
     visit_date: date | None = None
     notes: str = ""
@@ -55,6 +59,7 @@ def _client_fields(client: Client) -> dict[str, Any]:
         "precaution_keys": tuple(k for k in PRECAUTION_KEYS if k in client.precautions.checked),
         "other_precaution": client.precautions.other_text,
         "consent": client.consent_photography,
+        "height_cm": client.height_cm,
     }
 
 
@@ -64,6 +69,7 @@ def _with_visit(link: Link, visit: Visit) -> Link:
         link,
         visit_id=visit.id,
         revision=visit.revision,
+        latest_revision=visit.revision_count,
         visit_date=visit.visit_date,
         notes=visit.notes,
         saved_date=visit.visit_date,
@@ -191,7 +197,9 @@ def report_problem(a: Assessment, notes: str = "") -> str | None:
 def save(a: Assessment, store: Store, day: date, notes: str, *, with_report: bool = True) -> tuple[Visit, str | None]:
     """Save ``a`` into the linked client's file: a new visit, or a new revision of the reopened one.
 
-    Returns the stored visit and, when the PDF report could not be made (and
+    A reopened visit whose documents, photos, date and notes are unchanged
+    gets no new revision (the store's rule): the visit returned is then the
+    latest revision as it was (see :func:`nothing_changed`). Returns the stored visit and, when the PDF report could not be made (and
     the visit was saved without it), the sentence saying why. Raises
     :class:`posture.store.StoreError` (one sentence) when it cannot save,
     e.g. when the visit was changed in another window since it was opened.
@@ -207,11 +215,20 @@ def save(a: Assessment, store: Store, day: date, notes: str, *, with_report: boo
     if link.visit_id is None:
         visit = store.add_visit(link.client_id, draft)
     else:
-        visit = store.revise_visit(link.visit_id, draft, base_revision=link.revision)
+        base = link.latest_revision if link.latest_revision is not None else link.revision
+        visit = store.revise_visit(link.visit_id, draft, base_revision=base)
     a.link = _with_visit(link, visit)
     _remember_photos(a, visit)
     a.mark_saved()
     return visit, (f"Saved without a PDF report: {problem}" if problem else None)
+
+
+def nothing_changed(before: Link | None, visit: Visit) -> bool:
+    """True when a save from the link ``before`` added no revision to ``visit`` (nothing had changed)."""
+    if before is None or before.visit_id != visit.id:
+        return False
+    latest = before.latest_revision if before.latest_revision is not None else before.revision
+    return latest == visit.revision_count
 
 
 def _remember_photos(a: Assessment, visit: Visit) -> None:
@@ -224,7 +241,11 @@ def _remember_photos(a: Assessment, visit: Visit) -> None:
 
 
 def open_visit(a: Assessment, store: Store, client: Client, visit: Visit) -> list[str]:
-    """Load a stored visit into ``a`` (which should be fresh) to look at or edit; the problems met, one sentence each."""
+    """Load a stored visit into ``a`` (which should be fresh) to look at or edit; the problems met, one sentence each.
+
+    ``visit`` may be any revision (``store.get_visit(id, revision=n)``): saving an earlier one adds a new latest
+    revision (it restores it, with the edits), checked against the latest of the moment it was opened.
+    """
     problems = list(visit.problems)
     link_client(a, client)
     a.link = _with_visit(a.link, visit)
