@@ -37,7 +37,12 @@ def _full_client(store: Store) -> str:
     store.add_visit(cid, visit_draft(("anterior", "right_lateral"), day=date(2025, 11, 3), notes="first"))
     v = store.add_visit(cid, visit_draft(("anterior", "posterior"), day=date(2026, 1, 5), notes="second", report=False))
     d = v.to_draft()
-    v = store.revise_visit(v.id, d.with_view(replace(d.view("anterior"), annotated=np.full((160, 120, 3), 90, np.uint8))))
+    v = store.revise_visit(
+        v.id,
+        replace(d, notes="second, annotated").with_view(
+            replace(d.view("anterior"), annotated=np.full((160, 120, 3), 90, np.uint8))
+        ),
+    )
     store.revise_visit(v.id, replace(v.to_draft(), notes="second, re-checked", report_pdf=PDF))
     return cid
 

@@ -191,16 +191,16 @@ def test_saving_an_unchanged_visit_adds_no_revision(store):
     folders = sorted((store.files_dir / cid).iterdir())
     again = store.revise_visit(v.id, v.to_draft(), base_revision=1)
     assert (again.revision, again.revision_count, again.revision_id) == (1, 1, v.revision_id)
-    # a new report alone (it carries the time it was made) and the result graded afresh are no change either
+    # drawn again (a new report, new annotated images, the results graded afresh): no change either
     fresh = v.to_draft()
-    regraded = [replace(vd, result=None) for vd in fresh.views]
-    again = store.revise_visit(v.id, replace(fresh, views=tuple(regraded), report_pdf=PDF + b"\n% made later"))
+    redrawn = [replace(vd, result=None, annotated=np.full((160, 120, 3), 90, np.uint8)) for vd in fresh.views]
+    again = store.revise_visit(v.id, replace(fresh, views=tuple(redrawn), report_pdf=PDF + b"\n% made later"))
     assert again.revision_count == 1 and len(store.list_revisions(v.id)) == 1
     assert sorted((store.files_dir / cid).iterdir()) == folders, "nothing staged or published"
     assert store.verify(deep=True) == []
 
 
-@pytest.mark.parametrize("change", ["notes", "date", "landmark", "photo", "annotated", "view left out"])
+@pytest.mark.parametrize("change", ["notes", "date", "landmark", "photo", "view left out"])
 def test_any_change_of_what_the_therapist_saves_adds_a_revision(store, change):
     cid = new_client(store)
     v = store.add_visit(cid, visit_draft(notes="baseline", day=date(2026, 1, 5)))
@@ -216,8 +216,6 @@ def test_any_change_of_what_the_therapist_saves_adds_a_revision(store, change):
     elif change == "photo":
         black = np.zeros((int(ant.document.image_height), int(ant.document.image_width), 3), np.uint8)
         d = d.with_view(replace(ant, photo=black))
-    elif change == "annotated":
-        d = d.with_view(replace(ant, annotated=np.full((160, 120, 3), 90, np.uint8)))
     else:
         d = d.without_view("right_lateral")
     revised = store.revise_visit(v.id, d, base_revision=1)
@@ -234,3 +232,15 @@ def test_an_unchanged_save_over_a_damaged_revision_repairs_it(store):
     repaired = store.revise_visit(v.id, d.with_view(replace(d.view("anterior"), photo=sample_photo())), base_revision=1)
     assert repaired.revision == 2 and repaired.problems == ()
     assert repaired.views["anterior"].photo.sha256 == v.views["anterior"].photo.sha256
+
+
+def test_whether_a_save_would_change_anything_is_asked_before_drawing(store):
+    cid = new_client(store)
+    v = store.add_visit(cid, visit_draft(notes="baseline"))
+    bare = replace(v.to_draft(), report_pdf=None)
+    bare = replace(bare, views=tuple(replace(vd, annotated=None) for vd in bare.views))
+    assert store.unchanged(v.id, bare, base_revision=1)
+    assert not store.unchanged(v.id, replace(bare, notes="other"), base_revision=1)
+    store.revise_visit(v.id, replace(v.to_draft(), notes="elsewhere"), base_revision=1)
+    assert not store.unchanged(v.id, bare, base_revision=1), "behind the latest: the save would be refused, not skipped"
+    assert len(store.list_revisions(v.id)) == 2, "asking writes nothing"

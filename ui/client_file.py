@@ -166,11 +166,13 @@ def report_pdf(a: Assessment, day: date, notes: str = "") -> bytes:
     )
 
 
-def visit_draft(a: Assessment, day: date, notes: str, pdf: bytes | None) -> VisitDraft:
+def visit_draft(a: Assessment, day: date, notes: str, pdf: bytes | None, *, drawn: bool = True) -> VisitDraft:
     """Everything of ``a`` that goes into the client file: each view's document, result, photo and annotated image.
 
     A photo that came from the file unchanged is passed as its stored file
-    (the new revision shares it; it is not re-encoded).
+    (the new revision shares it; it is not re-encoded). ``drawn=False``
+    leaves the annotated images out (nothing rendered: enough to ask the
+    store whether anything changed).
     """
     drafts = []
     for vs in a.views_with_photos():
@@ -179,7 +181,8 @@ def visit_draft(a: Assessment, day: date, notes: str, pdf: bytes | None) -> Visi
         assert result is not None
         digest, stored = a.stored_photos.get(vs.view, (None, None))
         photo = stored if digest == vs.photo.digest else vs.photo.image
-        drafts.append(ViewDraft(vs.doc, result, photo=photo, annotated=annotated_full(a, vs, result, day)))
+        annotated = annotated_full(a, vs, result, day) if drawn else None
+        drafts.append(ViewDraft(vs.doc, result, photo=photo, annotated=annotated))
     return VisitDraft(day, notes, tuple(drafts), report_pdf=pdf)
 
 
@@ -209,18 +212,31 @@ def save(a: Assessment, store: Store, day: date, notes: str, *, with_report: boo
         raise ValueError("the assessment is not linked to a client")
     if not a.views_with_photos():
         raise ValueError("nothing to save")
+    base = link.latest_revision if link.latest_revision is not None else link.revision
+    if (
+        link.visit_id is not None
+        and _photos_from_file(a)
+        and store.unchanged(link.visit_id, visit_draft(a, day, notes, None, drawn=False), base_revision=base)
+    ):
+        return store.get_visit(link.visit_id), None  # nothing to draw or save (see nothing_changed)
     problem = report_problem(a, notes) if with_report else None
     pdf = report_pdf(a, day, notes) if with_report and problem is None else None
     draft = visit_draft(a, day, notes, pdf)
     if link.visit_id is None:
         visit = store.add_visit(link.client_id, draft)
     else:
-        base = link.latest_revision if link.latest_revision is not None else link.revision
         visit = store.revise_visit(link.visit_id, draft, base_revision=base)
     a.link = _with_visit(link, visit)
     _remember_photos(a, visit)
     a.mark_saved()
     return visit, (f"Saved without a PDF report: {problem}" if problem else None)
+
+
+def _photos_from_file(a: Assessment) -> bool:
+    """True when every photo of ``a`` is a stored file of the visit (a new photo is a change, no need to ask)."""
+    return all(
+        vs.photo is not None and a.stored_photos.get(vs.view, ("", None))[0] == vs.photo.digest for vs in a.views_with_photos()
+    )
 
 
 def nothing_changed(before: Link | None, visit: Visit) -> bool:

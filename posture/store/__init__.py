@@ -26,8 +26,8 @@ none of it; an unreferenced folder is removed the next time a store opens.
 **Revisions.** Saving a visit never overwrites it: each save adds revision
 ``n + 1``; the visit shows the latest and every earlier one stays readable
 (:meth:`Store.list_revisions`, :meth:`Store.get_visit` with ``revision``). A
-save whose documents, photos, annotated images, date and notes are the latest
-revision's adds nothing (:meth:`Store.revise_visit`).
+save whose documents, photos, date and notes are the latest revision's adds
+nothing (:meth:`Store.revise_visit`).
 
 **Damage** is reported, not fatal: a missing photo or an unreadable row shows
 up in the ``problems`` of the record concerned (one sentence each) while the

@@ -182,12 +182,12 @@ class Store:
         instead of silently superseding it.
 
         **Nothing changed, no revision**: when the draft's view documents,
-        photos, annotated images, date and notes are those of the latest
-        revision (:func:`~posture.store.revisions.same_content`), nothing is
-        written and the latest revision is returned as it is (its
-        ``revision_count`` is then still ``base_revision``). A new report
-        alone (it carries the time it was made) or a result graded under other
-        bands is not a change. A latest revision with a problem (a file
+        photos, date and notes are those of the latest revision
+        (:func:`~posture.store.revisions.same_content`), nothing is written and
+        the latest revision is returned as it is (its ``revision_count`` is
+        then still ``base_revision``). What is drawn from those is no change
+        of its own: a result graded under other bands, an annotated image or a
+        report drawn again. A latest revision with a problem (a file
         missing or damaged) always gets a new one: giving the same photo again repairs it.
         """
         try:
@@ -197,12 +197,33 @@ class Store:
         if base_revision is not None and base.revision != base_revision:
             raise ConflictError(revisions.conflict_message(base.revision, base_revision))
         plan = revisions.plan(self._db, self.get_client(base.client_id), draft, visit_id)
-        if not base.problems and revisions.same_content(self._db, plan, base.revision_id):
-            return base  # a damaged latest revision (a file missing) is repaired by a new one, even with the same bytes
+        if self._adds_nothing(base, plan):
+            return base
         plan.new_visit = False
         plan.base_number = base_revision
         revisions.commit(self._db, [plan])
         return self.get_visit(visit_id)
+
+    def unchanged(self, visit_id: str, draft: VisitDraft, *, base_revision: int | None = None) -> bool:
+        """True when :meth:`revise_visit` would add no revision for ``draft`` (nothing is written either way).
+
+        ``draft`` may leave out the annotated images and the report (they are
+        not compared), so a caller can ask before drawing them. False when the
+        latest revision is no longer ``base_revision`` (the save would be
+        refused), or has a problem (a new revision repairs it).
+        """
+        try:
+            base = self.get_visit(visit_id)
+        except NotFoundError:
+            raise NotFoundError(clients.VISIT_GONE_MESSAGE) from None
+        if base_revision is not None and base.revision != base_revision:
+            return False
+        return self._adds_nothing(base, revisions.plan(self._db, self.get_client(base.client_id), draft, visit_id))
+
+    def _adds_nothing(self, latest: Visit, plan: revisions.RevisionPlan) -> bool:
+        """The planned revision says what ``latest`` says; a latest revision with a problem (a file missing) never
+        counts as the same: a new one repairs it, even with the same bytes."""
+        return not latest.problems and revisions.same_content(self._db, plan, latest.revision_id)
 
     def import_client(self, client: Client, revisions_: Iterable[ImportedRevision]) -> ImportSummary:
         """Add a client file that came from elsewhere, keeping its ids; atomic and idempotent.

@@ -243,25 +243,21 @@ def _view_document(db: Database, revision_id: str, view: str) -> docs.ViewDocume
         return None
 
 
-#: The files a revision's content is compared by (:func:`same_content`); the report carries its creation time.
-_COMPARED_ROLES = ("photo", "annotated")
-
-
 def same_content(db: Database, revision: RevisionPlan, stored_revision_id: str) -> bool:
     """True when a planned revision says what a stored one says: the same date, notes, views with the same
-    documents (as JSON values), and the same photos and annotated images (by SHA-256).
+    documents (as JSON values) and the same photos (by SHA-256).
 
-    Left out: the results, drawn from the documents under the grading bands
-    of the day (the app grades a reopened visit afresh anyway), and the
-    report, drawn from all of these and carrying the time it was made.
+    Left out, being drawn from these: the results (under the grading bands
+    of the day; the app grades a reopened visit afresh anyway), the annotated
+    images (drawn again on the stored photo, whose re-encoded pixels differ
+    from the upload's, they never come out byte for byte the same) and the
+    report (which carries the time it was made).
     """
     with db.read() as conn:
         rev = conn.execute(select(revisions.c.visit_date, revisions.c.notes).where(revisions.c.id == stored_revision_id)).first()
         doc_rows = conn.execute(select(views.c.view, views.c.document).where(views.c.revision_id == stored_revision_id)).all()
         file_rows = conn.execute(
-            select(files.c.role, files.c.view, files.c.sha256).where(
-                files.c.revision_id == stored_revision_id, files.c.role.in_(_COMPARED_ROLES)
-            )
+            select(files.c.view, files.c.sha256).where(files.c.revision_id == stored_revision_id, files.c.role == "photo")
         ).all()
     if rev is None or (rev.visit_date, rev.notes) != (revision.visit_date, revision.notes):
         return False
@@ -270,9 +266,8 @@ def same_content(db: Database, revision: RevisionPlan, stored_revision_id: str) 
     except (TypeError, ValueError):
         return False  # a damaged stored document: saving again is a change worth keeping
     planned_docs = {view: json.loads(doc) for view, doc, _ in revision.views}
-    stored_files = {(r.role, r.view): r.sha256 for r in file_rows}
-    planned_files = {(f.role, f.view): f.sha256 for f in revision.files if f.role in _COMPARED_ROLES}
-    return stored_docs == planned_docs and stored_files == planned_files
+    planned_photos = {f.view: f.sha256 for f in revision.files if f.role == "photo"}
+    return stored_docs == planned_docs and {r.view: r.sha256 for r in file_rows} == planned_photos
 
 
 # --- 2.-4. stage, publish, reference --------------------------------------------------
