@@ -147,7 +147,7 @@ def client_list_ui(store: Store) -> None:
         fields = client_form_ui("new_client")
         if fields is not None:
             _create_client(store, fields)
-    _duplicate_ui(store)
+        _duplicate_ui(store)  # below the form's button, where the therapist is looking
     shown = state.session().client_list_shown
     try:
         total = store.count_clients(search)
@@ -221,12 +221,14 @@ def _duplicate_ui(store: Store) -> None:
     with st.container(border=True, key="duplicate_client"):
         whom = "; ".join(f"{_escape_md(r.name)} ({_born(r)})" for r in similar)
         st.warning(f"The file already holds a client named like “{_escape_md(name)}”: {whom}.", icon=":material/group:")
-        cols = st.columns(len(similar) + 2)
-        for col, row in zip(cols, similar, strict=False):
-            col.button(f"Open {row.name}", key=f"duplicate_open_{row.id}", on_click=_open_existing, args=(row.id,))
-        if cols[-2].button("Create a new client anyway", key="duplicate_create", type="primary"):
+        for row in similar:
+            st.button(
+                f"Open {row.name} ({_born(row)})", key=f"duplicate_open_{row.id}", on_click=_open_existing, args=(row.id,),
+                icon=":material/folder_shared:", width="stretch",
+            )  # fmt: skip
+        if st.button("Create a new client anyway", key="duplicate_create", type="primary", width="stretch"):
             _create_client(store, dict(pending), checked=True)
-        cols[-1].button("Cancel", key="duplicate_cancel", on_click=_open_existing, args=(None,))
+        st.button("Cancel", key="duplicate_cancel", on_click=_open_existing, args=(None,), width="stretch")
 
 
 def _open_existing(client_id: str | None) -> None:
