@@ -426,7 +426,7 @@ def test_every_revision_opens_and_an_unchanged_save_adds_none(store):
     _follow(at)
     link = at.session_state["assessment"].link
     assert (link.revision, link.latest_revision, link.notes) == (1, 2, "baseline")
-    assert "revision 1 of 2" in _texts(at)
+    assert "revision 1 of 2" in _texts(at) and "saving it makes it the newest (revision 3)" in _texts(at)
     # saved again, revision 1 becomes the newest (revision 3); 2 stays readable
     at.button(key="save_visit_submit").click().run()
     _ok(at)

@@ -545,7 +545,12 @@ def save_to_file_ui(a: Assessment, store: Store | None) -> None:
         if incomplete:
             st.caption(incomplete + " You can save it as it is and complete it later.")
         label = "Save changes as a new revision" if link.visit_id else f"Save to {link.client_name}'s file"
-        if link.visit_id and not (a.unsaved or a.link.changed):
+        if link.visit_id and link.latest_revision and link.revision != link.latest_revision:
+            st.caption(
+                f"This is revision {link.revision} of {link.latest_revision}: saving it makes it the newest "
+                f"(revision {link.latest_revision + 1}); the others stay."
+            )
+        elif link.visit_id and not (a.unsaved or a.link.changed):
             st.caption("No changes since this visit was saved.")
         clicked = st.button(
             label,
@@ -583,7 +588,7 @@ def _save(a: Assessment, store: Store, day: date, notes: str) -> None:
 def _pick_client_ui(a: Assessment, store: Store) -> None:
     st.caption("Link this assessment to a client to keep it in their file (photos stay on this computer).")
     c1, c2 = st.columns([2, 2], vertical_alignment="bottom")
-    search = c1.text_input("Find the client", key="link_search", placeholder="name")
+    search = c1.text_input("Find the client", key="link_search", type="search", live=True, placeholder="name, e-mail or phone")
     try:
         rows = store.list_clients(search, limit=20)
     except PostureError as exc:
