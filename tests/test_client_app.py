@@ -433,3 +433,33 @@ def test_every_revision_opens_and_an_unchanged_save_adds_none(store):
     latest = store.get_visit(visit.id)
     assert (latest.revision, latest.notes) == (3, "baseline")
     assert store.get_visit(visit.id, revision=2).notes == "re-checked"
+
+
+def test_saving_a_reopened_visit_unchanged_keeps_its_revision_and_nothing_is_left_unsaved(store):
+    from ui import client_file
+    from ui.model import Assessment
+
+    a = Assessment()
+    a.load_sample()
+    client = store.create_client("Lea Roth", height_cm=171.0, consent_photography=True, consent_date=date(2026, 1, 5))
+    client_file.link_client(a, client)
+    assert a.link.height_cm == 171.0
+    visit, _ = client_file.save(a, store, date(2026, 1, 5), "first")
+
+    fresh = Assessment()
+    assert client_file.open_visit(fresh, store, client, store.get_visit(visit.id)) == []
+    vs = fresh.views["anterior"]
+    pts = vs.editor_points()
+    x, y = pts["acromion_l"]
+    vs.apply_points({**pts, "acromion_l": [x, y + 30.0]})  # moved, then moved back: the same as saved
+    assert fresh.unsaved
+    vs.apply_points({**pts, "acromion_l": [x, y]})
+    before = fresh.link
+    again, warning = client_file.save(fresh, store, date(2026, 1, 5), "first")
+    assert client_file.nothing_changed(before, again) and warning is None
+    assert (again.revision_count, again.revision_id) == (1, visit.revision_id)
+    assert not fresh.unsaved and fresh.link.latest_revision == 1
+    before = fresh.link
+    changed, _ = client_file.save(fresh, store, date(2026, 1, 5), "first, re-read")
+    assert not client_file.nothing_changed(before, changed)
+    assert changed.revision_count == 2 and store.get_visit(visit.id, revision=1).notes == "first"

@@ -201,9 +201,11 @@ def save(a: Assessment, store: Store, day: date, notes: str, *, with_report: boo
     """Save ``a`` into the linked client's file: a new visit, or a new revision of the reopened one.
 
     A reopened visit whose documents, photos, date and notes are unchanged
-    gets no new revision (the store's rule): the visit returned is then the
-    latest revision as it was (see :func:`nothing_changed`). Returns the stored visit and, when the PDF report could not be made (and
-    the visit was saved without it), the sentence saying why. Raises
+    gets no new revision (the store's rule, asked before anything is drawn):
+    the visit returned is then the latest revision as it was (see
+    :func:`nothing_changed`). Returns the stored visit and, when the PDF
+    report could not be made (and the visit was saved without it), the
+    sentence saying why. Raises
     :class:`posture.store.StoreError` (one sentence) when it cannot save,
     e.g. when the visit was changed in another window since it was opened.
     """
@@ -218,7 +220,9 @@ def save(a: Assessment, store: Store, day: date, notes: str, *, with_report: boo
         and _photos_from_file(a)
         and store.unchanged(link.visit_id, visit_draft(a, day, notes, None, drawn=False), base_revision=base)
     ):
-        return store.get_visit(link.visit_id), None  # nothing to draw or save (see nothing_changed)
+        latest = store.get_visit(link.visit_id)  # nothing to draw or save (see nothing_changed)
+        _saved(a, link, latest)
+        return latest, None
     problem = report_problem(a, notes) if with_report else None
     pdf = report_pdf(a, day, notes) if with_report and problem is None else None
     draft = visit_draft(a, day, notes, pdf)
@@ -226,10 +230,15 @@ def save(a: Assessment, store: Store, day: date, notes: str, *, with_report: boo
         visit = store.add_visit(link.client_id, draft)
     else:
         visit = store.revise_visit(link.visit_id, draft, base_revision=base)
+    _saved(a, link, visit)
+    return visit, (f"Saved without a PDF report: {problem}" if problem else None)
+
+
+def _saved(a: Assessment, link: Link, visit: Visit) -> None:
+    """``a`` is now the stored ``visit``: the link points at it, its photos are its stored files, nothing is unsaved."""
     a.link = _with_visit(link, visit)
     _remember_photos(a, visit)
     a.mark_saved()
-    return visit, (f"Saved without a PDF report: {problem}" if problem else None)
 
 
 def _photos_from_file(a: Assessment) -> bool:

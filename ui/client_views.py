@@ -223,7 +223,7 @@ def _duplicate_ui(store: Store) -> None:
         st.warning(f"The file already holds a client named like “{_escape_md(name)}”: {whom}.", icon=":material/group:")
         for row in similar:
             st.button(
-                f"Open {row.name} ({_born(row)})", key=f"duplicate_open_{row.id}", on_click=_open_existing, args=(row.id,),
+                f"Open {_escape_md(row.name)} ({_born(row)})", key=f"duplicate_open_{row.id}", on_click=_open_existing, args=(row.id,),
                 icon=":material/folder_shared:", width="stretch",
             )  # fmt: skip
         if st.button("Create a new client anyway", key="duplicate_create", type="primary", width="stretch"):
