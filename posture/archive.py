@@ -122,7 +122,7 @@ Posture client file
 This folder is one client's file, exported by Posture {version} on {exported}.
 It holds health data: keep it private and delete it when it is no longer needed.
 
-client.json                 the client record: name, date of birth, sex, contact, notes,
+client.json                 the client record: name, date of birth, sex, height, contact, notes,
                             precautions checklist, consent to photography and its date
 visits/<date>_<id>/         one folder per visit
     visit.json              the visit's revisions (each save of the visit), oldest first,
@@ -149,6 +149,7 @@ def _client_json(client: Client) -> dict[str, Any]:
         "name": client.name,
         "date_of_birth": client.date_of_birth.isoformat() if client.date_of_birth else None,
         "sex": client.sex,
+        "height_cm": client.height_cm,
         "contact": client.contact,
         "notes": client.notes,
         "precautions": client.precautions.to_dict(),
@@ -477,6 +478,16 @@ def _relative(base: str, ref: Any, where: str) -> str:
     return f"{base}{ref}"
 
 
+def _height(c: _Fields) -> float | None:
+    """The client's height (cm) of ``client.json``; absent (archives before it was recorded) or null: not recorded."""
+    value = c.obj.get("height_cm")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _refuse(f"{c.where}: height_cm is not a number of centimetres.")
+    return float(value)  # its range is checked with the rest of the record
+
+
 def _client_from_json(raw: Any) -> tuple[Client, list[str]]:
     f = _Fields(raw, "client.json")
     if raw.get("format") != FORMAT:
@@ -495,6 +506,7 @@ def _client_from_json(raw: Any) -> tuple[Client, list[str]]:
             name=c.get("name", str),
             date_of_birth=c.optional_day("date_of_birth"),
             sex=c.get("sex", str),
+            height_cm=_height(c),
             contact=c.get("contact", str),
             notes=c.get("notes", str),
             precautions=Precautions(frozenset(checked), p.get("other_text", str)),

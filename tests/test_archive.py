@@ -30,14 +30,19 @@ from posture.store import Precautions, Store, StoreError, ViewDraft, VisitDraft
 
 def _full_client(store: Store) -> str:
     cid = store.create_client(
-        "Łucja O'Brien-Żółć 🙂", date_of_birth=date(1979, 3, 4), sex="female", contact="+48 600 100 200",
+        "Łucja O'Brien-Żółć 🙂", date_of_birth=date(1979, 3, 4), sex="female", height_cm=164.5, contact="+48 600 100 200",
         notes="Desk worker, left-handed.", precautions=Precautions(frozenset({"pregnancy"}), "wrist splint"),
         consent_photography=True, consent_date=date(2025, 11, 3),
     ).id  # fmt: skip
     store.add_visit(cid, visit_draft(("anterior", "right_lateral"), day=date(2025, 11, 3), notes="first"))
     v = store.add_visit(cid, visit_draft(("anterior", "posterior"), day=date(2026, 1, 5), notes="second", report=False))
     d = v.to_draft()
-    v = store.revise_visit(v.id, d.with_view(replace(d.view("anterior"), annotated=np.full((160, 120, 3), 90, np.uint8))))
+    v = store.revise_visit(
+        v.id,
+        replace(d, notes="second, annotated").with_view(
+            replace(d.view("anterior"), annotated=np.full((160, 120, 3), 90, np.uint8))
+        ),
+    )
     store.revise_visit(v.id, replace(v.to_draft(), notes="second, re-checked", report_pdf=PDF))
     return cid
 
@@ -123,7 +128,7 @@ def test_the_archive_is_a_readable_folder_named_by_id_only(source):
         assert second + "revisions/1/anterior.json" in rel and second + "revisions/2/posterior.result.json" in rel
         assert not [n for n in rel if n.startswith(second + "revisions/") and n.endswith(".jpg")]  # same bytes: not repeated
         client = json.loads(zf.read(top + "client.json"))
-        assert client["client"]["name"] == "Łucja O'Brien-Żółć 🙂"
+        assert client["client"]["name"] == "Łucja O'Brien-Żółć 🙂" and client["client"]["height_cm"] == 164.5
         assert client["client"]["precautions_shown"] == ["Pregnancy", "Other precaution: wrist splint"]
         visit = json.loads(zf.read(top + second + "visit.json"))
         assert [r["number"] for r in visit["revisions"]] == [1, 2, 3] and visit["revisions"][0]["report"] is None
@@ -270,6 +275,11 @@ HOSTILE = {
         lambda m: _edit_json(m, "client.json", _set(["client", "consent_photography"], "yes")),
         "consent_photography",
     ),
+    "height not a number": (
+        lambda m: _edit_json(m, "client.json", _set(["client", "height_cm"], "tall")),
+        "height_cm is not a number",
+    ),
+    "height implausible": (lambda m: _edit_json(m, "client.json", _set(["client", "height_cm"], 1.64)), "not metres"),
     "no client.json": (lambda m: [(i, d) for i, d in m if not i.filename.endswith("client.json")], "no client.json"),
     "manifest path escapes": (
         lambda m: _all_visits(m, lambda v: v["revisions"][0]["views"][0].update(document="../../client.json")),
@@ -308,6 +318,16 @@ HOSTILE = {
     ),
     "photo not an image": (lambda m: _set_photo_sha(m, b"#!/bin/sh\necho not a photo\n"), "not a photo this app can read"),
 }
+
+
+def test_an_archive_from_before_heights_were_recorded_imports_without_one(exported, target):
+    cid, data = exported
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        top = next(n for n in zf.namelist() if n.endswith("/client.json"))
+        assert json.loads(zf.read(top))["client"]["height_cm"] == 164.5
+    older = _zip(_edit_json(_members(data), "client.json", lambda obj: obj["client"].pop("height_cm")))
+    import_archive_bytes(target, older, "older.zip")
+    assert target.get_client(cid).height_cm is None and target.verify(deep=True) == []
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))

@@ -141,8 +141,8 @@ def test_a_real_export_is_within_every_bound(tmp_path, target):
     with Store(tmp_path / "data") as s:
         cid = new_client(s, "Within Bounds")
         v = s.add_visit(cid, visit_draft())
-        for _ in range(3):
-            v = s.revise_visit(v.id, v.to_draft(), base_revision=v.revision)
+        for i in range(3):  # each with a change: an unchanged save adds no revision
+            v = s.revise_visit(v.id, replace(v.to_draft(), notes=f"revision {i + 2}"), base_revision=v.revision)
         export_client(s, cid, tmp_path / "out.zip")
     summary = import_archive_bytes(target, (tmp_path / "out.zip").read_bytes())
     assert summary.revisions_added == 4

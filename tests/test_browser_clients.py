@@ -205,3 +205,61 @@ def test_two_windows_cannot_undo_each_others_record_changes(tmp_path: Path) -> N
             assert c.precautions.checked == {"pregnancy"} and c.consent_photography is False
             assert (c.notes, c.revision) == ("original", 3)
         browser.close()
+
+
+def test_live_search_by_phone_and_the_duplicate_name_warning(tmp_path: Path) -> None:
+    """The list follows the typing (no Enter, no leaving the field), a phone number matches whatever its spacing, and
+    a new client named like an existing one is created only once the therapist has seen the existing one's birth date."""
+    from datetime import date
+
+    from playwright.sync_api import expect, sync_playwright
+
+    data = tmp_path / "data"
+    with Store(data) as store:
+        store.create_client("Maria Keller", date_of_birth=date(1980, 3, 14), contact="079 123 45 67\nmaria@example.org")
+        store.create_client("Tom Berg", contact="tom.berg@example.net")
+    env = {"POSTURE_SETTINGS": str(tmp_path / "settings.json"), "POSTURE_DATA_DIR": str(data)}
+    OUTPUT.mkdir(exist_ok=True)
+    with streamlit_server(env=env) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url)
+        page.wait_for_selector("text=Load the sample client", timeout=30_000)
+        _nav(page, "Client files")
+        keller, berg = page.get_by_text("Maria Keller", exact=True), page.get_by_text("Tom Berg", exact=True)
+        expect(keller).to_be_visible(timeout=15_000)
+        expect(berg).to_be_visible()
+
+        box = page.get_by_label("Find a client")
+        box.press_sequentially("0791234567", delay=30)  # typed, never Enter, focus stays in the field
+        expect(berg).to_be_hidden(timeout=10_000)
+        expect(keller).to_be_visible()
+        assert box.evaluate("el => el === document.activeElement"), "still typing in the search box"
+        box.fill("")
+        box.press_sequentially("tom.berg@", delay=30)
+        expect(keller).to_be_hidden(timeout=10_000)
+        expect(berg).to_be_visible()
+        page.screenshot(path=str(OUTPUT / "clients-live-search.png"))
+        box.fill("")
+        box.press("Enter")
+        _wait_idle(page)
+
+        page.get_by_role("button", name="New client").click()
+        page.get_by_label("Name *").fill("  maria KELLER")
+        page.get_by_role("button", name="Create client").click()
+        warning = page.get_by_text(
+            re.compile(r"already holds a client named like .*Maria Keller \(born 1980-03-14 · \d+ years\)")
+        )
+        expect(warning).to_be_visible(timeout=15_000)
+        warning.scroll_into_view_if_needed()
+        page.screenshot(path=str(OUTPUT / "clients-duplicate-warning.png"))
+        with Store(data) as store:
+            assert store.count_clients() == 2, "nothing created before the therapist decides"
+        page.get_by_role("button", name="Create a new client anyway").click()
+        expect(page.get_by_role("heading", name="maria KELLER")).to_be_visible(timeout=15_000)
+        with Store(data) as store:
+            assert store.count_clients() == 3
+        assert not errors, errors
+        browser.close()

@@ -316,3 +316,150 @@ def test_an_unusable_data_folder_is_one_sentence_and_the_assessment_still_works(
     assert any("client file cannot be opened" in e.value for e in at.error)
     assert "use the downloads instead" in _texts(at)
     assert blocker.read_text() == "a file where the data folder should be", "nothing overwritten"
+
+
+# --- issue 14: duplicates, search by contact, height, revisions, unchanged saves ----------------
+
+
+def test_a_duplicate_name_warns_with_the_date_of_birth_before_creating(store):
+    keller = store.create_client("Maria Keller", date_of_birth=date(1980, 3, 14))
+    at = _create_client(_app(), "  maria KELLER")
+    warning = next(w.value for w in at.warning if "already holds a client" in w.value)
+    assert "Maria Keller (born 1980-03-14 · " in warning and " years)" in warning
+    assert store.count_clients() == 1, "nothing is created before the therapist says so"
+    at.button(key=f"duplicate_open_{keller.id}").click().run()
+    _ok(at)
+    assert at.title[0].value == "Maria Keller" and store.count_clients() == 1, "the existing client's page"
+
+    at = _create_client(_app(), "Müller Anna")
+    assert store.count_clients() == 2 and not any("already holds" in w.value for w in at.warning), "a new name: no question"
+    at = _create_client(_app(), "anna muller")
+    assert any("Müller Anna (date of birth not recorded)" in w.value for w in at.warning)
+    at.button(key="duplicate_create").click().run()
+    _ok(at)
+    assert store.count_clients() == 3 and at.title[0].value == "anna muller", "created anyway, and opened"
+    assert not any("already holds" in w.value for w in at.warning)
+
+
+def test_the_client_list_finds_phone_and_e_mail_and_the_page_shows_age_and_height(store):
+    store.create_client(
+        "Maria Keller", date_of_birth=date(1980, 3, 14), height_cm=168.5, contact="079 123 45 67\nmaria.keller@example.org"
+    )
+    store.create_client("Tom Berg", contact="tom@example.net")
+    at = _app()
+    at.switch_page("pages/clients.py").run()
+    box = at.text_input(key="client_search")
+    assert box.proto.type == box.proto.SEARCH, "a search box"
+    for query, shown, hidden in (("0791234567", "Maria Keller", "Tom Berg"), ("TOM@example", "Tom Berg", "Maria Keller")):
+        at.text_input(key="client_search").input(query).run()
+        _ok(at)
+        assert shown in _texts(at) and hidden not in _texts(at), query
+    (row,) = store.list_clients("keller")
+    at.session_state[SESSION_KEY].open_client = row.id
+    at.run()
+    years = date.today().year - 1980 - ((date.today().month, date.today().day) < (3, 14))
+    assert f"born 1980-03-14 · {years} years" in _texts(at) and "168.5 cm" in _texts(at)
+
+
+def _scale_by_height(at: AppTest) -> float:
+    """Switch the anterior view's scale to the client's height; the value the height input starts at."""
+    at.session_state[SESSION_KEY].pending_view = "anterior"
+    at.run()
+    vs = at.session_state["assessment"].views["anterior"]
+    k = f"anterior_{vs.rev}"
+    at.segmented_control(key=f"smode_{k}").set_value("height").run()
+    _ok(at)
+    return at.number_input(key=f"height_{k}").value
+
+
+@pytest.mark.parametrize(("height", "expected"), [(182.5, 182.5), (None, 170.0)])
+def test_a_height_calibration_starts_at_the_clients_recorded_height(store, height, expected):
+    client = store.create_client("Ida Lund", height_cm=height, consent_photography=True, consent_date=date(2026, 1, 5))
+    at = _app()
+    at.switch_page("pages/clients.py").run()
+    at.session_state[SESSION_KEY].open_client = client.id
+    at.run()
+    at.button(key="new_visit").click().run()
+    _follow(at)
+    at.button(key="sample_main").click().run()
+    _ok(at)
+    assert _scale_by_height(at) == expected
+    vs = at.session_state["assessment"].views["anterior"]
+    assert (vs.scale_mode, vs.height_cm) == ("height", expected), "the calibration uses it"
+
+
+def test_every_revision_opens_and_an_unchanged_save_adds_none(store):
+    from ui import client_file
+    from ui.model import Assessment
+
+    client = store.create_client("Kai Moreau", consent_photography=True, consent_date=date(2026, 1, 5))
+    a = Assessment()
+    a.load_sample()
+    client_file.link_client(a, client)
+    visit, _ = client_file.save(a, store, date(2026, 1, 5), "baseline", with_report=False)
+
+    def open_page() -> AppTest:
+        at = _app()
+        at.switch_page("pages/clients.py").run()
+        at.session_state[SESSION_KEY].open_client = client.id
+        return _ok(at.run())
+
+    # reopen, save without changing anything: no revision, and the therapist is told so
+    at = open_page()
+    at.button(key=f"open_visit_{visit.id}").click().run()
+    _follow(at)
+    at.button(key="save_visit_submit").click().run()
+    _ok(at)
+    assert store.get_visit(visit.id).revision_count == 1
+    assert [t.value for t in at.toast] == ["Nothing changed since the saved revision."]
+
+    # a second revision (other notes), then revision 1 from the list of revisions
+    at.text_input(key=f"visit_notes_{visit.id}").input("re-checked").run()
+    at.button(key="save_visit_submit").click().run()
+    _ok(at)
+    assert store.get_visit(visit.id).revision_count == 2
+    at = open_page()
+    assert any("All 2 revisions" in e.label for e in at.expander)
+    assert "Revision 1" in _texts(at) and "baseline" in _texts(at) and "(latest)" in _texts(at)
+    at.button(key=f"open_revision_{visit.id}_1").click().run()
+    assert any("Revision 1 of the visit of 2026-01-05 opened (the latest is 2)" in t.value for t in at.toast)
+    _follow(at)
+    link = at.session_state["assessment"].link
+    assert (link.revision, link.latest_revision, link.notes) == (1, 2, "baseline")
+    assert "revision 1 of 2" in _texts(at) and "saving it makes it the newest (revision 3)" in _texts(at)
+    # saved again, revision 1 becomes the newest (revision 3); 2 stays readable
+    at.button(key="save_visit_submit").click().run()
+    _ok(at)
+    latest = store.get_visit(visit.id)
+    assert (latest.revision, latest.notes) == (3, "baseline")
+    assert store.get_visit(visit.id, revision=2).notes == "re-checked"
+
+
+def test_saving_a_reopened_visit_unchanged_keeps_its_revision_and_nothing_is_left_unsaved(store):
+    from ui import client_file
+    from ui.model import Assessment
+
+    a = Assessment()
+    a.load_sample()
+    client = store.create_client("Lea Roth", height_cm=171.0, consent_photography=True, consent_date=date(2026, 1, 5))
+    client_file.link_client(a, client)
+    assert a.link.height_cm == 171.0
+    visit, _ = client_file.save(a, store, date(2026, 1, 5), "first")
+
+    fresh = Assessment()
+    assert client_file.open_visit(fresh, store, client, store.get_visit(visit.id)) == []
+    vs = fresh.views["anterior"]
+    pts = vs.editor_points()
+    x, y = pts["acromion_l"]
+    vs.apply_points({**pts, "acromion_l": [x, y + 30.0]})  # moved, then moved back: the same as saved
+    assert fresh.unsaved
+    vs.apply_points({**pts, "acromion_l": [x, y]})
+    before = fresh.link
+    again, warning = client_file.save(fresh, store, date(2026, 1, 5), "first")
+    assert client_file.nothing_changed(before, again) and warning is None
+    assert (again.revision_count, again.revision_id) == (1, visit.revision_id)
+    assert not fresh.unsaved and fresh.link.latest_revision == 1
+    before = fresh.link
+    changed, _ = client_file.save(fresh, store, date(2026, 1, 5), "first, re-read")
+    assert not client_file.nothing_changed(before, changed)
+    assert changed.revision_count == 2 and store.get_visit(visit.id, revision=1).notes == "first"

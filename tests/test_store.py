@@ -304,9 +304,9 @@ def test_stale_results_annotations_and_concurrent_edits_are_refused(store):
         store.revise_visit(v.id, v.to_draft().with_view(ViewDraft(moved, rec.result, rec.photo)))
     with pytest.raises(StoreError, match="drawn for other landmarks"):
         store.revise_visit(v.id, v.to_draft().with_view(ViewDraft(moved, None, rec.photo, rec.annotated)))
-    store.revise_visit(v.id, v.to_draft(), base_revision=1)
+    store.revise_visit(v.id, replace(v.to_draft(), notes="this window"), base_revision=1)
     with pytest.raises(StoreError, match="saved elsewhere since you opened it"):
-        store.revise_visit(v.id, v.to_draft(), base_revision=1)
+        store.revise_visit(v.id, replace(v.to_draft(), notes="the other window"), base_revision=1)
     other = new_client(store, "Other")
     with pytest.raises(StoreError, match="another client"):
         store.add_visit(other, VisitDraft(DAY, views=[ViewDraft(rec.document, None, rec.photo)]))
@@ -458,12 +458,12 @@ def test_a_version_1_database_migrates_forward_and_keeps_its_data(tmp_path):
         )
     engine.dispose()
     with Store(root) as s:
-        assert s.schema_version() == SCHEMA_VERSION == 3
+        assert s.schema_version() == SCHEMA_VERSION == 4
         (found,) = s.list_clients("zolc")
         assert (found.id, found.name, found.precautions.labels()) == ("ab" * 16, "Łucja Żółć", ["Pregnancy"])
         assert s.verify() == []
     with Store(root) as s:  # opening again is a no-op
-        assert s.schema_version() == 3 and s.count_clients() == 1
+        assert s.schema_version() == 4 and s.count_clients() == 1
 
 
 # --- erasure and clean-up ---------------------------------------------------------------
@@ -494,7 +494,7 @@ def test_deleting_a_visit_removes_its_revisions_and_files_only(store):
     cid = new_client(store)
     a = store.add_visit(cid, visit_draft())
     b = store.add_visit(cid, visit_draft())
-    store.revise_visit(a.id, a.to_draft())
+    store.revise_visit(a.id, replace(a.to_draft(), notes="revised"))
     store.delete_visit(a.id)
     assert [v.id for v in store.list_visits(cid)] == [b.id]
     assert not (store.files_dir / cid / a.revision_id).exists()

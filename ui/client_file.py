@@ -31,8 +31,12 @@ class Link:
     precaution_keys: tuple[str, ...] = ()
     other_precaution: str = ""
     consent: bool = False  # consent to photography recorded (the store refuses photos without it)
+    height_cm: float | None = None  # the client's recorded height: where a height calibration starts
     visit_id: str | None = None
-    revision: int | None = None
+    revision: int | None = None  # the revision opened or last saved
+    #: The visit's latest revision when it was opened or last saved: the base of the store's lost-update check
+    #: (an earlier revision opened and saved becomes the newest; ``None`` in drafts written before: ``revision``).
+    latest_revision: int | None = None
     #: The visit's date and notes as being edited (the save step writes them here as they are typed).
     visit_date: date | None = None
     notes: str = ""
@@ -55,6 +59,7 @@ def _client_fields(client: Client) -> dict[str, Any]:
         "precaution_keys": tuple(k for k in PRECAUTION_KEYS if k in client.precautions.checked),
         "other_precaution": client.precautions.other_text,
         "consent": client.consent_photography,
+        "height_cm": client.height_cm,
     }
 
 
@@ -64,6 +69,7 @@ def _with_visit(link: Link, visit: Visit) -> Link:
         link,
         visit_id=visit.id,
         revision=visit.revision,
+        latest_revision=visit.revision_count,
         visit_date=visit.visit_date,
         notes=visit.notes,
         saved_date=visit.visit_date,
@@ -160,11 +166,13 @@ def report_pdf(a: Assessment, day: date, notes: str = "") -> bytes:
     )
 
 
-def visit_draft(a: Assessment, day: date, notes: str, pdf: bytes | None) -> VisitDraft:
+def visit_draft(a: Assessment, day: date, notes: str, pdf: bytes | None, *, drawn: bool = True) -> VisitDraft:
     """Everything of ``a`` that goes into the client file: each view's document, result, photo and annotated image.
 
     A photo that came from the file unchanged is passed as its stored file
-    (the new revision shares it; it is not re-encoded).
+    (the new revision shares it; it is not re-encoded). ``drawn=False``
+    leaves the annotated images out (nothing rendered: enough to ask the
+    store whether anything changed).
     """
     drafts = []
     for vs in a.views_with_photos():
@@ -173,7 +181,8 @@ def visit_draft(a: Assessment, day: date, notes: str, pdf: bytes | None) -> Visi
         assert result is not None
         digest, stored = a.stored_photos.get(vs.view, (None, None))
         photo = stored if digest == vs.photo.digest else vs.photo.image
-        drafts.append(ViewDraft(vs.doc, result, photo=photo, annotated=annotated_full(a, vs, result, day)))
+        annotated = annotated_full(a, vs, result, day) if drawn else None
+        drafts.append(ViewDraft(vs.doc, result, photo=photo, annotated=annotated))
     return VisitDraft(day, notes, tuple(drafts), report_pdf=pdf)
 
 
@@ -191,8 +200,12 @@ def report_problem(a: Assessment, notes: str = "") -> str | None:
 def save(a: Assessment, store: Store, day: date, notes: str, *, with_report: bool = True) -> tuple[Visit, str | None]:
     """Save ``a`` into the linked client's file: a new visit, or a new revision of the reopened one.
 
-    Returns the stored visit and, when the PDF report could not be made (and
-    the visit was saved without it), the sentence saying why. Raises
+    A reopened visit whose documents, photos, date and notes are unchanged
+    gets no new revision (the store's rule, asked before anything is drawn):
+    the visit returned is then the latest revision as it was (see
+    :func:`nothing_changed`). Returns the stored visit and, when the PDF
+    report could not be made (and the visit was saved without it), the
+    sentence saying why. Raises
     :class:`posture.store.StoreError` (one sentence) when it cannot save,
     e.g. when the visit was changed in another window since it was opened.
     """
@@ -201,17 +214,46 @@ def save(a: Assessment, store: Store, day: date, notes: str, *, with_report: boo
         raise ValueError("the assessment is not linked to a client")
     if not a.views_with_photos():
         raise ValueError("nothing to save")
+    base = link.latest_revision if link.latest_revision is not None else link.revision
+    if (
+        link.visit_id is not None
+        and _photos_from_file(a)
+        and store.unchanged(link.visit_id, visit_draft(a, day, notes, None, drawn=False), base_revision=base)
+    ):
+        latest = store.get_visit(link.visit_id)  # nothing to draw or save (see nothing_changed)
+        _saved(a, link, latest)
+        return latest, None
     problem = report_problem(a, notes) if with_report else None
     pdf = report_pdf(a, day, notes) if with_report and problem is None else None
     draft = visit_draft(a, day, notes, pdf)
     if link.visit_id is None:
         visit = store.add_visit(link.client_id, draft)
     else:
-        visit = store.revise_visit(link.visit_id, draft, base_revision=link.revision)
+        visit = store.revise_visit(link.visit_id, draft, base_revision=base)
+    _saved(a, link, visit)
+    return visit, (f"Saved without a PDF report: {problem}" if problem else None)
+
+
+def _saved(a: Assessment, link: Link, visit: Visit) -> None:
+    """``a`` is now the stored ``visit``: the link points at it, its photos are its stored files, nothing is unsaved."""
     a.link = _with_visit(link, visit)
     _remember_photos(a, visit)
     a.mark_saved()
-    return visit, (f"Saved without a PDF report: {problem}" if problem else None)
+
+
+def _photos_from_file(a: Assessment) -> bool:
+    """True when every photo of ``a`` is a stored file of the visit (a new photo is a change, no need to ask)."""
+    return all(
+        vs.photo is not None and a.stored_photos.get(vs.view, ("", None))[0] == vs.photo.digest for vs in a.views_with_photos()
+    )
+
+
+def nothing_changed(before: Link | None, visit: Visit) -> bool:
+    """True when a save from the link ``before`` added no revision to ``visit`` (nothing had changed)."""
+    if before is None or before.visit_id != visit.id:
+        return False
+    latest = before.latest_revision if before.latest_revision is not None else before.revision
+    return latest == visit.revision_count
 
 
 def _remember_photos(a: Assessment, visit: Visit) -> None:
@@ -224,7 +266,11 @@ def _remember_photos(a: Assessment, visit: Visit) -> None:
 
 
 def open_visit(a: Assessment, store: Store, client: Client, visit: Visit) -> list[str]:
-    """Load a stored visit into ``a`` (which should be fresh) to look at or edit; the problems met, one sentence each."""
+    """Load a stored visit into ``a`` (which should be fresh) to look at or edit; the problems met, one sentence each.
+
+    ``visit`` may be any revision (``store.get_visit(id, revision=n)``): saving an earlier one adds a new latest
+    revision (it restores it, with the edits), checked against the latest of the moment it was opened.
+    """
     problems = list(visit.problems)
     link_client(a, client)
     a.link = _with_visit(a.link, visit)

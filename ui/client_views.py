@@ -7,14 +7,26 @@ store itself is :mod:`posture.store`.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import streamlit as st
 
 from posture import landmarks
 from posture.errors import ConflictError, PostureError
-from posture.store import PRECAUTION_LABELS, SEX_LABELS, Client, Precautions, Store
+from posture.store import (
+    MAX_HEIGHT_CM,
+    MIN_HEIGHT_CM,
+    PRECAUTION_LABELS,
+    SEX_LABELS,
+    Client,
+    ClientSummary,
+    Precautions,
+    RevisionSummary,
+    Store,
+    VisitSummary,
+    age_years,
+)
 
 from . import client_file, drafts, state, view_checks
 from .model import Assessment
@@ -44,7 +56,7 @@ def client_form_ui(key: str, client: Client | None = None) -> dict[str, Any] | N
     c = client
     with st.form(key, border=True):
         name = st.text_input("Name *", value=c.name if c else "", max_chars=200, key=f"{key}_name")
-        col1, col2 = st.columns(2)
+        col1, col2, col3 = st.columns(3)
         dob = col1.date_input(
             "Date of birth (optional)",
             value=c.date_of_birth if c else None,
@@ -55,6 +67,15 @@ def client_form_ui(key: str, client: Client | None = None) -> dict[str, Any] | N
         sexes = list(SEX_LABELS)
         sex = col2.selectbox(
             "Sex", sexes, index=sexes.index(c.sex) if c and c.sex in sexes else 0, format_func=SEX_LABELS.get, key=f"{key}_sex"
+        )
+        height = col3.number_input(
+            "Height (cm, optional)",
+            min_value=MIN_HEIGHT_CM,
+            max_value=MAX_HEIGHT_CM,
+            value=c.height_cm if c else None,
+            step=0.5,
+            key=f"{key}_height",
+            help="A height calibration of this client's photos starts at it.",
         )
         contact = st.text_area("Contact (phone, e-mail, address)", value=c.contact if c else "", height=68, key=f"{key}_contact")
         st.markdown("**Precautions** (check all that apply)")
@@ -82,6 +103,7 @@ def client_form_ui(key: str, client: Client | None = None) -> dict[str, Any] | N
         "name": name.strip(),
         "date_of_birth": dob,
         "sex": sex,
+        "height_cm": height,
         "contact": contact,
         "notes": notes,
         "precautions": Precautions(frozenset(k for k, v in ticks.items() if v), other),
@@ -113,11 +135,19 @@ def client_list_ui(store: Store) -> None:
     st.title("Client files", anchor=False)
     st.caption(f"Kept on this computer in `{store.root}`. Photos are stored without GPS or other EXIF data.")
     search_col, new_col = st.columns([3, 1], vertical_alignment="bottom")
-    search = search_col.text_input("Find a client", key="client_search", placeholder="name (accents and case don't matter)")
+    # live: the list follows the typing after a 250 ms pause (Streamlit's own text input, no Enter needed)
+    search = search_col.text_input(
+        "Find a client",
+        key="client_search",
+        type="search",
+        live=True,
+        placeholder="name, e-mail or phone (accents, case and spacing don't matter)",
+    )
     with new_col.popover("New client", icon=":material/person_add:", width="stretch"):
         fields = client_form_ui("new_client")
         if fields is not None:
             _create_client(store, fields)
+        _duplicate_ui(store)  # below the form's button, where the therapist is looking
     shown = state.session().client_list_shown
     try:
         total = store.count_clients(search)
@@ -144,18 +174,68 @@ def client_list_ui(store: Store) -> None:
     import_ui(store)
 
 
-def _create_client(store: Store, fields: dict[str, Any]) -> None:
+def _create_client(store: Store, fields: dict[str, Any], *, checked: bool = False) -> None:
+    """Create the client; a name already in the file (up to case, accents and word order) first asks (:func:`_duplicate_ui`)."""
     if not fields["name"]:
         st.error("A client needs a name (or a reference such as initials).")
         return
+    session = state.session()
     try:
+        if not checked and store.similar_clients(fields["name"]):
+            session.new_client_pending = fields
+            st.rerun()
         client = store.create_client(**fields)
     except PostureError as exc:
         st.error(str(exc))
         return
+    session.new_client_pending = None
     open_client(client.id)
     state.session().notify(f"{client.name} added.")
     st.rerun()
+
+
+def _born(row: Client | ClientSummary, today: date | None = None) -> str:
+    """``"born 1980-03-14 · 46 years"`` (``"date of birth not recorded"`` without one)."""
+    if row.date_of_birth is None:
+        return "date of birth not recorded"
+    years = age_years(row.date_of_birth, today or date.today())
+    return f"born {row.date_of_birth.isoformat()} · {years} year{'s' if years != 1 else ''}"
+
+
+def _duplicate_ui(store: Store) -> None:
+    """A new client's name is already in the file: say whose, with their date of birth; create anyway or open theirs."""
+    session = state.session()
+    pending = session.new_client_pending
+    if pending is None:
+        return
+    name = str(pending.get("name", ""))
+    try:
+        similar = store.similar_clients(name)
+    except PostureError as exc:
+        st.error(str(exc))
+        return
+    if not similar:  # erased meanwhile: nothing to ask
+        session.new_client_pending = None
+        _create_client(store, dict(pending), checked=True)
+        return
+    with st.container(border=True, key="duplicate_client"):
+        whom = "; ".join(f"{_escape_md(r.name)} ({_born(r)})" for r in similar)
+        st.warning(f"The file already holds a client named like “{_escape_md(name)}”: {whom}.", icon=":material/group:")
+        for row in similar:
+            st.button(
+                f"Open {_escape_md(row.name)} ({_born(row)})", key=f"duplicate_open_{row.id}", on_click=_open_existing, args=(row.id,),
+                icon=":material/folder_shared:", width="stretch",
+            )  # fmt: skip
+        if st.button("Create a new client anyway", key="duplicate_create", type="primary", width="stretch"):
+            _create_client(store, dict(pending), checked=True)
+        st.button("Cancel", key="duplicate_cancel", on_click=_open_existing, args=(None,), width="stretch")
+
+
+def _open_existing(client_id: str | None) -> None:
+    """Button callback: drop the new client waiting to be created, and open ``client_id`` (``None``: stay on the list)."""
+    state.session().new_client_pending = None
+    if client_id is not None:
+        open_client(client_id)
 
 
 def _escape_md(text: str) -> str:
@@ -193,11 +273,11 @@ def client_page_ui(store: Store, a: Assessment, client_id: str) -> None:
         return
     st.button("← All clients", key="back_to_list", on_click=open_client, args=(None,), type="tertiary")
     st.title(client.name, anchor=False)
-    facts = []
-    if client.date_of_birth:
-        facts.append(f"born {client.date_of_birth.isoformat()}")
+    facts = [_born(client)]
     if client.sex:
         facts.append(SEX_LABELS.get(client.sex, client.sex).lower())
+    if client.height_cm is not None:
+        facts.append(f"{client.height_cm:g} cm")
     facts.append(
         f"consented to photography on {client.consent_date.isoformat()}"
         if client.consent_photography and client.consent_date
@@ -283,6 +363,35 @@ def client_page_ui(store: Store, a: Assessment, client_id: str) -> None:
             for p in v.problems:
                 c1.warning(p)
             c2.button("Open", key=f"open_visit_{v.id}", on_click=_request, args=(client.id, "open", v.id), width="stretch")
+            if v.revision_count > 1:
+                _revisions_ui(store, client, v)
+
+
+def _revisions_ui(store: Store, client: Client, v: VisitSummary) -> None:
+    """Every saved revision of a visit, newest first, each with its time and notes and a button to open it."""
+    try:
+        revisions = store.list_revisions(v.id)
+    except PostureError as exc:
+        st.warning(str(exc))
+        return
+    with st.expander(f"All {len(revisions)} revisions of this visit"):
+        for r in reversed(revisions):
+            c1, c2 = st.columns([5, 1], vertical_alignment="center")
+            latest = " (latest)" if r.number == v.revision_count else ""
+            c1.markdown(f"**Revision {r.number}**{latest} · saved {_saved_when(r)} · visit date {_day(r.visit_date)}")
+            if r.notes:
+                c1.caption(r.notes[:300])
+            c2.button(
+                "Open", key=f"open_revision_{v.id}_{r.number}", on_click=_request,
+                args=(client.id, "open", v.id, r.number), width="stretch",
+            )  # fmt: skip
+
+
+def _saved_when(r: RevisionSummary) -> str:
+    try:
+        return drafts.when_text(datetime.fromisoformat(r.saved_at))
+    except (TypeError, ValueError):
+        return "(time unreadable)"
 
 
 def _client_action_ui(store: Store, a: Assessment, client: Client) -> None:
@@ -297,13 +406,13 @@ def _client_action_ui(store: Store, a: Assessment, client: Client) -> None:
     if action.kind == "new":
         _start_assessment(a, client)
     elif action.visit_id is not None:
-        _open_visit(store, client, action.visit_id)
+        _open_visit(store, client, action.visit_id, action.revision)
 
 
-def _request(client_id: str, kind: str, visit_id: str | None = None) -> None:
-    """Button callback: start a new assessment (``"new"``) or open a visit (``"open"``) on this run."""
+def _request(client_id: str, kind: str, visit_id: str | None = None, revision: int | None = None) -> None:
+    """Button callback: start a new assessment (``"new"``) or open a visit (``"open"``, at ``revision``) on this run."""
     s = state.session()
-    s.client_action = state.ClientAction(client_id, kind, visit_id)
+    s.client_action = state.ClientAction(client_id, kind, visit_id, revision)
     s.discard_confirmed = False
 
 
@@ -329,9 +438,9 @@ def _start_assessment(a: Assessment, client: Client) -> None:
     st.switch_page(PAGE_ASSESSMENT)
 
 
-def _open_visit(store: Store, client: Client, visit_id: str) -> None:
+def _open_visit(store: Store, client: Client, visit_id: str, revision: int | None = None) -> None:
     try:
-        visit = store.get_visit(visit_id)
+        visit = store.get_visit(visit_id, revision)
     except PostureError as exc:
         st.error(str(exc))
         return
@@ -340,7 +449,13 @@ def _open_visit(store: Store, client: Client, visit_id: str) -> None:
     fresh = state.get()
     with st.spinner("Opening the visit…"):
         problems = client_file.open_visit(fresh, store, client, visit)
-    msg = f"Visit of {_day(visit.visit_date)} opened: saving it again adds revision {visit.revision + 1}."
+    if visit.is_latest:
+        msg = f"Visit of {_day(visit.visit_date)} opened: saving it again adds revision {visit.revision + 1}."
+    else:
+        msg = (
+            f"Revision {visit.revision} of the visit of {_day(visit.visit_date)} opened (the latest is "
+            f"{visit.revision_count}): saving it adds revision {visit.revision_count + 1}, the earlier ones stay."
+        )
     s = state.session()
     s.notify(msg + (" " + " ".join(problems) if problems else ""))
     s.pending_view = fresh.current
@@ -382,7 +497,8 @@ def client_banner_ui(a: Assessment) -> None:
     link = a.link
     if link is None:
         return
-    visit = f"visit of {_day(link.visit_date)}, revision {link.revision}" if link.visit_id else "new visit, not saved yet"
+    of = f" of {link.latest_revision}" if link.latest_revision and link.latest_revision != link.revision else ""
+    visit = f"visit of {_day(link.visit_date)}, revision {link.revision}{of}" if link.visit_id else "new visit, not saved yet"
     c1, c2 = st.columns([5, 1], vertical_alignment="center")
     c1.markdown(f"**Client:** {_escape_md(link.client_name)} · {visit}")
     if c2.button("Client file", key="goto_client", icon=":material/folder_shared:", width="stretch"):
@@ -429,7 +545,12 @@ def save_to_file_ui(a: Assessment, store: Store | None) -> None:
         if incomplete:
             st.caption(incomplete + " You can save it as it is and complete it later.")
         label = "Save changes as a new revision" if link.visit_id else f"Save to {link.client_name}'s file"
-        if link.visit_id and not (a.unsaved or a.link.changed):
+        if link.visit_id and link.latest_revision and link.revision != link.latest_revision:
+            st.caption(
+                f"This is revision {link.revision} of {link.latest_revision}: saving it makes it the newest "
+                f"(revision {link.latest_revision + 1}); the others stay."
+            )
+        elif link.visit_id and not (a.unsaved or a.link.changed):
             st.caption("No changes since this visit was saved.")
         clicked = st.button(
             label,
@@ -445,6 +566,7 @@ def save_to_file_ui(a: Assessment, store: Store | None) -> None:
 
 def _save(a: Assessment, store: Store, day: date, notes: str) -> None:
     incomplete = view_checks.incomplete_sentence(a)
+    before = a.link
     try:
         with st.status("Saving to the client file…", expanded=False) as status:
             status.update(label="Rendering the annotated photos and the report…")
@@ -454,6 +576,9 @@ def _save(a: Assessment, store: Store, day: date, notes: str) -> None:
         st.error(str(exc))
         return
     drafts.saved(a)
+    if client_file.nothing_changed(before, visit):
+        state.session().notify("Nothing changed since the saved revision.")
+        st.rerun()
     done = f"Saved to {a.link.client_name}'s file: visit of {_day(visit.visit_date)}, revision {visit.revision}."
     extra = " ".join(x for x in (warning, incomplete) if x)
     state.session().notify(done + (f" {extra}" if extra else ""))
@@ -463,7 +588,7 @@ def _save(a: Assessment, store: Store, day: date, notes: str) -> None:
 def _pick_client_ui(a: Assessment, store: Store) -> None:
     st.caption("Link this assessment to a client to keep it in their file (photos stay on this computer).")
     c1, c2 = st.columns([2, 2], vertical_alignment="bottom")
-    search = c1.text_input("Find the client", key="link_search", placeholder="name")
+    search = c1.text_input("Find the client", key="link_search", type="search", live=True, placeholder="name, e-mail or phone")
     try:
         rows = store.list_clients(search, limit=20)
     except PostureError as exc:

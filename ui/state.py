@@ -57,6 +57,7 @@ class ClientAction:
     client_id: str
     kind: str  # "new" (start a new assessment for the client) or "open" (open ``visit_id``)
     visit_id: str | None = None
+    revision: int | None = None  # the revision of ``visit_id`` to open (``None``: the latest)
 
 
 @dataclass
@@ -87,6 +88,8 @@ class Session:
     confirm_action: str | None = None
     #: A client-page action waiting for a confirmation.
     client_action: ClientAction | None = None
+    #: The fields of a new client whose name is already in the file, waiting for "Create anyway" (``ui.client_views``).
+    new_client_pending: dict[str, object] | None = None
     #: The therapist confirmed discarding the unsaved assessment for ``client_action``.
     discard_confirmed: bool = False
     #: Uploaded files already taken in, by Streamlit file id → the problem sentence or ``None``.

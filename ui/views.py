@@ -248,7 +248,7 @@ def calibration_ui(vs: ViewState) -> None:
         if scale in ("plumb", "marks"):
             distance = st.number_input("Marks apart (cm)", 0.1, 1000.0, vs.distance_cm, 1.0, key=f"dist_{k}")
         elif scale == "height":
-            height = st.number_input("Client's height (cm)", 30.0, 260.0, vs.height_cm, 0.5, key=f"height_{k}")
+            height = st.number_input("Client's height (cm)", 30.0, 260.0, _height_start(vs), 0.5, key=f"height_{k}")
         else:
             st.caption("Distances in pixels, not graded.")
     facing = None
@@ -259,6 +259,15 @@ def calibration_ui(vs: ViewState) -> None:
     _facing_hint(vs, k)
     if vs.problem:
         st.warning(vs.problem)
+
+
+def _height_start(vs: ViewState) -> float:
+    """Where the height input starts: the view's own height once it is calibrated by height, else the linked
+    client's recorded height, else the view's default (170 cm)."""
+    link = state.get().link
+    if vs.scale_mode != "height" and link is not None and link.height_cm is not None:
+        return float(link.height_cm)
+    return vs.height_cm
 
 
 def _facing_ui(vs: ViewState, k: str) -> str:

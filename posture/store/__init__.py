@@ -24,7 +24,10 @@ transaction. After a crash at any point the store holds the whole revision or
 none of it; an unreferenced folder is removed the next time a store opens.
 
 **Revisions.** Saving a visit never overwrites it: each save adds revision
-``n + 1``; the visit shows the latest and every earlier one stays readable.
+``n + 1``; the visit shows the latest and every earlier one stays readable
+(:meth:`Store.list_revisions`, :meth:`Store.get_visit` with ``revision``). A
+save whose documents, photos, date and notes are the latest revision's adds
+nothing (:meth:`Store.revise_visit`).
 
 **Damage** is reported, not fatal: a missing photo or an unreadable row shows
 up in the ``problems`` of the record concerned (one sentence each) while the
@@ -60,7 +63,8 @@ Typical use (the app keeps one ``Store`` for the process)::
     # reopen and edit: the draft carries the stored files, so only what changed is given again
     draft = visit.to_draft().with_view(ViewDraft(new_doc, new_result, photo=visit.views["anterior"].photo, annotated=new_jpeg))
     visit = store.revise_visit(visit.id, draft, base_revision=visit.revision)
-    store.list_clients("zolc")  # → [ClientSummary(...)]; accent- and case-insensitive
+    store.list_clients("zolc")  # → [ClientSummary(...)]; accent- and case-insensitive, e-mail and phone too
+    store.similar_clients("lucja ZOLC")  # → the possible duplicates of a new name, with their dates of birth
 
 The package, one idea per module (callers use the names exported here, in ``__all__``; the modules are the store's own):
 
@@ -82,6 +86,8 @@ from .drafts import Draft, DraftInfo, new_draft_id
 from .facade import Store
 from .records import (
     CLIENT_FIELDS,
+    MAX_HEIGHT_CM,
+    MIN_HEIGHT_CM,
     PRECAUTION_KEYS,
     PRECAUTION_LABELS,
     SEX_LABELS,
@@ -97,8 +103,9 @@ from .records import (
     Visit,
     VisitDraft,
     VisitSummary,
+    age_years,
 )
-from .schema import fold_name
+from .schema import fold_name, phone_digits
 from .validation import canonical_json
 
 __all__ = [
@@ -106,5 +113,5 @@ __all__ = [
     "Store", "default_data_dir", "Precautions", "Client", "ClientSummary", "Visit", "VisitSummary",
     "RevisionSummary", "ViewRecord", "StoredFile", "ViewDraft", "VisitDraft", "ImportedRevision", "ImportSummary",
     "StoreError", "NotFoundError", "ConflictError", "MissingFileError", "CorruptRecordError", "SchemaError", "fold_name",
-    "canonical_json", "Draft", "DraftInfo", "new_draft_id",
+    "canonical_json", "Draft", "DraftInfo", "new_draft_id", "MIN_HEIGHT_CM", "MAX_HEIGHT_CM", "age_years", "phone_digits",
 ]  # fmt: skip

@@ -1,9 +1,13 @@
-"""Client records: add, edit, read, find by name, erase.
+"""Client records: add, edit, read, find by name, contact or phone, spot duplicates, erase.
 
-**Name search** folds case and accents on both sides
-(:func:`~posture.store.schema.fold_name`, kept in ``clients.name_fold``) and
-matches every word of the query anywhere in the name; ``%`` and ``_`` match
-themselves.
+**Search** folds case and accents on both sides
+(:func:`~posture.store.schema.fold_name`, kept in ``clients.name_fold`` and
+``clients.contact_fold``) and matches every word of the query anywhere in the
+name or the contact details; a phone number matches its digits whatever the
+spaces, dashes or brackets (``clients.contact_digits``,
+:func:`~posture.store.schema.phone_digits`); ``%`` and ``_`` match themselves.
+The same folding says which clients a new name may duplicate
+(:func:`similar_clients`).
 
 **Erasure** is journaled (``erasing/<client id>``, an empty file) before
 anything goes, so a kill at any point is finished when a store next opens:
@@ -24,7 +28,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
 
 from posture.atomic import fsync_dir, write_new_file
 from posture.errors import ConflictError, NotFoundError
@@ -101,30 +105,43 @@ def get_client(db: Database, client_id: str) -> Client:
     return client_from_row(row)
 
 
-def _name_filter(search: str) -> ColumnElement[bool] | None:
-    """Every folded word of ``search`` somewhere in the folded name (LIKE wildcards escaped); ``None`` for no words."""
-    conds = []
-    for w in t.fold_name(search or "").split():
-        escaped = w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conds.append(t.clients.c.name_fold.like(f"%{escaped}%", escape="\\"))
-    return and_(*conds) if conds else None
+def _like(column: Any, word: str) -> ColumnElement[bool]:
+    """``column`` holds ``word`` anywhere (LIKE with its wildcards escaped, so ``%`` and ``_`` match themselves)."""
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%{escaped}%", escape="\\")
 
 
-def list_clients(db: Database, search: str = "", limit: int = 50, offset: int = 0) -> list[ClientSummary]:
-    """A page of clients in name order (``limit`` clamped to 1..1000), with their visit count and last visit date."""
+#: A search that is a phone number: digits with spaces, dashes, dots, slashes or brackets, maybe a leading plus.
+_PHONE_QUERY_RE = re.compile(r"\+?\(?[0-9][0-9 \-./()]*")
+#: The fewest digits a phone search needs (fewer would find every house number).
+MIN_PHONE_DIGITS = 3
+
+
+def _search_filter(search: str) -> ColumnElement[bool] | None:
+    """The clients a search finds (``None``: no words, every client); see :func:`list_clients`."""
+    words = t.fold_name(search or "").split()
+    if not words:
+        return None
+    cond: ColumnElement[bool] = and_(*(or_(_like(t.clients.c.name_fold, w), _like(t.clients.c.contact_fold, w)) for w in words))
+    raw = (search or "").strip()
+    digits = re.sub(r"[^0-9]", "", raw)
+    if _PHONE_QUERY_RE.fullmatch(raw) and len(digits) >= MIN_PHONE_DIGITS:
+        cond = or_(cond, _like(t.clients.c.contact_digits, digits))
+    return cond
+
+
+def _summaries(db: Database, cond: ColumnElement[bool] | None, limit: int, offset: int) -> list[ClientSummary]:
+    """A page of the clients ``cond`` selects (all for ``None``) in name order, with visit count and last visit date."""
     clients, visits = t.clients, t.visits
-    limit = max(1, min(int(limit), 1000))
-    offset = max(0, int(offset))
-    page = select(clients.c.id, clients.c.name, clients.c.name_fold, clients.c.precautions)
-    cond = _name_filter(search)
+    page = select(clients.c.id, clients.c.name, clients.c.name_fold, clients.c.precautions, clients.c.date_of_birth)
     if cond is not None:
         page = page.where(cond)
     page_sq = page.order_by(clients.c.name_fold, clients.c.id).limit(limit).offset(offset).subquery()
     count_q = select(func.count()).where(visits.c.client_id == page_sq.c.id).scalar_subquery()
     last_q = select(func.max(visits.c.visit_date)).where(visits.c.client_id == page_sq.c.id).scalar_subquery()
-    q = select(page_sq.c.id, page_sq.c.name, page_sq.c.precautions, count_q.label("n"), last_q.label("last")).order_by(
-        page_sq.c.name_fold, page_sq.c.id
-    )
+    q = select(
+        page_sq.c.id, page_sq.c.name, page_sq.c.precautions, page_sq.c.date_of_birth, count_q.label("n"), last_q.label("last")
+    ).order_by(page_sq.c.name_fold, page_sq.c.id)
     with db.read() as conn:
         rows = conn.execute(q).all()
     out = []
@@ -132,19 +149,50 @@ def list_clients(db: Database, search: str = "", limit: int = 50, offset: int = 
         problems: list[str] = []
         precautions = precautions_from_row(r.precautions, problems)
         last = parse_date(r.last, "last visit date", problems)
+        born = parse_date(r.date_of_birth, "date of birth", problems)
         name = r.name if isinstance(r.name, str) else "(unreadable name)"
-        out.append(ClientSummary(r.id, name, last, int(r.n), precautions, tuple(problems)))
+        out.append(ClientSummary(r.id, name, last, int(r.n), precautions, tuple(problems), born))
     return out
+
+
+def list_clients(db: Database, search: str = "", limit: int = 50, offset: int = 0) -> list[ClientSummary]:
+    """A page of clients in name order (``limit`` clamped to 1..1000), with their visit count and last visit date.
+
+    ``search``: every folded word (:func:`~posture.store.schema.fold_name`)
+    somewhere in the name or the contact details (an e-mail, a street); a
+    search that is a phone number (at least :data:`MIN_PHONE_DIGITS` digits,
+    spaces, dashes, dots, slashes and brackets ignored) also finds its digits
+    in a number of the contact details, written however it is
+    (:func:`~posture.store.schema.phone_digits`).
+    """
+    return _summaries(db, _search_filter(search), max(1, min(int(limit), 1000)), max(0, int(offset)))
 
 
 def count_clients(db: Database, search: str = "") -> int:
     """How many clients :func:`list_clients` pages through for ``search``."""
     q = select(func.count()).select_from(t.clients)
-    cond = _name_filter(search)
+    cond = _search_filter(search)
     if cond is not None:
         q = q.where(cond)
     with db.read() as conn:
         return int(conn.execute(q).scalar_one())
+
+
+def similar_clients(db: Database, name: str) -> list[ClientSummary]:
+    """The clients whose name is ``name`` up to case, accents, spacing and word order (possible duplicates).
+
+    ``"  maria KELLER"``, ``"Keller Maria"`` and ``"Mária Keller"`` are all
+    "Maria Keller"; "Maria Kellermann" is not. Each with its date of birth,
+    so the therapist can tell a namesake from the same person.
+    """
+    words = sorted(t.fold_name(name or "").split())
+    if not words:
+        return []
+    prefilter = and_(*(_like(t.clients.c.name_fold, w) for w in words))
+    with db.read() as conn:
+        rows = conn.execute(select(t.clients.c.id, t.clients.c.name_fold).where(prefilter)).all()
+    ids = [r.id for r in rows if isinstance(r.name_fold, str) and sorted(r.name_fold.split()) == words]
+    return _summaries(db, t.clients.c.id.in_(ids), 1000, 0) if ids else []
 
 
 def resolve_client_id(db: Database, text: str) -> str:

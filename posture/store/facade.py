@@ -90,7 +90,8 @@ class Store:
         """Add a client; return the stored record.
 
         Keyword fields (all optional): ``date_of_birth`` (date), ``sex`` (a key
-        of :data:`SEX_LABELS`), ``contact``, ``notes`` (text),
+        of :data:`SEX_LABELS`), ``height_cm`` (50–250, the default of a height
+        calibration), ``contact`` (phone, e-mail, address: searched too), ``notes`` (text),
         ``precautions`` (:class:`Precautions` or its dict), ``consent_photography``
         (bool; True needs ``consent_date``), ``consent_date`` (date).
         """
@@ -115,9 +116,16 @@ class Store:
         """A page of clients by name, with their visit count and last visit date.
 
         ``search`` is case- and accent-insensitive and matches anywhere in the
-        name; every word must match (``"zolc"`` finds "Łucja Żółć", ``"luc zol"`` too).
+        name or the contact details; every word must match (``"zolc"`` finds
+        "Łucja Żółć", ``"luc zol"`` too, ``"maria@example"`` her e-mail). A phone
+        number matches whatever its spacing: ``"0791234567"`` finds "079 123 45 67".
         """
         return clients.list_clients(self._db, search, limit, offset)
+
+    def similar_clients(self, name: str) -> list[ClientSummary]:
+        """The clients a new client called ``name`` may duplicate: the same name up to case, accents, spacing and
+        word order ("Müller" is "muller", "  maria KELLER" is "Keller Maria"), each with its date of birth."""
+        return clients.similar_clients(self._db, name)
 
     def count_clients(self, search: str = "") -> int:
         """How many clients :meth:`list_clients` pages through for ``search``."""
@@ -166,10 +174,21 @@ class Store:
     def revise_visit(self, visit_id: str, draft: VisitDraft, *, base_revision: int | None = None) -> Visit:
         """Save ``draft`` as a new revision of a visit (earlier ones stay readable); return it.
 
-        Start from ``visit.to_draft()`` so the stored files are carried over.
-        ``base_revision``: the revision the edit started from; when given and
-        another save came in meanwhile, raise :class:`ConflictError` instead of
-        silently superseding it.
+        Start from ``visit.to_draft()`` so the stored files are carried over;
+        a draft of an earlier revision saved again restores it as the newest.
+        ``base_revision``: the latest revision when the edit started (when an
+        earlier one was opened, still the latest, not the one opened); when
+        given and another save came in meanwhile, raise :class:`ConflictError`
+        instead of silently superseding it.
+
+        **Nothing changed, no revision**: when the draft's view documents,
+        photos, date and notes are those of the latest revision
+        (:func:`~posture.store.revisions.same_content`), nothing is written and
+        the latest revision is returned as it is (its ``revision_count`` is
+        then still ``base_revision``). What is drawn from those is no change
+        of its own: a result graded under other bands, an annotated image or a
+        report drawn again. A latest revision with a problem (a file
+        missing or damaged) always gets a new one: giving the same photo again repairs it.
         """
         try:
             base = self.get_visit(visit_id)
@@ -178,10 +197,33 @@ class Store:
         if base_revision is not None and base.revision != base_revision:
             raise ConflictError(revisions.conflict_message(base.revision, base_revision))
         plan = revisions.plan(self._db, self.get_client(base.client_id), draft, visit_id)
+        if self._adds_nothing(base, plan):
+            return base
         plan.new_visit = False
         plan.base_number = base_revision
         revisions.commit(self._db, [plan])
         return self.get_visit(visit_id)
+
+    def unchanged(self, visit_id: str, draft: VisitDraft, *, base_revision: int | None = None) -> bool:
+        """True when :meth:`revise_visit` would add no revision for ``draft`` (nothing is written either way).
+
+        ``draft`` may leave out the annotated images and the report (they are
+        not compared), so a caller can ask before drawing them. False when the
+        latest revision is no longer ``base_revision`` (the save would be
+        refused), or has a problem (a new revision repairs it).
+        """
+        try:
+            base = self.get_visit(visit_id)
+        except NotFoundError:
+            raise NotFoundError(clients.VISIT_GONE_MESSAGE) from None
+        if base_revision is not None and base.revision != base_revision:
+            return False
+        return self._adds_nothing(base, revisions.plan(self._db, self.get_client(base.client_id), draft, visit_id))
+
+    def _adds_nothing(self, latest: Visit, plan: revisions.RevisionPlan) -> bool:
+        """The planned revision says what ``latest`` says; a latest revision with a problem (a file missing) never
+        counts as the same: a new one repairs it, even with the same bytes."""
+        return not latest.problems and revisions.same_content(self._db, plan, latest.revision_id)
 
     def import_client(self, client: Client, revisions_: Iterable[ImportedRevision]) -> ImportSummary:
         """Add a client file that came from elsewhere, keeping its ids; atomic and idempotent.

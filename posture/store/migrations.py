@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from posture.errors import SchemaError
 
-from .schema import SCHEMA_VERSION, fold_name
+from .schema import SCHEMA_VERSION, fold_name, phone_digits
 
 
 @dataclass(frozen=True)
@@ -100,10 +100,29 @@ def _v3_client_revision(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE clients ADD COLUMN revision INTEGER NOT NULL DEFAULT 1")
 
 
+def _v4_height_and_contact_search(conn: Connection) -> None:
+    """The client's height (cm, optional), and search keys of the contact details (e-mail, address, phone digits)."""
+    conn.exec_driver_sql("ALTER TABLE clients ADD COLUMN height_cm FLOAT")
+    conn.exec_driver_sql("ALTER TABLE clients ADD COLUMN contact_fold TEXT NOT NULL DEFAULT ''")
+    conn.exec_driver_sql("ALTER TABLE clients ADD COLUMN contact_digits TEXT NOT NULL DEFAULT ''")
+    rows = conn.exec_driver_sql("SELECT id, contact FROM clients").all()
+    keyed = [(c, cid) for cid, c in rows if isinstance(c, str) and c]
+    if keyed:
+        conn.exec_driver_sql(
+            "UPDATE clients SET contact_fold = ?, contact_digits = ? WHERE id = ?",
+            [(fold_name(c), phone_digits(c), cid) for c, cid in keyed],
+        )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: clients, visits, revisions, views, files", _v1_initial),
     Migration(2, "accent- and case-insensitive client name search (clients.name_fold)", _v2_name_fold),
     Migration(3, "client records carry a revision (clients.revision), checked on every update", _v3_client_revision),
+    Migration(
+        4,
+        "the client's height (clients.height_cm); contact search keys (clients.contact_fold, contact_digits)",
+        _v4_height_and_contact_search,
+    ),
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
 

@@ -30,6 +30,8 @@ MAX_NAME_CHARS = 200
 MAX_CONTACT_CHARS = 2_000
 MAX_NOTES_CHARS = 50_000
 MAX_REPORT_BYTES = 100 * 1024 * 1024
+#: The plausible range of a client's recorded height (cm); the height calibration starts at it.
+MIN_HEIGHT_CM, MAX_HEIGHT_CM = 50.0, 250.0
 #: JPEG quality of a new annotated image (a photo that must be re-encoded gets :data:`posture.images.PHOTO_QUALITY`).
 ANNOTATED_QUALITY = 90
 
@@ -113,6 +115,7 @@ class Client:
     name: str
     date_of_birth: date | None = None
     sex: str = ""  # a key of SEX_LABELS
+    height_cm: float | None = None  # MIN_HEIGHT_CM..MAX_HEIGHT_CM; the default of a height calibration
     contact: str = ""
     notes: str = ""
     precautions: Precautions = field(default_factory=Precautions)
@@ -123,14 +126,36 @@ class Client:
     revision: int = 1  # +1 on every change; pass it back as ``base_revision`` to refuse a stale save
     problems: tuple[str, ...] = ()
 
+    def age_on(self, day: date) -> int | None:
+        """The client's age in whole years on ``day`` (``None`` without a date of birth): :func:`age_years`."""
+        return age_years(self.date_of_birth, day)
+
+
+def age_years(date_of_birth: date | None, day: date) -> int | None:
+    """Age in whole years on ``day`` (a birthday on 29 February counts from 1 March in other years); ``None`` without one.
+
+    Examples
+    --------
+    >>> age_years(date(1980, 3, 14), date(2026, 3, 13)), age_years(date(1980, 3, 14), date(2026, 3, 14))
+    (45, 46)
+    >>> age_years(date(2000, 2, 29), date(2025, 2, 28)), age_years(None, date(2025, 1, 1))
+    (24, None)
+    """
+    if date_of_birth is None:
+        return None
+    had_birthday = (day.month, day.day) >= (date_of_birth.month, date_of_birth.day)
+    return day.year - date_of_birth.year - (0 if had_birthday else 1)
+
 
 #: Fields a caller may set with :meth:`Store.create_client` / :meth:`Store.update_client`.
-CLIENT_FIELDS = ("name", "date_of_birth", "sex", "contact", "notes", "precautions", "consent_photography", "consent_date")
+CLIENT_FIELDS = (
+    "name", "date_of_birth", "sex", "height_cm", "contact", "notes", "precautions", "consent_photography", "consent_date",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class ClientSummary:
-    """One line of the client list."""
+    """One line of the client list (and of the possible duplicates of a new client's name)."""
 
     id: str
     name: str
@@ -138,6 +163,7 @@ class ClientSummary:
     visit_count: int
     precautions: Precautions
     problems: tuple[str, ...] = ()
+    date_of_birth: date | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ always does).
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -240,6 +241,33 @@ def _view_document(db: Database, revision_id: str, view: str) -> docs.ViewDocume
         return docs.loads(stored) if stored is not None else None
     except DocumentError:
         return None
+
+
+def same_content(db: Database, revision: RevisionPlan, stored_revision_id: str) -> bool:
+    """True when a planned revision says what a stored one says: the same date, notes, views with the same
+    documents (as JSON values) and the same photos (by SHA-256).
+
+    Left out, being drawn from these: the results (under the grading bands
+    of the day; the app grades a reopened visit afresh anyway), the annotated
+    images (drawn again on the stored photo, whose re-encoded pixels differ
+    from the upload's, they never come out byte for byte the same) and the
+    report (which carries the time it was made).
+    """
+    with db.read() as conn:
+        rev = conn.execute(select(revisions.c.visit_date, revisions.c.notes).where(revisions.c.id == stored_revision_id)).first()
+        doc_rows = conn.execute(select(views.c.view, views.c.document).where(views.c.revision_id == stored_revision_id)).all()
+        file_rows = conn.execute(
+            select(files.c.view, files.c.sha256).where(files.c.revision_id == stored_revision_id, files.c.role == "photo")
+        ).all()
+    if rev is None or (rev.visit_date, rev.notes) != (revision.visit_date, revision.notes):
+        return False
+    try:
+        stored_docs = {r.view: json.loads(r.document) for r in doc_rows}
+    except (TypeError, ValueError):
+        return False  # a damaged stored document: saving again is a change worth keeping
+    planned_docs = {view: json.loads(doc) for view, doc, _ in revision.views}
+    planned_photos = {f.view: f.sha256 for f in revision.files if f.role == "photo"}
+    return stored_docs == planned_docs and {r.view: r.sha256 for r in file_rows} == planned_photos
 
 
 # --- 2.-4. stage, publish, reference --------------------------------------------------

@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Table, Text, UniqueConstraint
+from sqlalchemy import Column, Float, ForeignKey, Index, Integer, MetaData, Table, Text, UniqueConstraint
 
 #: The schema version this code writes (the last migration step).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
@@ -35,6 +35,26 @@ def fold_name(text: str) -> str:
     t = unicodedata.normalize("NFKD", text.casefold())
     t = "".join(ch for ch in t if not unicodedata.combining(ch)).translate(_EXTRA_FOLD)
     return " ".join(t.split())
+
+
+#: What may sit between the digits of a phone number: spaces, dashes, dots, slashes, brackets and a leading plus.
+_PHONE_SPAN_RE = re.compile(r"[0-9][0-9 \t\-./()+]*[0-9]|[0-9]")
+
+
+def phone_digits(text: str) -> str:
+    """Phone search key: each run of digits and phone separators as bare digits, one run per word.
+
+    ``"Tel. +41 (0)79 123-45-67, 8001 Zürich"`` → ``"410791234567 8001"``, so
+    ``"0791234567"`` and ``"079 123 45 67"`` both find it (as digits, anywhere in a run).
+
+    Examples
+    --------
+    >>> phone_digits("079 123 45 67\\nmaria@example.org")
+    '0791234567'
+    >>> phone_digits("(044) 555-66-77, Bahnhofstrasse 3")
+    '0445556677 3'
+    """
+    return " ".join(re.sub(r"[^0-9]", "", m.group()) for m in _PHONE_SPAN_RE.finditer(text))
 
 
 # --- tables (current version) ---------------------------------------------------------
@@ -59,6 +79,9 @@ clients = Table(
     Column("updated_at", Text, nullable=False),
     Column("name_fold", Text, nullable=False, server_default=""),  # v2
     Column("revision", Integer, nullable=False, server_default="1"),  # v3: +1 on every change (lost-update check)
+    Column("height_cm", Float),  # v4: the client's height, the default of a height calibration
+    Column("contact_fold", Text, nullable=False, server_default=""),  # v4: fold_name(contact), for search
+    Column("contact_digits", Text, nullable=False, server_default=""),  # v4: phone_digits(contact), for search
 )
 Index("ix_clients_name_fold", clients.c.name_fold, clients.c.id)
 

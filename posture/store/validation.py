@@ -30,14 +30,16 @@ from posture.result import Result, check_result
 
 from .records import (
     MAX_CONTACT_CHARS,
+    MAX_HEIGHT_CM,
     MAX_NAME_CHARS,
     MAX_NOTES_CHARS,
     MAX_REPORT_BYTES,
+    MIN_HEIGHT_CM,
     SEX_LABELS,
     Client,
     Precautions,
 )
-from .schema import ID_RE, fold_name
+from .schema import ID_RE, fold_name, phone_digits
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -118,6 +120,18 @@ def text(value: Any, what: str, limit: int) -> str:
     return normalized
 
 
+def height_cm(value: Any) -> float | None:
+    """A client's height in cm (``None``: not recorded), a number from :data:`MIN_HEIGHT_CM` to :data:`MAX_HEIGHT_CM`."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise StoreError("The client's height must be a number of centimetres.")
+    if not MIN_HEIGHT_CM <= value <= MAX_HEIGHT_CM:
+        hint = ": give it in centimetres, not metres" if value < 3 else ""
+        raise StoreError(f"The client's height {value:g} cm is outside {MIN_HEIGHT_CM:g}–{MAX_HEIGHT_CM:g} cm{hint}.")
+    return float(value)
+
+
 def client_values(c: Client) -> dict[str, Any]:
     """Validate a client record; return its column values (``id`` and timestamps excluded)."""
     name = text(c.name, "client's name", MAX_NAME_CHARS).strip()
@@ -140,12 +154,16 @@ def client_values(c: Client) -> dict[str, Any]:
     consent_date = None if c.consent_date is None else as_date(c.consent_date, "date of consent")
     if c.consent_photography and consent_date is None:
         raise StoreError("Give the date the client consented to photography.")
+    contact = text(c.contact, "contact details", MAX_CONTACT_CHARS)
     return {
         "name": name,
         "name_fold": fold_name(name),
         "date_of_birth": dob.isoformat() if dob else None,
         "sex": c.sex,
-        "contact": text(c.contact, "contact details", MAX_CONTACT_CHARS),
+        "height_cm": height_cm(c.height_cm),
+        "contact": contact,
+        "contact_fold": fold_name(contact),
+        "contact_digits": phone_digits(contact),
         "notes": text(c.notes, "notes", MAX_NOTES_CHARS),
         "precautions": canonical_json(precautions.to_dict()),
         "consent_photography": int(c.consent_photography),
@@ -271,11 +289,17 @@ def client_from_row(row: Any) -> Client:
         problems.append("The recorded sex of this client is damaged and is not shown.")
     if not isinstance(row.name, str):
         problems.append("The name of this client is damaged in the database: re-enter it.")
+    try:
+        height = height_cm(row.height_cm)
+    except StoreError:
+        height = None
+        problems.append("The recorded height of this client is damaged and is not shown: re-enter it.")
     return Client(
         id=row.id,
         name=row.name if isinstance(row.name, str) else "(unreadable name)",
         date_of_birth=parse_date(row.date_of_birth, "date of birth", problems),
         sex=row.sex if row.sex in SEX_LABELS else "",
+        height_cm=height,
         contact=row.contact if isinstance(row.contact, str) else "",
         notes=row.notes if isinstance(row.notes, str) else "",
         precautions=precautions_from_row(row.precautions, problems),
