@@ -5,7 +5,8 @@ A practice overrides any band (:mod:`posture.grading`) or muscle pattern
 
     {"bands": {"head_tilt": {"mild": 2.5, "moderate": 5, "marked": 8, "source": "our clinic"}},
      "patterns": {"head_tilt": {"any": {"weak": ["deep neck flexors"]}}},
-     "capture": {"marker_color": "#E0303A", "mark_distance_cm": 100}}
+     "capture": {"marker_color": "#E0303A", "mark_distance_cm": 100},
+     "practice": {"name": "Bodywork Studio", "therapist": "A. Therapist", "contact": "01 234 5678"}}
 
 given by ``--settings FILE``, the ``POSTURE_SETTINGS`` environment variable, or
 the per-user file the app saves (:func:`default_settings_path`). A band set to
@@ -14,7 +15,8 @@ shipped ``posture/data/muscle_patterns.json``'s. ``"capture"`` holds how the
 practice takes its photos (spec §10): the adhesive markers' colour
 (``"#RRGGBB"``, or ``null`` to let detection find it) and the distance between
 the plumb line's two marks in cm (``null``: detection's default, 100 cm). Files
-without it load as before.
+without it load as before. ``"practice"`` holds the practice's details that the
+report and the client handout print (:class:`Practice`; each optional text).
 
 This module reads files only in :func:`load_settings` and writes only in
 :func:`save_settings`; :func:`default_settings` comes from the package data.
@@ -47,6 +49,24 @@ from .result import Band as ResultBand
 SETTINGS_ENV = "POSTURE_SETTINGS"
 
 
+#: The keys of ``"practice"`` in a settings file, in the order the report prints them.
+PRACTICE_KEYS = ("name", "therapist", "contact")
+_PRACTICE_MAX_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Practice:
+    """The practice's details as the report and the handout print them; each may be empty."""
+
+    name: str = ""
+    therapist: str = ""
+    contact: str = ""
+
+    def lines(self) -> list[str]:
+        """The details given, in :data:`PRACTICE_KEYS` order."""
+        return [v for v in (self.name, self.therapist, self.contact) if v]
+
+
 @dataclass(frozen=True)
 class Settings:
     """The grading bands and muscle patterns in force (defaults merged with a practice's settings).
@@ -63,6 +83,8 @@ class Settings:
     #: The plumb line's two marks' distance (cm), or ``None``: detection's default
     #: (:data:`posture.detect.base.DEFAULT_MARK_DISTANCE_CM`, 100 cm; this layer may not import it).
     mark_distance_cm: float | None = None
+    #: The practice's details (``"practice"`` in the settings file) the report and the handout print.
+    practice: Practice = Practice()
 
     def band(self, measurement_id: str) -> Band | None:
         return self.bands.get(measurement_id)
@@ -124,7 +146,9 @@ def settings_from_dict(raw: Any, where: str = "settings") -> Settings:
     """Merge a settings object over the defaults; raise :class:`SettingsError` naming the field."""
     if not isinstance(raw, dict):
         raise SettingsError(f"{where}: the settings file must be a JSON object.")
-    unknown = sorted(set(raw) - {"bands", "patterns", "capture", "about", "rules"})  # "about"/"rules": a copy of the shipped file
+    unknown = sorted(
+        set(raw) - {"bands", "patterns", "capture", "practice", "about", "rules"}
+    )  # "about"/"rules": a copy of the shipped file
     if unknown:
         raise SettingsError(
             f'{where}: {unknown[0]} is not a settings key (bands go under "bands", muscle patterns under "patterns").'
@@ -140,8 +164,31 @@ def settings_from_dict(raw: Any, where: str = "settings") -> Settings:
         bands[mid] = _check_band(mid, rb, bands.get(mid), where)
     color, distance = _capture_from_dict(raw.get("capture", {}), where)
     return Settings(
-        bands, patterns=patterns_from_dict(raw.get("patterns", {}), where), marker_color=color, mark_distance_cm=distance
+        bands,
+        patterns=patterns_from_dict(raw.get("patterns", {}), where),
+        marker_color=color,
+        mark_distance_cm=distance,
+        practice=practice_from_dict(raw.get("practice", {}), where),
     )
+
+
+def practice_from_dict(raw: Any, where: str = "settings") -> Practice:
+    """A settings file's ``"practice"`` (``name``, ``therapist``, ``contact``: text, each optional), trimmed."""
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{where}: practice must be an object with name, therapist and contact.")
+    unknown = sorted(set(raw) - set(PRACTICE_KEYS))
+    if unknown:
+        raise SettingsError(f"{where}: practice.{unknown[0]} is not a practice detail (use name, therapist, contact).")
+    values = {}
+    for key in PRACTICE_KEYS:
+        value = raw.get(key) or ""
+        if not isinstance(value, str):
+            raise SettingsError(f"{where}: practice.{key} must be text.")
+        value = " ".join(value.split())
+        if len(value) > _PRACTICE_MAX_CHARS:
+            raise SettingsError(f"{where}: practice.{key} is longer than {_PRACTICE_MAX_CHARS} characters.")
+        values[key] = value
+    return Practice(**values)
 
 
 _HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -211,7 +258,7 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
     """The settings file content that reproduces ``settings`` (only what differs from the defaults).
 
     ``"bands"`` is always there; ``"patterns"`` only when some differ from the shipped ones; ``"capture"``
-    only when a capture setting is set.
+    and ``"practice"`` only when one of theirs is set.
     """
     defaults = default_bands()
     bands: dict[str, ResultBand | None] = {}
@@ -229,6 +276,9 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
         capture["mark_distance_cm"] = settings.mark_distance_cm
     if capture:
         out["capture"] = capture
+    practice = {k: getattr(settings.practice, k) for k in PRACTICE_KEYS if getattr(settings.practice, k)}
+    if practice:
+        out["practice"] = practice
     return out
 
 
