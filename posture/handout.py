@@ -31,7 +31,7 @@ from .report import ReportView, check_printable
 from .result import Result, Severity
 from .settings import Practice
 
-__all__ = ["PLAIN", "build_handout", "plain_observations", "plain_stages"]
+__all__ = ["ORDINALS", "PLAIN", "build_handout", "plain_observations", "plain_stages"]
 
 #: Plain sentences by measurement id (a limb's ``_r``/``_l`` share one) and case: ``positive``/``negative`` (the sign),
 #: ``above``/``below`` (a range), ``any``. ``{side}`` is the side the value points to, ``{other}`` the other side,
@@ -114,6 +114,8 @@ _STAGE_WORDS = {
     4: "Build strength",
     5: "Build staying power",
 }
+#: The steps of the work, in words (the plan has at most five stages).
+ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Then", "Then")
 _REGION_WORDS = {
     "head and neck": "head and neck",
     "shoulder girdle": "shoulders",
@@ -254,8 +256,8 @@ def build_handout(
     if stages:
         w.para("We will work step by step, in this order:", 10, MUTED)
         pdf.ln(1)
-        for n, (title, areas) in enumerate(stages, 1):
-            w.bullet(f"Step {n}, {title.lower()}: your {_join(areas)}.", 10.5)
+        for n, (title, areas) in enumerate(stages):
+            w.bullet(f"{ORDINALS[n]}, {title.lower()}: your {_join(areas)}.", 10.5)
     else:
         w.para("There is nothing we need to correct from these photos; we will keep an eye on it at your next visits.", 10.5)
     if plan.any_caution:
