@@ -25,7 +25,6 @@ import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -56,13 +55,25 @@ WHITE = (255, 255, 255)
 # --- the bundled fonts, parsed once per process ---------------------------------------------
 
 
+#: Tables of the bundled font a PDF never uses (text is placed glyph by glyph: no shaping, kerning or maths
+#: layout); fpdf2 drops the OpenType ones from its subset anyway, and reading them was most of the subsetting time.
+_UNUSED_TABLES = ("GDEF", "GPOS", "GSUB", "MATH", "FFTM", "kern", "hdmx", "LTSH", "VDMX")
+
+
 @lru_cache(maxsize=2)
 def _bundled_font(bold: bool) -> tuple[TTFFont, bytes]:
-    """The parsed bundled face (fpdf2's ``TTFFont``, never used in a document itself) and its file's bytes."""
+    """The parsed bundled face (fpdf2's ``TTFFont``, never used in a document itself) and the font file to subset
+    for each document: the bundled one without :data:`_UNUSED_TABLES` (the glyphs, their ids and widths unchanged)."""
     path = render.font_path(bold)
     scratch = FPDF()
     scratch.add_font(FAMILY, "B" if bold else "", path)
-    return scratch.fonts[f"{FAMILY.lower()}{'B' if bold else ''}"], Path(path).read_bytes()
+    with ttLib.TTFont(path, recalcTimestamp=False) as full:
+        for tag in _UNUSED_TABLES:
+            if tag in full:
+                del full[tag]
+        out = io.BytesIO()
+        full.save(out)
+    return scratch.fonts[f"{FAMILY.lower()}{'B' if bold else ''}"], out.getvalue()
 
 
 def _clone_font(template: TTFFont, data: bytes, index: int) -> TTFFont:
