@@ -293,12 +293,16 @@ _CHIP_W = 21.0
 def _view_column(doc: ViewDocument, result: Result) -> list[_ColumnLine]:
     """What a view's section prints beside its photo: its observations, calibration, checks and notes."""
     out: list[_ColumnLine] = [("title", "Observations in this view", None)]
-    seen = result.get("observations")
-    if seen is None:  # a result read from a file written before observations existed
-        seen = [{"severity": f["severity"], "text": f["text"]} for f in result["findings"]]  # type: ignore[misc]
+    observations = result.get("observations")
+    # a result read from a file written before observations existed: its findings
+    seen = (
+        [(f["text"], f["severity"]) for f in result["findings"]]
+        if observations is None
+        else [(o["text"], o["severity"]) for o in observations]
+    )
     if not seen:
         out.append(("muted", "No measurement outside its normal band.", None))
-    out += [("item", o["text"], o["severity"]) for o in seen]
+    out += [("item", text, severity) for text, severity in seen]
     out += [("gap", "", None), ("title", "Calibration", None)]
     out += [("line", line, None) for line in calibration_lines(doc, result)]
     if result["warnings"]:
