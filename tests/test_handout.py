@@ -149,3 +149,33 @@ def test_a_view_without_findings_and_errors(sample_views):
         handout.build_handout(sample_views[:1], client="山田 花子")
     with pytest.raises(ReportError, match="a4 or letter"):
         handout.build_handout(sample_views[:1], paper="legal")
+
+
+def test_the_app_saves_the_practice_details_the_report_and_handout_print(tmp_path, monkeypatch):
+    """Settings in the app (AppTest, headless): the details are saved to the settings file, kept when the bands are
+    restored, and the assessment's report and handout carry them."""
+    import json
+    from datetime import date
+
+    from streamlit.testing.v1 import AppTest
+
+    from ui import client_file
+
+    path = tmp_path / "practice.json"
+    monkeypatch.setenv("POSTURE_SETTINGS", str(path))
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
+    at.button(key="sample_main").click().run()
+    at.text_input(key="practice_name").input("  Studio   Ruch ").run()
+    at.text_input(key="practice_therapist").input("Zofia Nowak").run()
+    at.button(key="save_practice").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Saved" in s.value for s in at.success)
+    assert json.loads(path.read_text(encoding="utf-8"))["practice"] == {"name": "Studio Ruch", "therapist": "Zofia Nowak"}
+    at.button(key="reset_bands").click().run()
+    a = at.session_state["assessment"]
+    assert a.settings.practice.name == "Studio Ruch"
+    labels = [b.label for b in at.get("download_button")]
+    assert labels.index("Client handout (PDF)") == labels.index("PDF report") + 1
+    day = date(2026, 11, 3)
+    assert "Studio Ruch" in _pages(client_file.handout_pdf(a, day))[0]
+    assert "Zofia Nowak" in _pages(client_file.report_pdf(a, day))[0]
