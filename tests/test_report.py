@@ -803,3 +803,13 @@ def test_the_app_report_and_downloads_carry_the_client_record(tmp_path):
         visit, warning = client_file.save(a, store, day, "first")
         assert warning is None
         assert visit.report is not None and "born 1980-03-14" in _pages(store.read_file(visit.report))[0]
+
+
+def test_cli_report_prints_the_practice_details_of_the_settings_file(tmp_path):
+    settings_file = tmp_path / "clinic.json"
+    settings_file.write_text(json.dumps({"practice": PRACTICE}), encoding="utf-8")
+    out = tmp_path / "r.pdf"
+    res = run_cli("report", str(_small_session(tmp_path / "s")), "--out", str(out), "--settings", str(settings_file))
+    assert res.returncode == 0, res.stderr
+    first = _pages(out.read_bytes())[0]
+    assert all(value in first for value in PRACTICE.values())
