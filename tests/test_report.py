@@ -578,10 +578,14 @@ def test_page_one_is_the_overview(tmp_path):
     assert ranked, "the sample has observations"
     key = first[first.index("Key observations") :]
     pos = 0
-    for i, o in enumerate(ranked, 1):  # numbered, most important first, each with its chip and its view
-        view = VIEW_LABELS[o["view"]].split(" (")[0].lower()
-        at = key.find(f"{i}. {SEVERITY_WORDS[o['severity']]} {o['text']} ({view} view)", pos)
+    for i, o in enumerate(ranked, 1):  # numbered, most important first, each with its chip and its view(s)
+        row = f"{i}. {SEVERITY_WORDS[o['severity']]} {o['text']} ("
+        at = key.find(row, pos)
         assert at >= pos, (i, o["text"])
+        shown = key[at + len(row) : key.index(")", at + len(row))]  # "front view", "front and back views"
+        assert shown.endswith(("view", "views")), shown
+        for view in o.get("views") or [o["view"]]:  # "views" when the ranking merges a pattern seen in several
+            assert VIEW_LABELS[view].split(" (")[0].lower() in shown, (shown, view)
         pos = at
     quality = first[first.index("Calibration quality") :]
     for doc, result, _ in two:
