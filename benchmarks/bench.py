@@ -14,8 +14,10 @@ slows the baseline as much as the work measured against it):
   (validated), :func:`posture.analyze`, :func:`posture.render.render_annotated`
   on the ~1400 px display copy, and a JPEG of that copy (q85);
 * ``save_ms``: what it does on *Save*: the full-resolution render and its JPEG,
-  the view document JSON and the PDF report (all to bytes in memory; the disk
-  write and its fsync are left out, they depend on the disk).
+  the view document JSON and the PDF report as the app makes it (overview page,
+  a linked client with date of birth, notes and precautions, the cautioned
+  planning starter, the practice's details: :data:`REPORT`), all to bytes in
+  memory; the disk write and its fsync are left out, they depend on the disk.
 
 * ``detect_ms``: the whole automatic detection of a marked 12 MP JPEG
   (:mod:`tests.support.marked`): its decode, the plumb line, the markers and
@@ -38,6 +40,7 @@ decoded, detected, analysed and drawn; goal under 400 MB).
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import resource
 import statistics
@@ -52,13 +55,24 @@ import numpy as np
 
 from posture import document, images, render, report
 from posture.analysis import analyze
-from posture.settings import default_settings
+from posture.settings import Practice, default_settings
 from tests.support.synthetic import synthetic_view
 
 GOAL_PER_CLICK_VS_DECODE = 0.25
 GOAL_SAVE_VS_DECODE_ENCODE = 3.0
 GOAL_DETECT_VS_DECODE = 4.0
 GOAL_RSS_WITH_MODEL_MB = 400.0
+#: What the app's report carries besides the view (:func:`ui.client_file.report_pdf`): a linked client with
+#: their date of birth, notes and precautions (the planning starter cautioned), the practice's details.
+REPORT: dict[str, Any] = {
+    "client": "Maria Keller",
+    "client_dob": datetime.date(1980, 3, 14),
+    "notes": "Desk job, 8 h a day; runs three times a week.",
+    "precautions": "Blood clots or a clotting disorder; Other: recent knee arthroscopy",
+    "precaution_keys": ("blood_clots_or_clotting_disorders", "other"),
+    "other_precaution": "recent knee arthroscopy",
+    "practice": Practice("Studio Ruch", "Zofia Nowak", "+48 600 100 200 · studio@example.org"),
+}
 
 
 def _medians_ms(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
@@ -113,13 +127,15 @@ def run(long_side: int = 4032, repeat: int = 7, *, seed: int = 0) -> dict[str, A
         shown = render.render_annotated(display, moved, res, display_scale=scale)
         images.encode_jpeg(shown, quality=85)
 
+    def the_report() -> bytes:
+        printed = report.annotate_for_report(display, doc, result, display_scale=scale, client=REPORT["client"], date=date)
+        return report.build_report([(doc, result, printed)], date=date, **REPORT)
+
     def save() -> tuple[bytes, bytes, bytes]:
-        annotated = render.render_annotated(full, doc, result, caption=render.caption_text(doc.view, date))
+        annotated = render.render_annotated(full, doc, result, caption=render.caption_text(doc.view, date, REPORT["client"]))
         image_bytes = images.encode_jpeg(annotated)
         doc_bytes = document.dumps(doc).encode("utf-8")
-        printed = report.annotate_for_report(display, doc, result, display_scale=scale, date=date)
-        pdf = report.build_report([(doc, result, printed)], date=date)
-        return image_bytes, doc_bytes, pdf
+        return image_bytes, doc_bytes, the_report()
 
     save()  # warm: fonts and label cache
     t = _medians_ms(
@@ -132,9 +148,7 @@ def run(long_side: int = 4032, repeat: int = 7, *, seed: int = 0) -> dict[str, A
             "encode_display": lambda: images.encode_jpeg(display, quality=85),
             "save": save,
             "render_full": lambda: render.render_annotated(full, doc, result),
-            "report_pdf": lambda: report.build_report(
-                [(doc, result, report.annotate_for_report(display, doc, result, display_scale=scale, date=date))], date=date
-            ),
+            "report_pdf": the_report,
         },
         repeat,
     )

@@ -194,7 +194,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     views = report.load_session(args.session, settings, grid=args.grid, client=args.client, date=date, photos=not args.no_photos)
     pdf = report.build_report(
         views, client=args.client, date=date, notes=args.notes, precautions=args.precautions, paper=args.paper,
-        settings_path=settings.path,
+        settings_path=settings.path, patterns=settings.patterns, practice=settings.practice,
+        precaution_table=settings.precautions,
     )  # fmt: skip
     report.write_report(out, pdf)
     return EXIT_OK

@@ -5,32 +5,33 @@ so the app can call it on what it holds in memory; :func:`annotate_for_report`
 draws a photo as the report prints it, and :func:`write_report` saves the
 bytes atomically; :func:`load_session` reads a session folder (the format is
 :mod:`posture.session`'s), analyses and draws it for ``posture report``. What is ranked, referred and planned across the
-views comes from :mod:`posture.findings`; this module only lays it out.
+views comes from :mod:`posture.findings` and :mod:`posture.precautions`; this module only lays it out, with the
+writer it shares with the client handout (:mod:`posture.pdf_writer`).
 
-Contents: a header (client, date, notes, precautions), the key observations
-of every view ranked together and any referral prompts; then per view the
-annotated photo, the calibration used, its findings and a table of every
-measurement (value ± uncertainty, unit, severity in its colour, band and its
-source); the treatment-planning starter (NMT stages in order, by region); and
-"How this was measured" (conventions, calibration, the limits of a 2-D photo,
-not a diagnosis). Findings are phrased as observations to consider, never as
-diagnoses.
+Contents: page 1 is an overview (the practice, the client with their age,
+the precautions and notes, the annotated views side by side, the key
+observations of every view ranked together, the referral prompts and each
+view's calibration quality); then per view the annotated photo with its
+observations and calibration beside it and a table of every measurement
+(value ± uncertainty, unit, severity in its colour, band and its source); the
+treatment-planning starter (NMT stages in order, by region, each item that
+touches a precaution marked); and "How this was measured" (conventions,
+calibration, the limits of a 2-D photo, not a diagnosis). Findings are phrased
+as observations to consider, never as diagnoses.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import io
-import math
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, cast
 
-import cv2
 import numpy as np
-from fpdf import FPDF, XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf import XPos, YPos
 
 from . import findings as words
 from . import grading, images, render, session
@@ -43,11 +44,14 @@ from .frame import PLUMB_LANDMARKS
 from .landmarks import VIEW_LABELS, VIEWS
 from .landmarks import get as landmark
 from .measurements import definition as measurement_definition
-from .render.palette import INK as _INK
-from .result import Measurement, RankedFinding, Result, Severity
-from .settings import Settings
+from .naming import born_text
+from .pdf_writer import ACCENT, EMBED_MAX_SIDE, INK, MUTED, PAPERS, Cell, Writer, embed_jpeg
+from .precautions import CautionedPlan, PrecautionTable, cautioned_plan
+from .result import Measurement, RankedObservation, Result, Severity
+from .settings import Practice, Settings
 
 __all__ = [
+    "CAUTION_MARK",
     "EMBED_MAX_SIDE",
     "PAPERS",
     "REPORT_TEXT_SCALE",
@@ -62,6 +66,8 @@ __all__ = [
     "format_value",
     "how_measured",
     "load_session",
+    "plan_section",
+    "section_photo_height",
     "unprintable_characters",
     "write_report",
 ]
@@ -69,17 +75,8 @@ __all__ = [
 #: (document, result, annotated RGB image or None) for one view.
 ReportView = tuple[ViewDocument, Result, np.ndarray | None]
 
-PAPERS = {"a4": "A4", "letter": "Letter"}
-#: Long side (px) of the annotated photos embedded in the PDF (≈ 330 dpi at the printed size).
-EMBED_MAX_SIDE = 1500
 #: Text size of the report's annotated photos relative to the screen's (they print about 15 cm tall).
 REPORT_TEXT_SCALE = 1.35
-_FAMILY = "DejaVu"
-
-_MUTED = (100, 106, 115)
-_RULE = (205, 210, 216)
-_ACCENT = (28, 94, 140)
-_HEAD_FILL = (234, 238, 242)
 
 
 @lru_cache(maxsize=1)
@@ -189,172 +186,92 @@ def calibration_summary(doc: ViewDocument, result: Result) -> str:
     return f"vertical: {vertical}; scale: {scale}; postural plumb line: {plumb}; placement error {placement_error(result)}."
 
 
-class _PDF(FPDF):
-    footer_text = ""
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(_FAMILY, "", 7.5)
-        self.set_text_color(*_MUTED)
-        self.set_draw_color(*_RULE)
-        self.line(self.l_margin, self.get_y() - 1.5, self.w - self.r_margin, self.get_y() - 1.5)
-        self.cell(0, 4, self.footer_text, align="L")
-        self.set_x(self.l_margin)
-        self.cell(0, 4, f"Page {self.page_no()} of {{nb}}", align="R")
+def _day(date: str | None) -> _dt.date:
+    """The visit's day from the report's ``date`` text (ISO), else today."""
+    try:
+        return _dt.date.fromisoformat(date) if date else _dt.date.today()
+    except ValueError:
+        return _dt.date.today()
 
 
-def _embed_jpeg(image: np.ndarray) -> io.BytesIO:
-    h, w = image.shape[:2]
-    scale = min(1.0, EMBED_MAX_SIDE / max(h, w))
-    if scale < 1.0:
-        image = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-    return io.BytesIO(images.encode_jpeg(image, quality=85))
+# --- the parts of the report ----------------------------------------------------------------
 
 
-class _Writer:
-    def __init__(self, paper: str, client: str | None, date: str):
-        fmt = PAPERS.get(paper.lower())
-        if fmt is None:
-            raise ReportError(f"Unknown paper size {paper!r}: use a4 or letter.")
-        pdf = _PDF(orientation="P", unit="mm", format=fmt)
-        pdf.set_margins(15, 15, 15)
-        pdf.set_auto_page_break(True, margin=16)
-        pdf.add_font(_FAMILY, "", render.font_path(False))
-        pdf.add_font(_FAMILY, "B", render.font_path(True))
-        pdf.set_creator("Posture")
-        pdf.set_title("Postural assessment" + (f": {client}" if client else ""))
-        pdf.footer_text = " · ".join(
-            p for p in ("Postural assessment", client, date, "observations to consider, not a diagnosis") if p
-        )
-        self.pdf = pdf
-        self.width = pdf.w - pdf.l_margin - pdf.r_margin
-
-    def font(self, size: float, bold: bool = False, color: tuple[int, int, int] = _INK) -> None:
-        self.pdf.set_font(_FAMILY, "B" if bold else "", size)
-        self.pdf.set_text_color(*color)
-
-    def heading(self, text: str, size: float = 13.0, space: float = 3.0) -> None:
-        pdf = self.pdf
-        if pdf.get_y() > pdf.h - pdf.b_margin - 25:  # keep a heading with what follows
-            pdf.add_page()
-        pdf.ln(space)
-        self.font(size, True, _ACCENT)
-        pdf.cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.set_draw_color(*_ACCENT)
-        pdf.set_line_width(0.3)
-        pdf.line(pdf.l_margin, pdf.get_y() + 0.8, pdf.l_margin + self.width, pdf.get_y() + 0.8)
-        pdf.ln(2.5)
-
-    def para(self, text: str, size: float = 9.5, color: tuple[int, int, int] = _INK, bold: bool = False, h: float = 4.6) -> None:
-        self.font(size, bold, color)
-        self._lines(self.pdf.w - self.pdf.r_margin - self.pdf.get_x(), h, text)
-
-    def _lines(self, w: float, h: float, text: str) -> None:
-        """``multi_cell`` for text that may wrap; a plain ``cell`` (no line breaking, which is slow in fpdf2) when it fits on one line."""
-        pdf = self.pdf
-        if "\n" not in text and pdf.get_string_width(text) <= w - 2 * pdf.c_margin:
-            pdf.cell(w, h, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        else:
-            pdf.multi_cell(w, h, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    def para_height(self, text: str, size: float = 9.5, indent: float = 0.0, h: float = 4.6) -> float:
-        """Height (mm) :meth:`para` (or :meth:`bullet`, with its ``indent`` + 4) would take for ``text``, or a little more.
-
-        Estimated from the text's width rather than by a dry run of
-        ``multi_cell`` (fpdf2's line breaking is slow: a dry run per item
-        doubled the time of a report). Word wrapping leaves at most about a
-        word's width free per line, so the estimate allows 15 % of each line
-        for it; it is only used to keep an item from being split across pages,
-        where too much is harmless.
-        """
-        self.font(size)
-        usable = self.width - indent - 2 * self.pdf.c_margin
-        lines = sum(max(1, math.ceil(self.pdf.get_string_width(part) / (0.85 * usable))) for part in text.split("\n"))
-        return lines * h
-
-    def bullet(self, text: str, size: float = 9.5, indent: float = 3.0) -> None:
-        pdf = self.pdf
-        if pdf.get_y() + self.para_height(text, size, indent + 4) > pdf.h - pdf.b_margin:  # never split an item
-            pdf.add_page()
-        self.font(size)
-        pdf.set_x(pdf.l_margin + indent)
-        pdf.cell(4, 4.6, "•")
-        self._lines(self.width - indent - 4, 4.6, text)
-
-    def boxed(self, title: str, body: str, color: tuple[int, int, int]) -> None:
-        """A text block with a coloured bar on the left."""
-        pdf = self.pdf
-        pdf.ln(1.5)
-        y0 = pdf.get_y()
-        pdf.set_x(pdf.l_margin + 4)
-        self.font(9.5, True, color)
-        pdf.cell(0, 5, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.set_x(pdf.l_margin + 4)
-        self.font(9.5)
-        pdf.multi_cell(self.width - 4, 4.6, body, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        y1 = pdf.get_y()
-        if pdf.page == pdf.pages_count and y1 > y0:
-            pdf.set_fill_color(*color)
-            pdf.rect(pdf.l_margin, y0, 1.6, y1 - y0, style="F")
-        pdf.ln(1.5)
-
-    def chip(self, severity: Severity | None, w: float = 20.0, h: float = 4.6, borderline: bool = False) -> None:
-        color = render.severity_color(severity)
-        self.pdf.set_fill_color(*color)
-        self.font(8, True, render.text_color_on(color))
-        self.pdf.cell(w, h, severity_label(severity, borderline), align="C", fill=True)
+def _view_name(view: str) -> str:
+    """``"front"`` for the anterior view: how an observation names its view."""
+    return VIEW_LABELS[view].split(" (")[0].lower() if view in VIEW_LABELS else view
 
 
-def _finding_rows(w: _Writer, found: Sequence[RankedFinding], with_view: bool) -> None:
+def _observation_views(o: RankedObservation) -> list[str]:
+    """The views an observation stands for: ``views`` when the ranking merged several, else its ``view``."""
+    many = cast(Mapping[str, Any], o).get("views")
+    return [str(v) for v in many] if isinstance(many, (list, tuple)) and many else [o["view"]]
+
+
+def _views_text(views: Sequence[str]) -> str:
+    names = [_view_name(v) for v in views]
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{joined} view{'s' if len(names) > 1 else ''}"
+
+
+def _observation_rows(w: Writer, observations: Sequence[RankedObservation], with_view: bool) -> None:
+    """The key observations, numbered, each with its severity chip and the view(s) it is seen in."""
     pdf = w.pdf
-    for i, f in enumerate(found, 1):
-        if pdf.get_y() > pdf.h - pdf.b_margin - 10:
-            pdf.add_page()
+    text_w = w.width - 30
+    for i, o in enumerate(observations, 1):
+        text = o["text"] + (f"  ({_views_text(_observation_views(o))})" if with_view else "")
+        height = max(5.5, w.text_height(text, text_w, 9.5) + 0.9)
+        w.keep(height)
         y = pdf.get_y()
-        w.font(9.5, False, _MUTED)
+        pdf.set_x(pdf.l_margin)
+        w.font(9.5, False, MUTED)
         pdf.cell(7, 5, f"{i}.")
-        w.chip(f["severity"], 21, 4.6)
-        pdf.set_x(pdf.get_x() + 2)
-        w.font(9.5)
-        text = f["text"] + (f"  ({VIEW_LABELS[f['view']].split(' (')[0].lower()} view)" if with_view else "")
-        pdf.multi_cell(w.width - 30, 4.6, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.set_y(max(pdf.get_y(), y + 5.5))
+        w.chip(o["severity"], 21, 4.6)
+        w.text(text, pdf.l_margin + 30, text_w, 9.5)
+        pdf.set_xy(pdf.l_margin, max(pdf.get_y(), y + 5.5))
 
 
-def _measurement_table(w: _Writer, result: Result) -> None:
+def _photo_row(w: Writer, photos: Sequence[tuple[str, io.BytesIO, float]], max_h: float) -> None:
+    """The annotated views side by side, each at most ``max_h`` mm tall, named under the photo."""
     pdf = w.pdf
+    gap = 4.0
+    cell_w = (w.width - gap * (len(photos) - 1)) / len(photos)
+    sizes = [(min(cell_w, max_h / aspect), min(cell_w, max_h / aspect) * aspect) for _, _, aspect in photos]
+    img_h = max(h for _, h in sizes)
+    w.keep(img_h + 6)
+    top = pdf.get_y()
+    for i, ((view, jpeg, _), (iw, ih)) in enumerate(zip(photos, sizes, strict=True)):
+        x = pdf.l_margin + i * (cell_w + gap) + (cell_w - iw) / 2
+        pdf.image(jpeg, x=x, y=top + img_h - ih, w=iw, h=ih, alt_text=f"Annotated {view} photo")
+        pdf.set_xy(pdf.l_margin + i * (cell_w + gap), top + img_h + 0.8)
+        w.font(7.5, False, MUTED)
+        pdf.cell(cell_w, 3.6, VIEW_LABELS[view], align="C")
+    pdf.set_xy(pdf.l_margin, top + img_h + 6)
+
+
+def _measurement_table(w: Writer, view: str, result: Result) -> None:
     relative = (50, 22, 10, 19, 27, 52)
     scale = w.width / sum(relative)
-    widths = tuple(c * scale for c in relative)
-    w.font(7.8)
-    heading_style = FontFace(family=_FAMILY, emphasis="BOLD", size_pt=7.5, color=_INK, fill_color=_HEAD_FILL)
-    with pdf.table(
-        col_widths=widths,
-        width=w.width,
-        text_align=("LEFT", "RIGHT", "CENTER", "CENTER", "CENTER", "LEFT"),
-        line_height=3.5,
-        headings_style=heading_style,
-        cell_fill_color=(255, 255, 255),
-        cell_fill_mode="ALL",
-        markdown=True,
-        borders_layout="HORIZONTAL_LINES",
-        padding=(0.9, 1.2, 0.9, 1.2),
-        v_align="MIDDLE",
-    ) as table:
-        table.row(("Measurement", "Value ± SD", "Unit", "Severity", "Band: mild / moderate / marked", "Band source"))
-        pdf.set_draw_color(*_RULE)
-        for mid, m in result["measurements"].items():
-            row = table.row()
-            row.cell(f"**{_md(m['label'])}**\n{_md(m['direction'])}")
-            row.cell(format_value(m, mid))
-            row.cell(unit_symbol(m["unit"]))
-            color = render.severity_color(m["severity"])
-            row.cell(
-                severity_label(m["severity"], m["borderline"]),
-                style=FontFace(emphasis="BOLD", color=render.text_color_on(color), fill_color=color),
+    rows = []
+    for mid, m in result["measurements"].items():
+        color = render.severity_color(m["severity"])
+        rows.append(
+            (
+                Cell(m["label"], bold=True, sub=m["direction"]),
+                Cell(format_value(m, mid)),
+                Cell(unit_symbol(m["unit"])),
+                Cell(severity_label(m["severity"], m["borderline"]), bold=True, color=render.text_color_on(color), fill=color),
+                Cell(format_band(mid, m)),
+                Cell(band_source(m, mid), size=6.8, color=MUTED),
             )
-            row.cell(format_band(mid, m))
-            row.cell(_md(band_source(m, mid)), style=FontFace(size_pt=6.8, color=_MUTED))
+        )
+    w.table(
+        [c * scale for c in relative],
+        ("L", "R", "C", "C", "C", "L"),
+        ("Measurement", "Value ± SD", "Unit", "Severity", "Band: mild / moderate / marked", "Band source"),
+        rows,
+        title=f"{VIEW_LABELS[view]} view: measurements",
+    )
 
 
 def _label(view: str, mid: str) -> str:
@@ -365,84 +282,197 @@ def _label(view: str, mid: str) -> str:
         return mid
 
 
-def _md(text: str) -> str:
-    """Escape fpdf2's markdown markers (``**``, ``__``, ``--``, ``~~``) in free text."""
-    for mark in ("**", "__", "--", "~~"):
-        text = text.replace(mark, mark[0] + "\u200b" + mark[1])
-    return text
+#: One line of a view's side column: (kind, text, severity); kinds "title", "item" (with a chip), "line", "muted",
+#: "check" (a warning title) and "gap".
+_ColumnLine = tuple[str, str, Severity | None]
+_COLUMN_STYLE = {  # kind: (size pt, bold, line height mm)
+    "title": (10.5, True, 5.5),
+    "check": (10.5, True, 5.5),
+    "item": (9.0, False, 4.3),
+    "line": (8.5, False, 4.1),
+    "muted": (9.0, False, 4.3),
+}
+_CHIP_W = 21.0
 
 
-def _view_section(w: _Writer, doc: ViewDocument, result: Result, annotated: np.ndarray | None) -> None:
-    pdf = w.pdf
-    pdf.add_page()
-    w.heading(f"{VIEW_LABELS[doc.view]} view", size=14, space=0)
-    top = pdf.get_y()
-    img_w = 0.0
-    if annotated is not None:
-        h, wpx = annotated.shape[:2]
-        max_w, max_h = w.width * 0.62, 160.0
-        img_w = min(max_w, max_h * wpx / h)
-        img_h = img_w * h / wpx
-        pdf.image(_embed_jpeg(annotated), x=pdf.l_margin, y=top, w=img_w, h=img_h, alt_text=f"Annotated {doc.view} photo")
-        bottom = top + img_h
-    else:
-        w.para(
-            "The photo of this view is not included in this report; the measurements below come from its landmarks.", 9, _MUTED
-        )
-        top = bottom = pdf.get_y() + 2  # the findings go below this line, full width
-    col_x = pdf.l_margin + img_w + (5 if img_w else 0)
-    col_w = w.width - img_w - (5 if img_w else 0)
-
-    def col_text(text: str, size: float = 9.0, bold: bool = False, color: tuple[int, int, int] = _INK, h: float = 4.3) -> None:
-        w.font(size, bold, color)
-        pdf.set_x(col_x)
-        pdf.multi_cell(col_w, h, text, align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
-
-    pdf.set_xy(col_x, top)
-    col_text("Findings in this view", 10.5, True, _ACCENT, 5.5)
-    found = result["findings"]
-    if not found:
-        col_text("No measurement outside its normal band.", 9, False, _MUTED)
-    for f in found:
-        y = pdf.get_y()
-        pdf.set_x(col_x)
-        w.chip(f["severity"], 19, 4.3)
-        w.font(9)
-        pdf.set_xy(col_x + 21, y)
-        pdf.multi_cell(col_w - 21, 4.3, f["text"], align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
-        pdf.set_y(max(pdf.get_y(), y + 4.8) + 0.8)
-    pdf.ln(2)
-    col_text("Calibration", 10.5, True, _ACCENT, 5.5)
-    for line in calibration_lines(doc, result):
-        col_text(line, 8.5, False, _INK, 4.1)
+def _view_column(doc: ViewDocument, result: Result) -> list[_ColumnLine]:
+    """What a view's section prints beside its photo: its observations, calibration, checks and notes."""
+    out: list[_ColumnLine] = [("title", "Observations in this view", None)]
+    observations = result.get("observations")
+    # a result read from a file written before observations existed: its findings
+    seen = (
+        [(f["text"], f["severity"]) for f in result["findings"]]
+        if observations is None
+        else [(o["text"], o["severity"]) for o in observations]
+    )
+    if not seen:
+        out.append(("muted", "No measurement outside its normal band.", None))
+    out += [("item", text, severity) for text, severity in seen]
+    out += [("gap", "", None), ("title", "Calibration", None)]
+    out += [("line", line, None) for line in calibration_lines(doc, result)]
     if result["warnings"]:
-        pdf.ln(1.5)
-        col_text("Check", 10.5, True, render.SEVERITY_COLORS["moderate"], 5.5)
-        for warn in result["warnings"]:
-            col_text(warn, 8.5, False, _INK, 4.1)
+        out += [("gap", "", None), ("check", "Check", None)]
+        out += [("line", warn, None) for warn in result["warnings"]]
     if doc.notes:
-        pdf.ln(1.5)
-        col_text("Notes", 10.5, True, _ACCENT, 5.5)
-        col_text(doc.notes, 8.5)
-    pdf.set_y(max(bottom, pdf.get_y()) + 4)
-    pdf.set_x(pdf.l_margin)
-    rows_mm = 12 + 10.5 * len(result["measurements"])  # generous: a split table reads badly
-    if result["measurements"] and pdf.get_y() + rows_mm > pdf.h - pdf.b_margin:
-        pdf.add_page()
-        w.heading(f"{VIEW_LABELS[doc.view]} view: measurements", size=12, space=0)
+        out += [("gap", "", None), ("title", "Notes", None), ("line", doc.notes, None)]
+    return out
+
+
+def _column_height(w: Writer, lines: Sequence[_ColumnLine], col_w: float) -> float:
+    total = 0.0
+    for kind, text, _ in lines:
+        if kind == "gap":
+            total += 2.0
+        elif kind == "item":
+            size, _, h = _COLUMN_STYLE[kind]
+            total += max(w.text_height(text, col_w - _CHIP_W, size, h), 4.8) + 0.8
+        else:
+            size, bold, h = _COLUMN_STYLE[kind]
+            total += w.text_height(text, col_w, size, h, bold)
+    return total
+
+
+def _draw_column(w: Writer, lines: Sequence[_ColumnLine], x: float, col_w: float) -> None:
+    pdf = w.pdf
+    for kind, text, severity in lines:
+        if kind == "gap":
+            pdf.ln(2.0)
+            continue
+        size, bold, h = _COLUMN_STYLE[kind]
+        color = (
+            ACCENT
+            if kind == "title"
+            else render.SEVERITY_COLORS["moderate"]
+            if kind == "check"
+            else MUTED
+            if kind == "muted"
+            else INK
+        )
+        if kind == "item":
+            y = pdf.get_y()
+            pdf.set_x(x)
+            w.chip(severity, _CHIP_W - 2, 4.3)
+            pdf.set_y(y)
+            w.text(text, x + _CHIP_W, col_w - _CHIP_W, size, h=h)
+            pdf.set_y(max(pdf.get_y(), y + 4.8) + 0.8)
+        else:
+            w.text(text, x, col_w, size, bold, color, h)
+
+
+#: A view's photo in its section: this share of the text width, at most this tall (mm), and no smaller than
+#: this share of that size when it is shrunk to finish a page (:func:`section_photo_height`).
+SECTION_PHOTO_SHARE = 0.5
+SECTION_PHOTO_MAX_H = 125.0
+SECTION_PHOTO_MIN_SHARE = 0.7
+
+
+def section_photo_height(aspect: float, width: float, room: float, column: float) -> float | None:
+    """The height (mm) of a view's photo (``aspect`` = height / width) in its section when ``room`` mm are left on the
+    page and the text beside it takes ``column`` mm; ``None`` when the section should start a new page instead.
+
+    The photo is :data:`SECTION_PHOTO_SHARE` of the text ``width`` wide (at most
+    :data:`SECTION_PHOTO_MAX_H` tall); it is shrunk to fit the page, down to
+    :data:`SECTION_PHOTO_MIN_SHARE` of that size, so a page is not left with a
+    large empty band because the next photo was a little too tall for it.
+
+    >>> section_photo_height(4 / 3, 180.0, 250.0, 60.0)
+    120.0
+    >>> section_photo_height(4 / 3, 180.0, 100.0, 60.0)
+    100.0
+    >>> section_photo_height(4 / 3, 180.0, 80.0, 60.0) is None
+    True
+    """
+    full = min(SECTION_PHOTO_MAX_H, width * SECTION_PHOTO_SHARE * aspect)
+    if max(full, column) <= room:
+        return full
+    if column <= room and room >= SECTION_PHOTO_MIN_SHARE * full:
+        return room
+    return None
+
+
+def _view_section(w: Writer, doc: ViewDocument, result: Result, photo: tuple[io.BytesIO, float] | None) -> None:
+    """One view: its photo with its observations and calibration beside it, then its measurement table.
+
+    The section follows the one before on the same page when it fits there
+    (the photo shrunk a little if that makes it fit); the table's rows follow
+    the photo and continue on the next page, its heading repeated.
+    """
+    pdf = w.pdf
+    lines = _view_column(doc, result)
+    title_h = 7.0 + 3.3
+    gap = 5.0
+    if photo is not None:
+        jpeg, aspect = photo
+        col_w = w.width * (1 - SECTION_PHOTO_SHARE) - gap
+        column = _column_height(w, lines, col_w)
+        at_top = pdf.get_y() <= pdf.t_margin + 1
+        img_h = section_photo_height(aspect, w.width, w.room - title_h - (0 if at_top else 6), column)
+        if img_h is None and not at_top:
+            pdf.add_page()
+            img_h = section_photo_height(aspect, w.width, w.room - title_h, column)
+        if img_h is None:  # taller than a page even at the top of one (a very long column): the photo at its size
+            img_h = min(SECTION_PHOTO_MAX_H, w.width * SECTION_PHOTO_SHARE * aspect)
+        w.heading(f"{VIEW_LABELS[doc.view]} view", size=14, space=6, keep=0)
+        top = pdf.get_y()
+        img_w = img_h / aspect
+        pdf.image(jpeg, x=pdf.l_margin, y=top, w=img_w, h=img_h, alt_text=f"Annotated {doc.view} photo")
+        x = pdf.l_margin + w.width * SECTION_PHOTO_SHARE + gap
+        pdf.set_xy(x, top)
+        _draw_column(w, lines, x, col_w)
+        pdf.set_xy(pdf.l_margin, max(top + img_h, pdf.get_y()) + 4)
+    else:
+        w.heading(f"{VIEW_LABELS[doc.view]} view", size=14, space=6, keep=40)
+        w.para("The photo of this view is not included in this report; the measurements below come from its landmarks.", 9, MUTED)
+        pdf.ln(2)
+        _draw_column(w, lines, pdf.l_margin, w.width)
+        pdf.ln(4)
     if result["measurements"]:
-        _measurement_table(w, result)
+        _measurement_table(w, doc.view, result)
         if any(m["borderline"] for m in result["measurements"].values()):
             w.para(
                 "* borderline: within two uncertainties of a band edge, so the severity could be one step either way.",
                 7.5,
-                _MUTED,
+                MUTED,
                 h=3.8,
             )
     if result["not_measured"]:
         pdf.ln(1)
         missing = "; ".join(f"{_label(doc.view, mid)} ({why})" for mid, why in result["not_measured"].items())
-        w.para(f"Not measured: {missing}.", 7.5, _MUTED, h=3.8)
+        w.para(f"Not measured: {missing}.", 7.5, MUTED, h=3.8)
+
+
+#: The mark under a plan item that touches a precaution (the caution's own sentence follows it).
+CAUTION_MARK = "⚠ Caution"
+
+
+def plan_section(w: Writer, plan: CautionedPlan) -> None:
+    """The treatment-planning starter: the NMT stages in order, each item with its cautions marked under it in the
+    marked severity's colour, and the plan's general precaution lines in a box before the stages."""
+    pdf = w.pdf
+    w.heading("Treatment-planning starter", size=14, space=8)
+    w.para(
+        "Muscles commonly implicated in the observations above, grouped by region and ordered by the stages of "
+        "neuromuscular therapy. Consider assessing them; this is a starting point for planning, not a prescription.",
+        9,
+        MUTED,
+    )
+    caution_color = render.SEVERITY_COLORS["marked"]
+    if plan.general:
+        w.boxed("Precautions for planning", "\n".join(plan.general), caution_color)
+    if not plan.stages:
+        w.para("No observation outside the normal bands, so there is nothing to plan from these photos.", 9.5)
+    item_w = w.width - 7
+    for stage in plan.stages:
+        first = stage["items"][0] if stage["items"] else None
+        first_h = w.text_height(first["text"], item_w, 9) + 4.6 * len(first["cautions"]) if first else 0
+        w.heading(f"Stage {stage['stage']}: {stage['title']}", size=10.5, space=2, keep=first_h)
+        for item in stage["items"]:
+            cautions = [f"{CAUTION_MARK}: {c}" for c in item["cautions"]]
+            w.keep(w.text_height(item["text"], item_w, 9) + sum(w.text_height(c, item_w - 3, 8.5, 4.2) for c in cautions))
+            w.bullet(item["text"], 9)
+            for c in cautions:
+                w.text(c, pdf.l_margin + 10, item_w - 3, 8.5, True, caution_color, 4.2)
+            pdf.set_x(pdf.l_margin)
 
 
 def _reference_rules(views: Sequence[ReportView]) -> str:
@@ -532,6 +562,11 @@ def build_report(
     paper: str = "a4",
     settings_path: str | None = None,
     patterns: words.PatternTable | None = None,
+    precaution_table: PrecautionTable | None = None,
+    precaution_keys: Iterable[str] = (),
+    other_precaution: str = "",
+    practice: Practice | None = None,
+    client_dob: _dt.date | None = None,
 ) -> bytes:
     """The session report as PDF bytes.
 
@@ -544,16 +579,33 @@ def build_report(
     ``"letter"``; ``settings_path`` names the practice settings file when one
     graded the results, and ``patterns`` are the muscle patterns the results
     were analysed with (``Settings.patterns``; default: the shipped ones), from
-    which the treatment-planning starter of all views is drawn up. Raises
-    :class:`ReportError` for an unknown paper, no views, or free text the
-    bundled font cannot print (see :func:`unprintable_characters`), a
-    practice's muscle patterns included.
+    which the treatment-planning starter of all views is drawn up, with the
+    cautions of the client's checked ``precaution_keys``
+    (``posture.store.PRECAUTION_KEYS``) and their ``other_precaution`` text
+    (:func:`posture.precautions.cautioned_plan`, from ``precaution_table``, the
+    practice's table: ``Settings.precautions``; the shipped one when ``None``). ``practice`` (the settings'
+    :class:`~posture.settings.Practice`) is printed in the header and the
+    footer, ``client_dob`` beside the client's name with their age on ``date``.
+
+    Page 1 is an overview: the header, the precautions and notes, the
+    annotated views side by side, the key observations of every view ranked
+    together (:func:`posture.findings.ranked_observations`), the referral
+    prompts and each view's calibration. Then each view's section, the
+    planning starter and "How this was measured", one after the other (a new
+    page only where the next block does not fit). Raises :class:`ReportError`
+    for an unknown paper, no views, or free text the bundled font cannot print
+    (see :func:`unprintable_characters`), a practice's muscle patterns and
+    details included.
     """
     if not views:
         raise ReportError("There is no view to report on.")
+    practice = practice or Practice()
     check_printable("The client name", client)
     check_printable("The notes", notes)
     check_printable("The precautions", precautions)
+    check_printable("The other precaution", other_precaution)
+    for line in practice.lines():
+        check_printable("The practice details (settings)", line)
     for doc, result, _ in views:
         check_printable(f"The notes of the {doc.view} view document", doc.notes)
         for mid, m in result["measurements"].items():
@@ -561,96 +613,108 @@ def build_report(
             check_printable(f"The band source of {mid}", band["source"] if band else None)
     views = sorted(views, key=lambda v: VIEWS.index(v[0].view))
     results = [r for _, r, _ in views]
-    plan = words.combined_plan(results, patterns)
-    for stage in plan:
+    plan = cautioned_plan(words.combined_plan(results, patterns), precaution_keys, other_precaution, table=precaution_table)
+    for stage in plan.stages:
         for item in stage["items"]:
-            check_printable("The treatment-planning starter (from the muscle patterns)", item)
+            check_printable("The treatment-planning starter (from the muscle patterns)", item["text"])
     date = date or _dt.date.today().isoformat()
-    w = _Writer(paper, client, date)
+    born = born_text(client_dob, _day(date)) if client_dob else None
+    w = Writer(
+        paper,
+        "Postural assessment" + (f": {client}" if client else ""),
+        " · ".join(p for p in ("Postural assessment", client, date, "observations to consider, not a diagnosis") if p),
+        practice.name,
+    )
     pdf = w.pdf
     pdf.add_page()
+    photos = {doc.view: (embed_jpeg(img), img.shape[0] / img.shape[1]) for doc, _, img in views if img is not None}
 
-    # --- header
-    w.font(20, True, _INK)
-    pdf.cell(0, 10, "Postural assessment", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    w.font(11, False, _MUTED)
-    pdf.cell(0, 6, " · ".join(p for p in (client, date) if p), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_draw_color(*_ACCENT)
-    pdf.set_line_width(0.6)
-    pdf.line(pdf.l_margin, pdf.get_y() + 1.5, pdf.l_margin + w.width, pdf.get_y() + 1.5)
-    pdf.ln(5)
-    w.font(9.5)
+    # --- page 1: the overview
+    _header(w, "Postural assessment", " · ".join(p for p in (client, born, date) if p), practice)
     views_text = ", ".join(VIEW_LABELS[d.view] for d, _, _ in views)
     w.para(f"Views assessed: {views_text}.")
     if settings_path:
-        w.para(f"Grading bands: defaults with the practice settings in {Path(settings_path).name}.", 8.5, _MUTED)
+        w.para(f"Grading bands: defaults with the practice settings in {Path(settings_path).name}.", 8.5, MUTED)
     if precautions:
         w.boxed("Precautions", precautions, render.SEVERITY_COLORS["marked"])
     if notes:
-        w.boxed("Notes", notes, _ACCENT)
+        w.boxed("Notes", notes, ACCENT)
+    if photos:
+        pdf.ln(2)
+        _photo_row(w, [(v, jpeg, aspect) for v, (jpeg, aspect) in photos.items()], OVERVIEW_PHOTO_MAX_H)
 
-    # --- key observations
-    found = words.ranked_findings(results)
-    w.heading("Key observations")
-    counts = {s: sum(1 for f in found if f["severity"] == s) for s in ("marked", "moderate", "mild")}
-    if found:
+    observations = words.ranked_observations(results)
+    w.heading("Key observations", space=2, keep=6)
+    if observations:
+        counts = {s: sum(1 for o in observations if o["severity"] == s) for s in ("marked", "moderate", "mild")}
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-        w.para(
-            f"{len(found)} observation{'s' if len(found) != 1 else ''} outside the normal bands ({summary}), most important first:",
-            9.5,
-            _MUTED,
-        )
+        n = len(observations)
+        w.para(f"{n} observation{'s' if n != 1 else ''} outside the normal bands ({summary}), most important first:", 9.5, MUTED)
         pdf.ln(1)
-        _finding_rows(w, found, with_view=len(views) > 1)
+        _observation_rows(w, observations, with_view=len(views) > 1)
     else:
-        w.para("Every graded measurement lies within its normal band.", 9.5, _MUTED)
+        w.para("Every graded measurement lies within its normal band.", 9.5, MUTED)
     referrals = words.all_referrals(results)
-    w.heading("Referral prompts")
+    w.heading("Referral prompts", space=2, keep=6)
     if referrals:
         for r in referrals:
             w.boxed("Refer", r, render.SEVERITY_COLORS["marked"])
     else:
-        w.para("None: nothing in these views calls for a referral outside massage scope.", 9.5, _MUTED)
+        w.para("None: nothing in these views calls for a referral outside massage scope.", 9.5, MUTED)
+    w.heading("Calibration quality", space=2, keep=10)
+    for doc, result, _ in views:
+        w.bullet(f"{VIEW_LABELS[doc.view]}: {calibration_summary(doc, result)}", 8.5)
+        advice = words.borderline_advice(result)
+        if advice:
+            w.text(advice, pdf.l_margin + 7, w.width - 7, 8.5, False, render.SEVERITY_COLORS["moderate"], 4.2)
+            pdf.set_x(pdf.l_margin)
 
-    # --- views
-    for doc, result, annotated in views:
-        _view_section(w, doc, result, annotated)
-
-    # --- plan
-    pdf.add_page()
-    w.heading("Treatment-planning starter", size=14, space=0)
-    w.para(
-        "Muscles commonly implicated in the observations above, grouped by region and ordered by the stages of "
-        "neuromuscular therapy. Consider assessing them; this is a starting point for planning, not a prescription.",
-        9,
-        _MUTED,
-    )
-    if not plan:
-        w.para("No observation outside the normal bands, so there is nothing to plan from these photos.", 9.5)
-    for stage in plan:
-        w.heading(f"Stage {stage['stage']}: {stage['title']}", size=10.5, space=2)
-        for item in stage["items"]:
-            w.bullet(item, 9)
-
-    # --- how this was measured: on one page when it fits there, and no paragraph split from its title
-    how = how_measured(views)
-    calibration = [f"{VIEW_LABELS[doc.view]}: {calibration_summary(doc, result)}" for doc, result, _ in views]
-    needed = 20 + sum(w.para_height(text, 9) + 7.5 for _, text in how) + 6 + sum(w.para_height(t, 8.5, 7) for t in calibration)
-    if pdf.get_y() + needed > pdf.h - pdf.b_margin:
+    # --- the views, one after the other from page 2 (or below the overview when it ran over page 1)
+    if pdf.page == 1:
         pdf.add_page()
-        w.heading("How this was measured", size=14, space=0)
-    else:
-        w.heading("How this was measured", size=14, space=6)
-    for title, text in how:
-        if pdf.get_y() + 6 + w.para_height(text, 9) > pdf.h - pdf.b_margin:
-            pdf.add_page()
-        w.para(title, 10, bold=True, color=_INK)
+    for doc, result, _ in views:
+        _view_section(w, doc, result, photos.get(doc.view))
+
+    plan_section(w, plan)
+
+    # --- how this was measured: no paragraph split from its title
+    w.heading("How this was measured", size=14, space=8, keep=30)
+    for title, text in how_measured(views):
+        w.keep(6 + w.text_height(text, w.width, 9))
+        w.para(title, 10, bold=True, color=INK)
         w.para(text, 9)
         pdf.ln(1.5)
-    w.para("Calibration used", 10, bold=True, color=_INK)
-    for line in calibration:
-        w.bullet(line, 8.5)
+    w.keep(6 + 2 * 4.6)
+    w.para("Calibration used", 10, bold=True, color=INK)
+    for doc, result, _ in views:
+        w.bullet(f"{VIEW_LABELS[doc.view]}: {calibration_summary(doc, result)}", 8.5)
     return bytes(pdf.output())
+
+
+#: The tallest an annotated view is printed on the overview page (mm).
+OVERVIEW_PHOTO_MAX_H = 62.0
+
+
+def _header(w: Writer, title: str, subtitle: str, practice: Practice) -> None:
+    """The title and the client line on the left, the practice's details on the right, an accent rule under them."""
+    pdf = w.pdf
+    top = pdf.get_y()
+    details = practice.lines()
+    right_w = 70.0 if details else 0.0
+    for i, line in enumerate(details):
+        pdf.set_xy(pdf.w - pdf.r_margin - right_w, top + 1 + i * 4.3)
+        w.font(9 if i == 0 else 8.5, i == 0, INK if i == 0 else MUTED)
+        pdf.cell(right_w, 4.3, line[:90], align="R")
+    pdf.set_xy(pdf.l_margin, top)
+    w.font(20, True, INK)
+    pdf.cell(w.width - right_w, 10, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    w.text(subtitle, pdf.l_margin, w.width - right_w, 11, False, MUTED, 6)
+    pdf.set_y(max(pdf.get_y(), top + 1 + len(details) * 4.3))
+    pdf.set_draw_color(*ACCENT)
+    pdf.set_line_width(0.6)
+    pdf.line(pdf.l_margin, pdf.get_y() + 1.5, pdf.l_margin + w.width, pdf.get_y() + 1.5)
+    pdf.set_x(pdf.l_margin)
+    pdf.ln(5)
 
 
 # --- the photos as the report prints them --------------------------------------------

@@ -6,7 +6,8 @@ A practice overrides any band (:mod:`posture.grading`) or muscle pattern
     {"bands": {"head_tilt": {"mild": 2.5, "moderate": 5, "marked": 8, "source": "our clinic"}},
      "patterns": {"head_tilt": {"any": {"weak": ["deep neck flexors"]}}},
      "capture": {"marker_color": "#E0303A", "mark_distance_cm": 100},
-     "precautions": {"pregnancy": {"rules": [{"caution": "consider ...", "stages": [1], "areas": ["abdomen"]}]}}}
+     "precautions": {"pregnancy": {"rules": [{"caution": "consider ...", "stages": [1], "areas": ["abdomen"]}]}},
+     "practice": {"name": "Bodywork Studio", "therapist": "A. Therapist", "contact": "01 234 5678"}}
 
 given by ``--settings FILE``, the ``POSTURE_SETTINGS`` environment variable, or
 the per-user file the app saves (:func:`default_settings_path`). A band set to
@@ -18,6 +19,8 @@ the plumb line's two marks in cm (``null``: detection's default, 100 cm). Files
 without it load as before. ``"precautions"`` replaces the cautions a recorded
 precaution puts on the treatment-planning starter (:mod:`posture.precautions`;
 the form is the shipped ``posture/data/precautions.json``'s).
+without it load as before. ``"practice"`` holds the practice's details that the
+report and the client handout print (:class:`Practice`; each optional text).
 
 This module reads files only in :func:`load_settings` and writes only in
 :func:`save_settings`; :func:`default_settings` comes from the package data.
@@ -51,6 +54,24 @@ from .result import Band as ResultBand
 SETTINGS_ENV = "POSTURE_SETTINGS"
 
 
+#: The keys of ``"practice"`` in a settings file, in the order the report prints them.
+PRACTICE_KEYS = ("name", "therapist", "contact")
+_PRACTICE_MAX_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Practice:
+    """The practice's details as the report and the handout print them; each may be empty."""
+
+    name: str = ""
+    therapist: str = ""
+    contact: str = ""
+
+    def lines(self) -> list[str]:
+        """The details given, in :data:`PRACTICE_KEYS` order."""
+        return [v for v in (self.name, self.therapist, self.contact) if v]
+
+
 @dataclass(frozen=True)
 class Settings:
     """The grading bands, muscle patterns and precautions in force (defaults merged with a practice's settings).
@@ -70,6 +91,8 @@ class Settings:
     #: The precautions' cautions on the plan by checklist key, as :func:`posture.precautions.cautioned_plan`
     #: reads them (default: the shipped table).
     precautions: PrecautionTable = field(default_factory=shipped_precautions)
+    #: The practice's details (``"practice"`` in the settings file) the report and the handout print.
+    practice: Practice = Practice()
 
     def band(self, measurement_id: str) -> Band | None:
         return self.bands.get(measurement_id)
@@ -132,7 +155,7 @@ def settings_from_dict(raw: Any, where: str = "settings") -> Settings:
     if not isinstance(raw, dict):
         raise SettingsError(f"{where}: the settings file must be a JSON object.")
     unknown = sorted(
-        set(raw) - {"bands", "patterns", "capture", "precautions", "about", "rules"}
+        set(raw) - {"bands", "patterns", "capture", "precautions", "practice", "about", "rules"}
     )  # "about"/"rules": a copy of the shipped file
     if unknown:
         raise SettingsError(
@@ -154,7 +177,27 @@ def settings_from_dict(raw: Any, where: str = "settings") -> Settings:
         marker_color=color,
         mark_distance_cm=distance,
         precautions=precautions_from_dict(raw.get("precautions", {}), where),
+        practice=practice_from_dict(raw.get("practice", {}), where),
     )
+
+
+def practice_from_dict(raw: Any, where: str = "settings") -> Practice:
+    """A settings file's ``"practice"`` (``name``, ``therapist``, ``contact``: text, each optional), trimmed."""
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{where}: practice must be an object with name, therapist and contact.")
+    unknown = sorted(set(raw) - set(PRACTICE_KEYS))
+    if unknown:
+        raise SettingsError(f"{where}: practice.{unknown[0]} is not a practice detail (use name, therapist, contact).")
+    values = {}
+    for key in PRACTICE_KEYS:
+        value = raw.get(key) or ""
+        if not isinstance(value, str):
+            raise SettingsError(f"{where}: practice.{key} must be text.")
+        value = " ".join(value.split())
+        if len(value) > _PRACTICE_MAX_CHARS:
+            raise SettingsError(f"{where}: practice.{key} is longer than {_PRACTICE_MAX_CHARS} characters.")
+        values[key] = value
+    return Practice(**values)
 
 
 _HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -224,7 +267,7 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
     """The settings file content that reproduces ``settings`` (only what differs from the defaults).
 
     ``"bands"`` is always there; ``"patterns"`` and ``"precautions"`` only when some differ from the shipped
-    ones; ``"capture"`` only when a capture setting is set.
+    ones; ``"capture"`` and ``"practice"`` only when one of theirs is set.
     """
     defaults = default_bands()
     bands: dict[str, ResultBand | None] = {}
@@ -245,6 +288,9 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
     precautions = precautions_to_dict(settings.precautions)
     if precautions:
         out["precautions"] = precautions
+    practice = {k: getattr(settings.practice, k) for k in PRACTICE_KEYS if getattr(settings.practice, k)}
+    if practice:
+        out["practice"] = practice
     return out
 
 

@@ -84,6 +84,7 @@ def test_first_visit_offers_the_sample_and_shows_a_demo():
         "View document (JSON)",
         "All views (ZIP)",
         "PDF report",
+        "Client handout (PDF)",
     ]
 
 

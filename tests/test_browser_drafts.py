@@ -231,7 +231,7 @@ def test_an_invalid_date_blocks_the_save_and_a_reopened_visit_pdf_has_its_date(t
             page.get_by_text("6 · Save").scroll_into_view_if_needed()
             with page.expect_download(timeout=60_000) as dl:
                 page.get_by_role("button", name="PDF report").click()
-            assert dl.value.suggested_filename == "posture_report_2026-03-04.pdf"
+            assert dl.value.suggested_filename == "Ruiz_Ana_2026-03-04_posture.pdf"  # posture.naming.file_name
             pdf = PdfReader(io.BytesIO(Path(dl.value.path()).read_bytes()))
             text = "\n".join(page_.extract_text() or "" for page_ in pdf.pages)
             assert "2026-03-04" in text

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from posture import render, report
+from posture import handout, naming, render, report
 from posture.errors import PostureError
 from posture.result import Result
 from posture.store import PRECAUTION_KEYS, Client, Store, ViewDraft, Visit, VisitDraft
@@ -32,6 +32,7 @@ class Link:
     other_precaution: str = ""
     consent: bool = False  # consent to photography recorded (the store refuses photos without it)
     height_cm: float | None = None  # the client's recorded height: where a height calibration starts
+    date_of_birth: date | None = None  # printed on the report with the age at the visit
     visit_id: str | None = None
     revision: int | None = None  # the revision opened or last saved
     #: The visit's latest revision when it was opened or last saved: the base of the store's lost-update check
@@ -60,6 +61,7 @@ def _client_fields(client: Client) -> dict[str, Any]:
         "other_precaution": client.precautions.other_text,
         "consent": client.consent_photography,
         "height_cm": client.height_cm,
+        "date_of_birth": client.date_of_birth,
     }
 
 
@@ -144,8 +146,8 @@ def annotated_full(a: Assessment, vs: ViewState, result: Result, day: date) -> A
     return render.render_annotated(vs.photo.image, vs.doc, result, caption=caption(a, vs, day))
 
 
-def report_pdf(a: Assessment, day: date, notes: str = "") -> bytes:
-    """The PDF report of every view with a photo, with the client's name and precautions when linked."""
+def _report_views(a: Assessment, day: date) -> list[report.ReportView]:
+    """Every view with a photo, analysed and drawn as the report prints it."""
     views = []
     for vs in a.views_with_photos():
         assert vs.photo is not None
@@ -155,15 +157,47 @@ def report_pdf(a: Assessment, day: date, notes: str = "") -> bytes:
             vs.photo.display, vs.doc, result, display_scale=vs.photo.display_scale, client=a.client or None, date=day.isoformat()
         )
         views.append((vs.doc, result, annotated))
-    precautions = "; ".join(a.link.precautions) if a.link and a.link.precautions else None
+    return views
+
+
+def report_pdf(a: Assessment, day: date, notes: str = "") -> bytes:
+    """The PDF report of every view with a photo, with the client's name, date of birth and precautions when linked
+    (the planning starter cautioned by them) and the practice's details from the settings."""
+    link = a.link
+    precautions = "; ".join(link.precautions) if link and link.precautions else None
     return report.build_report(
-        views,
+        _report_views(a, day),
         client=a.client or None,
         date=day.isoformat(),
         notes=notes or None,
         precautions=precautions,
         patterns=a.settings.patterns,
+        precaution_table=a.settings.precautions,
+        precaution_keys=link.precaution_keys if link else (),
+        other_precaution=link.other_precaution if link else "",
+        practice=a.settings.practice,
+        client_dob=link.date_of_birth if link else None,
     )
+
+
+def handout_pdf(a: Assessment, day: date) -> bytes:
+    """The short client handout (:func:`posture.handout.build_handout`) of every view with a photo."""
+    link = a.link
+    return handout.build_handout(
+        _report_views(a, day),
+        client=a.client or None,
+        date=day.isoformat(),
+        patterns=a.settings.patterns,
+        precaution_table=a.settings.precautions,
+        precaution_keys=link.precaution_keys if link else (),
+        other_precaution=link.other_precaution if link else "",
+        practice=a.settings.practice,
+    )
+
+
+def pdf_name(a: Assessment, day: date, kind: str = "posture") -> str:
+    """The file name the app offers a PDF under: ``Keller_Maria_2026-11-03_posture.pdf`` (:func:`posture.naming.file_name`)."""
+    return naming.file_name(a.client or None, day, kind)
 
 
 def visit_draft(a: Assessment, day: date, notes: str, pdf: bytes | None, *, drawn: bool = True) -> VisitDraft:
@@ -192,6 +226,9 @@ def report_problem(a: Assessment, notes: str = "") -> str | None:
         report.check_printable("The client's name", a.client)
         report.check_printable("The notes", notes)
         report.check_printable("The precautions", "; ".join(a.link.precautions) if a.link else "")
+        report.check_printable("The other precaution", a.link.other_precaution if a.link else "")
+        for line in a.settings.practice.lines():
+            report.check_printable("The practice details (settings)", line)
     except PostureError as exc:
         return str(exc)
     return None
@@ -224,7 +261,12 @@ def save(a: Assessment, store: Store, day: date, notes: str, *, with_report: boo
         _saved(a, link, latest)
         return latest, None
     problem = report_problem(a, notes) if with_report else None
-    pdf = report_pdf(a, day, notes) if with_report and problem is None else None
+    pdf = None
+    if with_report and problem is None:
+        try:
+            pdf = report_pdf(a, day, notes)
+        except PostureError as exc:  # the visit is saved without its report rather than not at all
+            problem = str(exc)
     draft = visit_draft(a, day, notes, pdf)
     if link.visit_id is None:
         visit = store.add_visit(link.client_id, draft)

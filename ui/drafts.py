@@ -88,7 +88,7 @@ def _link_state(link: Any) -> dict[str, Any] | None:
     if link is None:
         return None
     raw = asdict(link)
-    for key in ("visit_date", "saved_date"):
+    for key in ("visit_date", "saved_date", "date_of_birth"):
         raw[key] = raw[key].isoformat() if raw.get(key) else None
     for key in ("precautions", "precaution_keys"):
         raw[key] = list(raw.get(key) or ())
@@ -153,7 +153,7 @@ def _restore_link(raw: Any) -> client_file.Link | None:
         return None
     known = {f.name for f in fields(client_file.Link)}
     values = {k: v for k, v in raw.items() if k in known}
-    for key in ("visit_date", "saved_date"):
+    for key in ("visit_date", "saved_date", "date_of_birth"):
         values[key] = date.fromisoformat(values[key]) if values.get(key) else None
     for key in ("precautions", "precaution_keys"):
         values[key] = tuple(str(k) for k in values.get(key) or ())

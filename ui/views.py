@@ -21,7 +21,14 @@ from posture.errors import SettingsError
 from posture.findings import borderline_advice
 from posture.formatting import format_number, placement_error
 from posture.result import Result, warnings_except
-from posture.settings import Settings, default_settings, default_settings_path, hex_color, save_settings
+from posture.settings import (
+    Settings,
+    default_settings,
+    default_settings_path,
+    hex_color,
+    practice_from_dict,
+    save_settings,
+)
 
 from . import capture_guide, client_file, detection, settings_store, state, view_checks
 from . import format as fmt
@@ -532,12 +539,25 @@ def downloads_ui(a: Assessment, vs: ViewState, result: Result) -> None:
             "PDF report",
             lambda: client_file.report_pdf(a, day, notes),
             disabled=problem is not None,
-            file_name=f"posture_report_{day.isoformat()}.pdf",
+            file_name=client_file.pdf_name(a, day, "posture"),
             mime="application/pdf",
             on_click="ignore",
             key="dl_pdf",
-            help=problem or "All views with photos: annotated images, measurements, findings and the planning starter.",
+            help=problem
+            or "All views with photos: the overview, annotated images, measurements, findings and the planning starter.",
             icon=":material/picture_as_pdf:",
+        )
+        st.download_button(
+            "Client handout (PDF)",
+            lambda: client_file.handout_pdf(a, day),
+            disabled=problem is not None,
+            file_name=client_file.pdf_name(a, day, "handout"),
+            mime="application/pdf",
+            on_click="ignore",
+            key="dl_handout",
+            help=problem
+            or "One or two pages in plain words for the client: what we saw, with the photos, and what we will work on.",
+            icon=":material/description:",
         )
         if problem:
             st.caption(problem)
@@ -547,6 +567,7 @@ def downloads_ui(a: Assessment, vs: ViewState, result: Result) -> None:
 
 
 def settings_ui(a: Assessment) -> None:
+    practice_settings_ui(a)
     capture_settings_ui(a)
     path = default_settings_path()
     with st.expander("Practice settings: grading bands"):
@@ -583,9 +604,12 @@ def settings_ui(a: Assessment) -> None:
             state.session().settings_problem = None
             st.success(f"Saved. Every view is graded with these bands now ({path}).")
         if c2.button("Restore the defaults", key="reset_bands"):
-            # the bands only: the capture settings (marker colour, plumb marks) are not bands
+            # the bands only: the capture settings (marker colour, plumb marks) and the practice's details are not bands
             a.settings = replace(
-                default_settings(), marker_color=a.settings.marker_color, mark_distance_cm=a.settings.mark_distance_cm
+                default_settings(),
+                marker_color=a.settings.marker_color,
+                mark_distance_cm=a.settings.mark_distance_cm,
+                practice=a.settings.practice,
             )
             state.session().bands_version = version + 1
             st.info("Default bands restored on screen; click “Save the bands” to keep them.")
@@ -634,3 +658,24 @@ def capture_settings_ui(a: Assessment) -> None:
             ),
         ):
             st.success("Saved. New photos are read with these settings.")
+
+
+def practice_settings_ui(a: Assessment) -> None:
+    """The practice's details printed on the report and the client handout (practice, therapist, contact)."""
+    path = default_settings_path()
+    with st.expander("Practice settings: details on the report"):
+        st.caption(f"Printed in the header and footer of the report and on the client handout. Saved to `{path}` with the bands.")
+        p = a.settings.practice
+        c1, c2, c3 = st.columns(3)
+        name = c1.text_input("Practice", value=p.name, max_chars=200, key="practice_name")
+        therapist = c2.text_input("Therapist", value=p.therapist, max_chars=200, key="practice_therapist")
+        contact = c3.text_input("Contact (phone, e-mail, address)", value=p.contact, max_chars=200, key="practice_contact")
+        if st.button("Save the practice details", key="save_practice") and _save_settings_ui(
+            a,
+            path,
+            lambda: replace(
+                a.settings,
+                practice=practice_from_dict({"name": name, "therapist": therapist, "contact": contact}, "The practice details"),
+            ),
+        ):
+            st.success("Saved. The report and the handout carry these details now.")

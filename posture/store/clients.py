@@ -108,7 +108,8 @@ def get_client(db: Database, client_id: str) -> Client:
 def _like(column: Any, word: str) -> ColumnElement[bool]:
     """``column`` holds ``word`` anywhere (LIKE with its wildcards escaped, so ``%`` and ``_`` match themselves)."""
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.like(f"%{escaped}%", escape="\\")
+    clause: ColumnElement[bool] = column.like(f"%{escaped}%", escape="\\")
+    return clause
 
 
 #: A search that is a phone number: digits with spaces, dashes, dots, slashes or brackets, maybe a leading plus.

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from posture import document as docs
+from posture import naming
 from posture.errors import CorruptRecordError, StoreError
 from posture.landmarks import VIEWS
 from posture.result import Result
@@ -141,10 +142,7 @@ def age_years(date_of_birth: date | None, day: date) -> int | None:
     >>> age_years(date(2000, 2, 29), date(2025, 2, 28)), age_years(None, date(2025, 1, 1))
     (24, None)
     """
-    if date_of_birth is None:
-        return None
-    had_birthday = (day.month, day.day) >= (date_of_birth.month, date_of_birth.day)
-    return day.year - date_of_birth.year - (0 if had_birthday else 1)
+    return None if date_of_birth is None else naming.age_years(date_of_birth, day)
 
 
 #: Fields a caller may set with :meth:`Store.create_client` / :meth:`Store.update_client`.
