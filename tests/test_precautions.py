@@ -282,3 +282,42 @@ def test_a_bad_precautions_setting_is_one_sentence_naming_the_field(tmp_path: Pa
         load_settings(path)
     text = str(err.value)
     assert text.startswith(str(path)) and text.endswith(".") and "\n" not in text
+
+
+# --- end to end: the PDF ---------------------------------------------------------------------
+
+
+def test_the_pdf_marks_every_calf_item_of_a_client_with_a_clotting_disorder():
+    """Issue 14's done-when, read back from the PDF: each plan item naming a calf muscle is followed by the clotting
+    caution before the next item begins; items that touch no caution carry none."""
+    import io
+
+    import pypdf
+
+    from posture import report
+
+    settings = default_settings()
+    views = [(d, analysis.analyze(d, settings), None) for d in (document.load(SAMPLES / f"{v}.json") for v in VIEWS)]
+    pdf = report.build_report(views, client="Test Client", date="2026-11-03", precaution_keys=(CLOTTING,))
+    text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    text = text[text.index("Treatment-planning starter Muscles commonly") :]
+    plan = precautions.cautioned_plan(findings.combined_plan([r for _, r, _ in views]), (CLOTTING,))
+    items = [i for _, i in _items(plan)]
+    starts = []
+    for item in items:
+        at = text.find(" ".join(item["text"].split()))
+        assert at >= 0, f"the plan item is not in the PDF: {item['text']}"
+        starts.append(at)
+    assert starts == sorted(starts), "the PDF keeps the plan's order"
+    ends = starts[1:] + [len(text)]
+    calf = 0
+    for item, start, end in zip(items, starts, ends, strict=True):
+        after = text[start + len(" ".join(item["text"].split())) : end]
+        if _names_any(item["text"], CALF_WORDS):
+            calf += 1
+            clot = [c for c in item["cautions"] if "calf" in c]
+            assert clot, item["text"]
+            assert f"Caution: {' '.join(clot[0].split())}" in after, f"no clotting caution under: {item['text']}"
+        if not item["cautions"]:
+            assert "Caution:" not in after, f"a caution under an item that touches none: {item['text']}"
+    assert calf >= 5

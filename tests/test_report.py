@@ -620,6 +620,22 @@ def test_the_four_view_overview_leads_with_the_most_important_observation(sample
     assert " ".join(PRECAUTIONS.split()) in first and " ".join(NOTES.split()) in first
 
 
+def test_the_four_view_sample_lists_each_pattern_once_on_page_one(sample_report):
+    """Issue 14's done-when: front and back, angle and height of one segment read as one observation on page 1."""
+    _, views, pdf = sample_report
+    key = _pages(pdf)[0]
+    key = key[key.index("Key observations") :]
+    rows = re.findall(r"\b\d+\. (?:Mild|Moderate|Marked) (.+?) \((?:[a-z ,]+ )?views?\)", key)
+    ranked = words.ranked_observations([r for _, r, _ in views])
+    assert len(rows) == len(ranked) >= 5
+    patterns = [row.split(":")[0].lower() for row in rows]  # "right shoulder lower: 2.3°, 1.5 cm" → the pattern
+    assert len(set(patterns)) == len(patterns), patterns
+    assert sum("shoulder lower" in p for p in patterns) == 1, "the shoulder was listed four times before issue 14"
+    findings_total = sum(len(r["findings"]) for _, r, _ in views)
+    assert len(ranked) < findings_total, "observations group the findings"
+    assert f"{len(ranked)} observations outside the normal bands" in key
+
+
 def test_practice_details_and_the_clients_age(tmp_path):
     settings = settings_from_dict({"practice": PRACTICE})
     pdf = report.build_report(
