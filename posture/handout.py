@@ -25,8 +25,8 @@ from . import findings as words
 from .errors import ReportError
 from .landmarks import VIEW_LABELS, VIEWS
 from .measurements import REGIONS
-from .pdf_writer import ACCENT, INK, MUTED, Writer, embed_jpeg
 from .patterns import case_for
+from .pdf_writer import ACCENT, INK, MUTED, Writer, embed_jpeg
 from .precautions import PrecautionTable, cautioned_plan
 from .report import ReportView, check_printable
 from .result import Result, Severity

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -135,6 +135,17 @@ def _texts(raw: Any, name: str) -> tuple[str, ...]:
     return out
 
 
+def check_keys(raw: dict[str, Any], keys: Sequence[str], name: str, what: str, required: Sequence[str] = ()) -> None:
+    """A settings object's keys: each one of ``keys`` (a *what* key), none of ``required`` missing; raise
+    :class:`SettingsError` naming the first wrong one (the practice's patterns and precautions share this rule)."""
+    unknown = sorted(set(raw) - set(keys))
+    if unknown:
+        raise SettingsError(f"{name}.{unknown[0]} is not a {what} key (use {', '.join(keys)}).")
+    missing = [k for k in required if k not in raw]
+    if missing:
+        raise SettingsError(f"{name}.{missing[0]} is missing.")
+
+
 def _parse_pattern(raw: Any, prior: Pattern | None, shared: Mapping[str, Pattern], name: str) -> Pattern:
     """One case: a pattern object (keys it leaves out come from ``prior``) or the name of a shared pattern."""
     if isinstance(raw, str):
@@ -143,13 +154,7 @@ def _parse_pattern(raw: Any, prior: Pattern | None, shared: Mapping[str, Pattern
         return shared[raw]
     if not isinstance(raw, dict):
         raise SettingsError(f"{name} must be an object with tight, weak, aim and rationale, or the name of a shared pattern.")
-    unknown = sorted(set(raw) - set(_PATTERN_KEYS))
-    if unknown:
-        raise SettingsError(f"{name}.{unknown[0]} is not a pattern key (use tight, weak, aim, rationale).")
-    if prior is None:
-        missing = [k for k in _PATTERN_KEYS if k not in raw]
-        if missing:
-            raise SettingsError(f"{name}.{missing[0]} is missing.")
+    check_keys(raw, _PATTERN_KEYS, name, "pattern", required=_PATTERN_KEYS if prior is None else ())
     keep = prior or _NO_PATTERN
     return Pattern(
         _texts(raw["tight"], f"{name}.tight") if "tight" in raw else keep.tight,

@@ -54,6 +54,7 @@ from typing import Any, TypedDict
 
 from .errors import SettingsError
 from .measurements import REGIONS
+from .patterns import check_keys
 from .result import PlanStage
 
 #: The plan's stages a rule may name (spec §8: 1 pressure … 5 endurance).
@@ -162,11 +163,7 @@ def _parse_rule(raw: Any, name: str, areas: Mapping[str, tuple[str, ...]], sourc
     """One rule; ``sources`` given (the shipped file): every source must be one of its keys."""
     if not isinstance(raw, dict):
         raise SettingsError(f"{name} must be an object with caution, stages, areas and sources.")
-    unknown = sorted(set(raw) - set(_RULE_KEYS))
-    if unknown:
-        raise SettingsError(f"{name}.{unknown[0]} is not a rule key (use {', '.join(_RULE_KEYS)}).")
-    if "caution" not in raw:
-        raise SettingsError(f"{name}.caution is missing.")
+    check_keys(raw, _RULE_KEYS, name, "rule", required=("caution",))
     caution = _text(raw["caution"], f"{name}.caution")
     stages: tuple[int, ...] = ()
     if "stages" in raw:
@@ -207,13 +204,7 @@ def _parse_precaution(
     """A precaution object; what it leaves out (``name``, ``rules``) stays as in ``prior``."""
     if not isinstance(raw, dict):
         raise SettingsError(f"{name} must be an object with name and rules.")
-    unknown = sorted(set(raw) - set(_PRECAUTION_KEYS))
-    if unknown:
-        raise SettingsError(f"{name}.{unknown[0]} is not a precaution key (use name, rules).")
-    if prior is None:
-        missing = [k for k in _PRECAUTION_KEYS if k not in raw]
-        if missing:
-            raise SettingsError(f"{name}.{missing[0]} is missing.")
+    check_keys(raw, _PRECAUTION_KEYS, name, "precaution", required=_PRECAUTION_KEYS if prior is None else ())
     short = prior.name if prior else ""
     if "name" in raw:
         if not isinstance(raw["name"], str) or not raw["name"].strip():
