@@ -643,9 +643,9 @@ def borderline_advice(result: Result) -> str | None:
         return None
     graded = sum(1 for m in result["measurements"].values() if m["severity"] is not None)
     return (
-        f"{len(near)} of the {graded} graded values lie within measurement error of a band edge, so their severity "
-        "could be one step either way: confirm those landmarks by palpation (adhesive markers help) and retake the "
-        "photo if the client moved, stood unevenly or the camera was not level and square to them."
+        f"{len(near)} of the {graded} graded values lie within measurement error of a band edge (their grade could "
+        "be one step either way): confirm those landmarks by palpation, and retake the photo if the client moved or "
+        "the camera was not level."
     )
 
 

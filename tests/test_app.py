@@ -360,9 +360,12 @@ def test_editor_data_carries_only_the_display_copy():
     buf = io.BytesIO()
     Image.fromarray(big).save(buf, "PNG")
     assert a.ingest("left_lateral", "side.png", buf.getvalue()) is None
-    data = editor_data(a.views["left_lateral"])
+    vs = a.views["left_lateral"]
+    data = editor_data(vs)
     assert data["width"] == 2000 and data["height"] == 3000
-    assert data["image"].startswith("data:image/jpeg;base64,") and len(data["image"]) < 200_000
+    assert "image" not in data, "the photo goes once per photo, beside the data (ui.editor.landmark_editor)"
+    assert vs.photo is not None
+    assert vs.photo.data_url.startswith("data:image/jpeg;base64,") and len(vs.photo.data_url) < 200_000
     assert data["facing"] == "left"
     json.dumps(data)  # the component's data must be JSON
 

@@ -169,10 +169,16 @@ def test_findings_ranked_and_referrals(sample_report):
     key = text[text.index("Key observations") : text.index("Referral prompts")]
     found = [f for _, result, _ in views for f in result["findings"]]
     assert found, "the sample client has findings"
-    for f in found:
-        assert f"{SEVERITY_WORDS[f['severity']]} {f['text']}" in key, f
+    ranked = words.ranked_observations([r for _, r, _ in views])
+    for o in ranked:
+        assert f"{SEVERITY_WORDS[o['severity']]} {o['text']}" in key, o
+    # every finding of every view is in one listed observation: grouping loses none
+    covered = {(v, mid) for o in ranked for v in o.get("views") or [o["view"]] for mid in o["measurements"]}
+    for _, result, _ in views:
+        for f in result["findings"]:
+            assert (result["view"], f["measurement"]) in covered, (result["view"], f)
     listed = re.findall(r"(?:^| )(\d+)\. (Marked|Moderate|Mild) ", key)
-    assert [int(n) for n, _ in listed] == list(range(1, len(found) + 1))
+    assert [int(n) for n, _ in listed] == list(range(1, len(ranked) + 1))
     rank = [("Mild", "Moderate", "Marked").index(s) for _, s in listed]
     assert rank == sorted(rank, reverse=True)  # most important first, across views
     referrals = {f["referral"] for f in found if f["referral"]}
