@@ -121,3 +121,15 @@ def screen_to_image(page, sx: float, sy: float) -> tuple[float, float]:  # noqa:
     tx = float(svg.get_attribute("data-tx"))
     ty = float(svg.get_attribute("data-ty"))
     return (sx - box["x"] - tx) / k, (sy - box["y"] - ty) / k
+
+
+def open_app(p, url: str, viewport: dict[str, int], **context: object) -> tuple[object, object, list[str]]:  # noqa: ANN001
+    """Debian's Chromium on the app's start page, ready (``p``: Playwright): ``(browser, page, errors)``, where
+    ``errors`` collects the page's JavaScript errors for the test to assert empty at its end."""
+    browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport=viewport, **context)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    page.wait_for_selector("text=Load the sample client", timeout=30_000)
+    return browser, page, errors

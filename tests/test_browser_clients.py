@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM_ARGS, OUTPUT, chromium_path, image_to_screen, streamlit_server
+from browser_support import CHROMIUM_ARGS, OUTPUT, chromium_path, image_to_screen, open_app, streamlit_server
 
 from posture.store import Store
 
@@ -36,17 +36,12 @@ def _banner(page, revision: int):  # noqa: ANN001, ANN202
 def test_client_visit_reopen_compare(tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    chromium = chromium_path()
+    chromium_path()  # fails with a clear message when Chromium is missing
     OUTPUT.mkdir(exist_ok=True)
     data = tmp_path / "data"
     env = {"POSTURE_SETTINGS": str(tmp_path / "settings.json"), "POSTURE_DATA_DIR": str(data)}
     with streamlit_server(env=env) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1100})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(url)
-        page.wait_for_selector("text=Load the sample client", timeout=30_000)
+        browser, page, errors = open_app(p, url, {"width": 1440, "height": 1100})
 
         # create the client, with a precaution and consent
         _nav(page, "Client files")
@@ -221,12 +216,7 @@ def test_live_search_by_phone_and_the_duplicate_name_warning(tmp_path: Path) -> 
     env = {"POSTURE_SETTINGS": str(tmp_path / "settings.json"), "POSTURE_DATA_DIR": str(data)}
     OUTPUT.mkdir(exist_ok=True)
     with streamlit_server(env=env) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(url)
-        page.wait_for_selector("text=Load the sample client", timeout=30_000)
+        browser, page, errors = open_app(p, url, {"width": 1280, "height": 900})
         _nav(page, "Client files")
         keller, berg = page.get_by_text("Maria Keller", exact=True), page.get_by_text("Tom Berg", exact=True)
         expect(keller).to_be_visible(timeout=15_000)

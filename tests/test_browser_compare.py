@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM_ARGS, OUTPUT, chromium_path, streamlit_server
+from browser_support import OUTPUT, chromium_path, open_app, streamlit_server
 from test_store import sample_doc, sample_photo
 
 from posture.analysis import analyze
@@ -53,7 +53,7 @@ def _visits(data: Path) -> tuple[str, str]:
 def test_compare_page_severities_noise_revisions_aligned_photos_and_trend(tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    chromium = chromium_path()
+    chromium_path()  # fails with a clear message when Chromium is missing
     OUTPUT.mkdir(exist_ok=True)
     data = tmp_path / "data"
     first_id, second_id = _visits(data)
@@ -68,12 +68,7 @@ def test_compare_page_severities_noise_revisions_aligned_photos_and_trend(tmp_pa
 
     env = {"POSTURE_SETTINGS": str(tmp_path / "settings.json"), "POSTURE_DATA_DIR": str(data)}
     with streamlit_server(env=env) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1200})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(url)
-        page.wait_for_selector("text=Load the sample client", timeout=30_000)
+        browser, page, errors = open_app(p, url, {"width": 1440, "height": 1200})
         page.get_by_role("link", name="Compare visits").first.click()
         table = page.locator("table.pm-compare[data-view='anterior']")
         expect(table).to_be_visible(timeout=45_000)
