@@ -6,7 +6,8 @@
 // at any zoom. After each change the complete set of points is sent to Python
 // as one snapshot: setStateValue("edit", {doc, nonce, seq, points}).
 // Python echoes the last snapshot it applied as data.ack, so the editor knows
-// when the page has caught up with it.
+// when the page has caught up with it; a snapshot not acknowledged within ACK_WAIT_MS is sent again (a rerun
+// request can be lost while another part of the page reruns), with a `resend` count so the value differs.
 //
 // Conventions come from the server (ui/editor.py): the short labels, the joint
 // chains, the bilateral pairs, the plumb line's anchor landmarks and the frame's
@@ -25,6 +26,8 @@ const HISTORY_LIMIT = 300;
 const CLICK_SLOP = 4; // screen px a press may move and still count as a click
 const HIT_RADIUS = 9; // screen px around a point that grabs it
 const NUDGE_SEND_MS = 450; // arrow-key bursts are sent once the keys rest
+const ACK_WAIT_MS = 1500; // an edit the page has not acknowledged by then is sent again (at most RESENDS times)
+const RESENDS = 5;
 const LOUPE = 170; // magnifier size, CSS px
 const LOUPE_ZOOM = 4; // magnifier scale relative to the current zoom
 const SNAP_RADIUS = 10; // screen px: a click this close to a marker (or to the prompted point's marker suggestion) lands on its centre
@@ -109,6 +112,7 @@ class Editor {
     clearTimeout(this.nudgeTimer);
     clearTimeout(this.tileTimer);
     clearTimeout(this.photoTimer);
+    clearTimeout(this.ackTimer);
     cancelAnimationFrame(this.raf);
   }
 
@@ -121,6 +125,7 @@ class Editor {
     this.hidden = new Set(d.hidden);
     this.sugg = d.suggestions || {};
     this.markers = d.markers || [];
+    this.ack = d.ack;
     if (d.doc !== this.docId) {
       // another photo or a server-side reset: start afresh
       this.docId = d.doc;
@@ -242,10 +247,16 @@ class Editor {
     return { doc: this.docId, nonce: this.nonce, seq: this.seq, points: clone(this.points) };
   }
 
-  send() {
+  send(resend = 0) {
     clearTimeout(this.nudgeTimer);
+    clearTimeout(this.ackTimer);
     this.nudgeTimer = 0;
-    if (this.sendState) this.sendState(this.snapshot());
+    if (this.sendState) this.sendState({ ...this.snapshot(), resend });
+    const seq = this.seq;
+    this.ackTimer = setTimeout(() => {
+      const a = this.ack, busy = (this.press && this.press.moved) || this.nudgeTimer; // a newer send will follow
+      if (seq === this.seq && !busy && resend < RESENDS && !(a && a.nonce === this.nonce && a.seq >= seq)) this.send(resend + 1);
+    }, ACK_WAIT_MS);
   }
 
   commit() {
