@@ -75,9 +75,14 @@ def check_photo_size(width: int, height: int, name: str = "the file", min_short_
         )
     if long > MAX_ASPECT * short:
         raise ImageError(
-            f"{name} is {w}×{h} pixels, {long / short:.0f} times longer than it is wide, and no photo of a standing person "
+            f"{name} is {w}×{h} pixels, {_times(long / short)} times longer than it is wide, and no photo of a standing person "
             f"is more than {MAX_ASPECT:g} times: use the whole photo."
         )
+
+
+def _times(ratio: float) -> str:
+    """A ratio as the aspect message says it: ``6.01``, ``7``, ``60000`` (never rounded to the limit itself)."""
+    return f"{ratio:.2f}".rstrip("0").rstrip(".")
 
 
 def decode_image(data: bytes, name: str = "the file", *, min_short_side: int = MIN_SHORT_SIDE) -> np.ndarray:

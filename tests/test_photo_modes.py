@@ -186,6 +186,12 @@ def test_an_aspect_ratio_no_standing_person_has_is_refused(size: tuple[int, int]
     assert "\n" not in str(exc.value)
 
 
+def test_the_aspect_refusal_does_not_round_the_ratio_to_the_limit() -> None:
+    with pytest.raises(ImageError) as exc:  # 1:6.01 said "6 times longer ... no photo ... is more than 6 times"
+        images.decode_image(_png(300, 1803), "strip.png")
+    assert "6.01 times longer" in str(exc.value)
+
+
 @pytest.mark.parametrize("size", [(300, 300), (300, 1800), (1800, 300)])
 def test_the_limits_themselves_are_accepted(size: tuple[int, int]) -> None:
     assert images.decode_image(_png(*size), "ok.png").shape == (size[1], size[0], 3)
