@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 from test_archive import _assert_untouched, _members, _zip
@@ -126,6 +127,44 @@ def test_each_import_bound_refuses_before_decoding_and_names_its_limit(target, n
     assert message in str(err.value), str(err.value)
     assert peak < 30 * 1024 * 1024
     _assert_untouched(target)
+
+
+def _noisy_png() -> bytes:
+    """A 60 MP grey PNG of about 130 KB: under the pixels-per-byte bound (461 per byte), yet a full decode each time."""
+    pixels = np.zeros((6_000, 10_000), np.uint8)
+    pixels.flat[:130_000] = np.random.default_rng(7).integers(0, 256, 130_000, dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_images_to_re_encode_are_bounded_from_their_headers(target, no_decoding):
+    """The torture run's next step: a 1.6 MB archive of 60 MP PNGs under every other bound cost 55 s and 716 MB."""
+    png = _noisy_png()
+    assert 60_000_000 / len(png) < Limits().max_pixels_per_byte  # not a bomb by its bytes
+    data = _amplifier(9, png)  # 9 revisions × photo and annotated: 1 080 MP to decode and re-encode
+    tracemalloc.start()
+    try:
+        with pytest.raises(PostureError) as err:
+            import_archive_bytes(target, data, "heavy.zip")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    text = str(err.value)
+    assert "other than plain JPEGs" in text and "1,000 megapixels in all (the limit)" in text and "\n" not in text, text
+    assert peak < 30 * 1024 * 1024
+    _assert_untouched(target)
+
+
+def test_a_jpeg_with_metadata_counts_as_re_encoded(target):
+    from test_archive import _hand_made
+    from test_store import exif_jpeg
+
+    heavy = Limits(max_reencoded_pixels=64 * 32 - 1)  # the EXIF JPEG is 64×32: one pixel over
+    with pytest.raises(PostureError, match=r"other than plain JPEGs .* \(the limit\)"):
+        import_archive_bytes(target, _hand_made(exif_jpeg()), "exif.zip", limits=heavy)
+    _assert_untouched(target)
+    assert import_archive_bytes(target, _hand_made(exif_jpeg()), limits=Limits(max_reencoded_pixels=64 * 32)).revisions_added
 
 
 def test_a_header_beyond_the_photo_limit_is_refused_without_decoding(target, no_decoding):
