@@ -96,8 +96,9 @@ class Limits:
     #: Revisions and views (over all revisions) per archive.
     max_revisions: int = 2_000
     max_views: int = 8_000
-    #: How many times one member (a photo, an annotated image, a report) may be referenced in all.
-    max_member_refs: int = 64
+    #: How many times one member (a photo, an annotated image, a report) may be referenced in all: once per revision,
+    #: as an export refers to a photo every revision keeps (each reference is read again, within max_total_bytes).
+    max_member_refs: int = 2_000
     #: Pixels decoded in all, counted from the image headers for every reference (nothing is decoded to check).
     max_decoded_pixels: int = 12_000_000_000
     #: Pixels an image's header may promise per byte of the image file (real photos need a few; a bomb millions).

@@ -10,6 +10,7 @@ A JPEG that already carries no metadata is kept byte for byte
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -367,6 +368,12 @@ def _probe_clean_jpeg(data: bytes, name: str, min_short_side: int) -> tuple[int,
     return w, h
 
 
+#: Bare JPEGs already proven to decode (SHA-256 → size): the same bytes given again (an archive's member referenced by
+#: every revision of a visit) are not decoded again. Oldest first, at most :data:`_PROVEN_CLEAN_MAX`.
+_PROVEN_CLEAN: dict[bytes, tuple[int, int]] = {}
+_PROVEN_CLEAN_MAX = 512
+
+
 def clean_jpeg(
     data: bytes, name: str = "the file", quality: int = PHOTO_QUALITY, *, min_short_side: int = 1
 ) -> tuple[bytes, int, int]:
@@ -384,8 +391,15 @@ def clean_jpeg(
     """
     data = bytes(data)
     if jpeg_is_clean(data):
-        w, h = _probe_clean_jpeg(data, name, min_short_side)
-        return data, w, h
+        digest = hashlib.sha256(data).digest()
+        size = _PROVEN_CLEAN.get(digest)
+        if size is None:
+            size = _probe_clean_jpeg(data, name, 1)
+            _PROVEN_CLEAN[digest] = size
+            while len(_PROVEN_CLEAN) > _PROVEN_CLEAN_MAX:
+                _PROVEN_CLEAN.pop(next(iter(_PROVEN_CLEAN)), None)
+        check_photo_size(*size, name, min_short_side)
+        return data, size[0], size[1]
     image = decode_image(data, name, min_short_side=min_short_side)
     h, w = image.shape[:2]
     return encode_jpeg(image, quality), w, h

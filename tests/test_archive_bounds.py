@@ -187,6 +187,28 @@ def test_a_real_export_is_within_every_bound(tmp_path, target):
     assert summary.revisions_added == 4
 
 
+def test_a_visit_saved_70_times_comes_back_with_its_photo_checked_and_stored_once(tmp_path, target, monkeypatch):
+    """The export refers every revision to the one photo they keep: 71 references, which the old bound (64) refused,
+    and an import that decoded and wrote the photo once per reference (64 references of a 15 MB JPEG: 23 s, 953 MB)."""
+    with Store(tmp_path / "data") as s:
+        cid = new_client(s, "Often Revised")
+        v = s.add_visit(cid, visit_draft(("anterior",)))
+        for i in range(70):
+            v = s.revise_visit(v.id, replace(v.to_draft(), notes=f"revision {i + 2}"), base_revision=v.revision)
+        export_client(s, cid, tmp_path / "out.zip")
+    data = (tmp_path / "out.zip").read_bytes()
+    probes: list[int] = []
+    real_probe = images._probe_clean_jpeg
+    monkeypatch.setattr(images, "_probe_clean_jpeg", lambda *a: probes.append(1) or real_probe(*a))
+    monkeypatch.setattr(images, "_PROVEN_CLEAN", {})
+    summary = import_archive_bytes(target, data)
+    assert summary.revisions_added == 71
+    photos = list(target.files_dir.rglob("anterior.jpg"))
+    assert len(photos) == 71 and len({p.stat().st_ino for p in photos}) == 1  # one file, linked 71 times
+    assert len(probes) <= 2  # the photo and the annotated image, each proven once
+    assert target.verify(deep=True) == []
+
+
 # --- results are recomputed from their documents ---------------------------------------------
 
 
