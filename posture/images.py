@@ -14,6 +14,7 @@ import hashlib
 import io
 import os
 import re
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -372,6 +373,7 @@ def _probe_clean_jpeg(data: bytes, name: str, min_short_side: int) -> tuple[int,
 #: every revision of a visit) are not decoded again. Oldest first, at most :data:`_PROVEN_CLEAN_MAX`.
 _PROVEN_CLEAN: dict[bytes, tuple[int, int]] = {}
 _PROVEN_CLEAN_MAX = 512
+_PROVEN_LOCK = threading.Lock()
 
 
 def clean_jpeg(
@@ -395,9 +397,10 @@ def clean_jpeg(
         size = _PROVEN_CLEAN.get(digest)
         if size is None:
             size = _probe_clean_jpeg(data, name, 1)
-            _PROVEN_CLEAN[digest] = size
-            while len(_PROVEN_CLEAN) > _PROVEN_CLEAN_MAX:
-                _PROVEN_CLEAN.pop(next(iter(_PROVEN_CLEAN)), None)
+            with _PROVEN_LOCK:  # the app's sessions run in threads
+                _PROVEN_CLEAN[digest] = size
+                while len(_PROVEN_CLEAN) > _PROVEN_CLEAN_MAX:
+                    del _PROVEN_CLEAN[next(iter(_PROVEN_CLEAN))]
         check_photo_size(*size, name, min_short_side)
         return data, size[0], size[1]
     image = decode_image(data, name, min_short_side=min_short_side)
