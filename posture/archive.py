@@ -52,7 +52,7 @@ from typing import Any, BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
-from . import __version__
+from . import __version__, images
 from . import document as docs
 from .atomic import atomic_writer
 from .errors import ArchiveError, DocumentError, JSONInputError, ResultError, StoreError
@@ -96,12 +96,16 @@ class Limits:
     #: Revisions and views (over all revisions) per archive.
     max_revisions: int = 2_000
     max_views: int = 8_000
-    #: How many times one member (a photo, an annotated image, a report) may be referenced in all.
-    max_member_refs: int = 64
+    #: How many times one member (a photo, an annotated image, a report) may be referenced in all: once per revision,
+    #: as an export refers to a photo every revision keeps (each reference is read again, within max_total_bytes).
+    max_member_refs: int = 2_000
     #: Pixels decoded in all, counted from the image headers for every reference (nothing is decoded to check).
     max_decoded_pixels: int = 12_000_000_000
     #: Pixels an image's header may promise per byte of the image file (real photos need a few; a bomb millions).
     max_pixels_per_byte: float = 500.0
+    #: Pixels of the images that must be fully decoded and re-encoded (anything but a bare JPEG, which an export
+    #: holds and which is checked at 1/8 scale): about 40 s of work; a real export needs none.
+    max_reencoded_pixels: int = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -353,7 +357,9 @@ class _Archive:
         self.views = 0
         self.refs: dict[str, int] = {}
         self.pixels = 0
+        self.reencoded_pixels = 0
         self._image_pixels: dict[str, int] = {}
+        self._image_formats: dict[str, str] = {}
 
     def count(self, what: str) -> None:
         """One more revision or view; refuse the archive past its limit."""
@@ -378,6 +384,21 @@ class _Archive:
             raise _refuse(
                 f"its images would decode to more than {self.limits.max_decoded_pixels / 1e6:,.0f} megapixels in all (the limit)."
             )
+        if self.image_format(name) != "JPEG":  # never a bare JPEG: decoded and re-encoded in full
+            self.reencode(name)
+
+    def image_format(self, name: str) -> str | None:
+        """Pillow's name of an image member's format, once :meth:`image_pixels` read its header."""
+        return self._image_formats.get(name)
+
+    def reencode(self, name: str) -> None:
+        """One more full decode and re-encode of image member ``name``; refuse the archive past its limit."""
+        self.reencoded_pixels += self.image_pixels(name)
+        if self.reencoded_pixels > self.limits.max_reencoded_pixels:
+            raise _refuse(
+                f"its images other than plain JPEGs would be decoded and re-encoded for more than "
+                f"{self.limits.max_reencoded_pixels / 1e6:,.0f} megapixels in all (the limit)."
+            )
 
     def image_pixels(self, name: str) -> int:
         """Width × height of an image member, from its header only (never decoded here)."""
@@ -387,7 +408,9 @@ class _Archive:
         try:
             with self.zf.open(info) as fh, warnings.catch_warnings():
                 warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-                width, height = Image.open(fh).size  # lazy: reads the header, no pixel
+                header = Image.open(fh)  # lazy: reads the header, no pixel
+                width, height = header.size
+                self._image_formats[name] = str(header.format)
         except Image.DecompressionBombError:
             raise _refuse(f"member {name[:200]!r} is an image larger than {MAX_PIXELS / 1e6:.0f} MP (the limit).") from None
         except (UnidentifiedImageError, *_ZIP_ERRORS, SyntaxError):
@@ -541,12 +564,14 @@ def _file_ref(raw: Any, base: str, where: str, archive: _Archive, *, image: bool
     return name, sha
 
 
-def _read_checked(archive: _Archive, ref: tuple[str, str] | None) -> bytes | None:
+def _read_checked(archive: _Archive, ref: tuple[str, str] | None, *, image: bool = True) -> bytes | None:
     if ref is None:
         return None
     data = archive.read(ref[0], archive.limits.max_member_bytes)
     if hashlib.sha256(data).hexdigest() != ref[1]:
         raise _refuse(f"{ref[0][:200]!r} does not match its SHA-256 in visit.json (damaged or altered).")
+    if image and archive.image_format(ref[0]) == "JPEG" and not images.jpeg_is_clean(data):
+        archive.reencode(ref[0])  # a JPEG with metadata is decoded and re-encoded like any other image
     return data
 
 
@@ -578,7 +603,7 @@ def _loader(
             except ResultError as e:
                 raise _refuse(f"{spec.result[:200]!r}: {e}") from None
             drafts.append(ViewDraft(doc, result, _read_checked(archive, spec.photo), _read_checked(archive, spec.annotated)))
-        return VisitDraft(visit_date, notes, tuple(drafts), _read_checked(archive, report))
+        return VisitDraft(visit_date, notes, tuple(drafts), _read_checked(archive, report, image=False))
 
     return load
 

@@ -10,15 +10,19 @@ A JPEG that already carries no metadata is kept byte for byte
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
+import threading
 import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 
 from .atomic import atomic_write_bytes
 from .errors import ImageError
@@ -75,9 +79,14 @@ def check_photo_size(width: int, height: int, name: str = "the file", min_short_
         )
     if long > MAX_ASPECT * short:
         raise ImageError(
-            f"{name} is {w}×{h} pixels, {long / short:.0f} times longer than it is wide, and no photo of a standing person "
+            f"{name} is {w}×{h} pixels, {_times(long / short)} times longer than it is wide, and no photo of a standing person "
             f"is more than {MAX_ASPECT:g} times: use the whole photo."
         )
+
+
+def _times(ratio: float) -> str:
+    """A ratio as the aspect message says it: ``6.01``, ``7``, ``60000`` (never rounded to the limit itself)."""
+    return f"{ratio:.2f}".rstrip("0").rstrip(".")
 
 
 def decode_image(data: bytes, name: str = "the file", *, min_short_side: int = MIN_SHORT_SIDE) -> np.ndarray:
@@ -103,8 +112,10 @@ def decode_image(data: bytes, name: str = "the file", *, min_short_side: int = M
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size is checked above
             img.load()
-            img = ImageOps.exif_transpose(img)
+            orientation = img.getexif().get(ExifTags.Base.Orientation, 1)  # EXIF, else XMP (as ImageOps.exif_transpose)
             rgb = _to_rgb(img, name)
+        img.close()  # Pillow's copy goes before the turn copies the array
+        rgb = _orient(rgb, orientation)
     except ImageError:
         raise
     except Image.DecompressionBombError as exc:  # refused by Pillow while reading the header
@@ -125,6 +136,21 @@ def decode_image(data: bytes, name: str = "the file", *, min_short_side: int = M
     return rgb
 
 
+#: Pixels converted at a time: every mode is converted in strips of rows into the one output array, so a 60 MP
+#: photo costs its decoded copy and the RGB array, not the full-size intermediates a whole-image conversion makes
+#: (an RGBA PNG's floating-point composite was 16 bytes a pixel: 3 GB).
+_STRIP_PIXELS = 1 << 18
+
+
+def _strips(img: Image.Image) -> Iterator[tuple[int, int, Image.Image]]:
+    """``(first row, end row, the rows as an image)`` from top to bottom, about :data:`_STRIP_PIXELS` each."""
+    w, h = img.size
+    step = max(1, _STRIP_PIXELS // max(w, 1))
+    for y0 in range(0, h, step):
+        y1 = min(h, y0 + step)
+        yield y0, y1, img.crop((0, y0, w, y1))
+
+
 def _to_rgb(img: Image.Image, name: str) -> np.ndarray:
     """The pixels as a person sees them, as RGB ``uint8``; :class:`ImageError` for pixels with no set brightness.
 
@@ -135,38 +161,82 @@ def _to_rgb(img: Image.Image, name: str) -> np.ndarray:
     * ``F`` (floating point): taken as ``0–1`` when it lies there, refused otherwise;
     * transparency (RGBA, LA, a palette's transparent colour) composited over white, as the app's page shows it;
     * any other mode (Lab...) refused.
+
+    Converted in strips of rows (:func:`_strips`): each conversion is per pixel, so the result is the whole image's.
     """
     mode = img.mode
-    if mode == "RGB":
-        return np.asarray(img, dtype=np.uint8).copy()
     if mode == "P" and "transparency" in img.info:
-        mode, img = "RGBA", img.convert("RGBA")
-    if mode in _PLAIN_MODES:
-        return np.asarray(img.convert("RGB"), dtype=np.uint8).copy()
-    if mode in _ALPHA_MODES:
-        rgba = np.asarray(img.convert("RGBA"), dtype=np.float32)
-        alpha = rgba[..., 3:] / 255.0
-        over_white: np.ndarray = np.clip(np.rint(rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)), 0, 255)
-        return over_white.astype(np.uint8)
-    if mode.startswith("I;16"):
-        return _grey(_scale_16(np.asarray(img)))
+        mode = "PA"  # its transparent colour is composited like an alpha channel
     if mode == "I":
-        values = np.asarray(img)
-        if values.size and (int(values.min()) < 0 or int(values.max()) > 65535):
+        low, high = (int(v) for v in cast(tuple[int, int], img.getextrema()))  # one band: (min, max)
+        if low < 0 or high > 65535:
             raise ImageError(
-                f"{name} stores 32-bit numbers rather than brightness (values up to {int(values.max())}): "
-                "export it as an 8- or 16-bit image."
+                f"{name} stores 32-bit numbers rather than brightness (values up to {high}): export it as an 8- or 16-bit image."
             )
-        return _grey(_scale_16(values))
-    if mode == "F":
-        values = np.asarray(img, dtype=np.float32)
-        if values.size and not (np.isfinite(values).all() and values.min() >= 0.0 and values.max() <= 1.0):
+    convert = _CONVERSIONS.get("I;16" if mode.startswith("I;16") else mode)
+    if convert is None:
+        raise ImageError(f"{name} uses a colour model ({mode}) this app does not convert: export it as an RGB JPEG or PNG.")
+    w, h = img.size
+    out = np.empty((h, w, 3), np.uint8)
+    for y0, y1, strip in _strips(img):
+        rows = convert(strip)
+        if rows is None:
             raise ImageError(
                 f"{name} stores floating-point numbers outside 0–1, which have no set brightness: "
                 "export it as an 8- or 16-bit image."
             )
-        return _grey(np.rint(values * 255.0).astype(np.uint8))
-    raise ImageError(f"{name} uses a colour model ({mode}) this app does not convert: export it as an RGB JPEG or PNG.")
+        out[y0:y1] = rows
+    return out
+
+
+def _plain(strip: Image.Image) -> np.ndarray:
+    return np.asarray(strip if strip.mode == "RGB" else strip.convert("RGB"), dtype=np.uint8)
+
+
+def _over_white(strip: Image.Image) -> np.ndarray:
+    rgba = np.asarray(strip.convert("RGBA"), dtype=np.float32)
+    alpha = rgba[..., 3:] / 255.0
+    over_white: np.ndarray = np.clip(np.rint(rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)), 0, 255)
+    return over_white.astype(np.uint8)
+
+
+def _sixteen(strip: Image.Image) -> np.ndarray:
+    return _grey(_scale_16(np.asarray(strip)))
+
+
+def _unit_float(strip: Image.Image) -> np.ndarray | None:
+    """``F`` values in 0–1 as grey; ``None`` when a value lies outside (or is not finite)."""
+    values = np.asarray(strip, dtype=np.float32)
+    if values.size and not (np.isfinite(values).all() and values.min() >= 0.0 and values.max() <= 1.0):
+        return None
+    return _grey(np.rint(values * 255.0).astype(np.uint8))
+
+
+_CONVERSIONS: dict[str, Callable[[Image.Image], np.ndarray | None]] = {
+    "RGB": _plain,
+    **dict.fromkeys(_PLAIN_MODES, _plain),
+    **dict.fromkeys(_ALPHA_MODES, _over_white),
+    "I;16": _sixteen,
+    "I": _sixteen,
+    "F": _unit_float,
+}
+
+#: EXIF orientation → the turn of the array that shows the photo upright (as ``ImageOps.exif_transpose``).
+_TURNS: dict[int, Callable[[np.ndarray], np.ndarray]] = {
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.transpose(1, 0, 2),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: a.transpose(1, 0, 2)[::-1, ::-1],
+    8: lambda a: np.rot90(a, 1),
+}
+
+
+def _orient(rgb: np.ndarray, orientation: object) -> np.ndarray:
+    """``rgb`` turned upright for its EXIF ``orientation`` (1 or unknown: as it is), one copy at most."""
+    turn = _TURNS.get(orientation) if isinstance(orientation, int) else None
+    return rgb if turn is None else np.ascontiguousarray(turn(rgb))
 
 
 def _scale_16(values: np.ndarray) -> np.ndarray:
@@ -299,6 +369,13 @@ def _probe_clean_jpeg(data: bytes, name: str, min_short_side: int) -> tuple[int,
     return w, h
 
 
+#: Bare JPEGs already proven to decode (SHA-256 → size): the same bytes given again (an archive's member referenced by
+#: every revision of a visit) are not decoded again. Oldest first, at most :data:`_PROVEN_CLEAN_MAX`.
+_PROVEN_CLEAN: dict[bytes, tuple[int, int]] = {}
+_PROVEN_CLEAN_MAX = 512
+_PROVEN_LOCK = threading.Lock()
+
+
 def clean_jpeg(
     data: bytes, name: str = "the file", quality: int = PHOTO_QUALITY, *, min_short_side: int = 1
 ) -> tuple[bytes, int, int]:
@@ -316,8 +393,16 @@ def clean_jpeg(
     """
     data = bytes(data)
     if jpeg_is_clean(data):
-        w, h = _probe_clean_jpeg(data, name, min_short_side)
-        return data, w, h
+        digest = hashlib.sha256(data).digest()
+        size = _PROVEN_CLEAN.get(digest)
+        if size is None:
+            size = _probe_clean_jpeg(data, name, 1)
+            with _PROVEN_LOCK:  # the app's sessions run in threads
+                _PROVEN_CLEAN[digest] = size
+                while len(_PROVEN_CLEAN) > _PROVEN_CLEAN_MAX:
+                    del _PROVEN_CLEAN[next(iter(_PROVEN_CLEAN))]
+        check_photo_size(*size, name, min_short_side)
+        return data, size[0], size[1]
     image = decode_image(data, name, min_short_side=min_short_side)
     h, w = image.shape[:2]
     return encode_jpeg(image, quality), w, h

@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 from test_archive import _assert_untouched, _members, _zip
@@ -128,6 +129,44 @@ def test_each_import_bound_refuses_before_decoding_and_names_its_limit(target, n
     _assert_untouched(target)
 
 
+def _noisy_png() -> bytes:
+    """A 60 MP grey PNG of about 130 KB: under the pixels-per-byte bound (461 per byte), yet a full decode each time."""
+    pixels = np.zeros((6_000, 10_000), np.uint8)
+    pixels.flat[:130_000] = np.random.default_rng(7).integers(0, 256, 130_000, dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_images_to_re_encode_are_bounded_from_their_headers(target, no_decoding):
+    """The torture run's next step: a 1.6 MB archive of 60 MP PNGs under every other bound cost 55 s and 716 MB."""
+    png = _noisy_png()
+    assert 60_000_000 / len(png) < Limits().max_pixels_per_byte  # not a bomb by its bytes
+    data = _amplifier(9, png)  # 9 revisions × photo and annotated: 1 080 MP to decode and re-encode
+    tracemalloc.start()
+    try:
+        with pytest.raises(PostureError) as err:
+            import_archive_bytes(target, data, "heavy.zip")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    text = str(err.value)
+    assert "other than plain JPEGs" in text and "1,000 megapixels in all (the limit)" in text and "\n" not in text, text
+    assert peak < 30 * 1024 * 1024
+    _assert_untouched(target)
+
+
+def test_a_jpeg_with_metadata_counts_as_re_encoded(target):
+    from test_archive import _hand_made
+    from test_store import exif_jpeg
+
+    heavy = Limits(max_reencoded_pixels=64 * 32 - 1)  # the EXIF JPEG is 64×32: one pixel over
+    with pytest.raises(PostureError, match=r"other than plain JPEGs .* \(the limit\)"):
+        import_archive_bytes(target, _hand_made(exif_jpeg()), "exif.zip", limits=heavy)
+    _assert_untouched(target)
+    assert import_archive_bytes(target, _hand_made(exif_jpeg()), limits=Limits(max_reencoded_pixels=64 * 32)).revisions_added
+
+
 def test_a_header_beyond_the_photo_limit_is_refused_without_decoding(target, no_decoding):
     buf = io.BytesIO()
     Image.new("1", (10_000, 6_001)).save(buf, "PNG", optimize=True)
@@ -146,6 +185,28 @@ def test_a_real_export_is_within_every_bound(tmp_path, target):
         export_client(s, cid, tmp_path / "out.zip")
     summary = import_archive_bytes(target, (tmp_path / "out.zip").read_bytes())
     assert summary.revisions_added == 4
+
+
+def test_a_visit_saved_70_times_comes_back_with_its_photo_checked_and_stored_once(tmp_path, target, monkeypatch):
+    """The export refers every revision to the one photo they keep: 71 references, which the old bound (64) refused,
+    and an import that decoded and wrote the photo once per reference (64 references of a 15 MB JPEG: 23 s, 953 MB)."""
+    with Store(tmp_path / "data") as s:
+        cid = new_client(s, "Often Revised")
+        v = s.add_visit(cid, visit_draft(("anterior",)))
+        for i in range(70):
+            v = s.revise_visit(v.id, replace(v.to_draft(), notes=f"revision {i + 2}"), base_revision=v.revision)
+        export_client(s, cid, tmp_path / "out.zip")
+    data = (tmp_path / "out.zip").read_bytes()
+    probes: list[int] = []
+    real_probe = images._probe_clean_jpeg
+    monkeypatch.setattr(images, "_probe_clean_jpeg", lambda *a: probes.append(1) or real_probe(*a))
+    monkeypatch.setattr(images, "_PROVEN_CLEAN", {})
+    summary = import_archive_bytes(target, data)
+    assert summary.revisions_added == 71
+    photos = list(target.files_dir.rglob("anterior.jpg"))
+    assert len(photos) == 71 and len({p.stat().st_ino for p in photos}) == 1  # one file, linked 71 times
+    assert len(probes) <= 2  # the photo and the annotated image, each proven once
+    assert target.verify(deep=True) == []
 
 
 # --- results are recomputed from their documents ---------------------------------------------

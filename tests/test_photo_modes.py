@@ -186,6 +186,12 @@ def test_an_aspect_ratio_no_standing_person_has_is_refused(size: tuple[int, int]
     assert "\n" not in str(exc.value)
 
 
+def test_the_aspect_refusal_does_not_round_the_ratio_to_the_limit() -> None:
+    with pytest.raises(ImageError) as exc:  # 1:6.01 said "6 times longer ... no photo ... is more than 6 times"
+        images.decode_image(_png(300, 1803), "strip.png")
+    assert "6.01 times longer" in str(exc.value)
+
+
 @pytest.mark.parametrize("size", [(300, 300), (300, 1800), (1800, 300)])
 def test_the_limits_themselves_are_accepted(size: tuple[int, int]) -> None:
     assert images.decode_image(_png(*size), "ok.png").shape == (size[1], size[0], 3)
@@ -217,3 +223,48 @@ def test_a_huge_png_text_chunk_gets_a_plain_sentence() -> None:
     msg = str(exc.value)
     assert "chunky.png" in msg and "hidden text" in msg and "\n" not in msg
     assert "Decompressed" not in msg and "MAX_TEXT" not in msg and "PngImagePlugin" not in msg
+
+
+# --- bounded memory ----------------------------------------------------------------------------
+
+
+def _traced_peak_beyond(data: bytes, pixels: int, bytes_per_pixel: int) -> float:
+    """MB that decoding ``data`` allocated at its peak (traced by tracemalloc) beyond ``bytes_per_pixel`` a pixel."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        out = images.decode_image(data, "big.png")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert out.shape[0] * out.shape[1] == pixels
+    return (peak - bytes_per_pixel * pixels) / 2**20
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "I;16", "P", "RGB"])
+def test_decoding_costs_the_rgb_array_and_little_more(mode: str) -> None:
+    """A 60 MP RGBA PNG cost 3 GB to decode (float copies of the whole image): now every mode is converted in
+    strips into the one RGB array (3 bytes a pixel), plus a few MB whatever the photo's size."""
+    w, h = 3000, 4000
+    base = np.random.default_rng(3).integers(0, 256, (h // 50, w // 50, 4), dtype=np.uint8)
+    tile = np.ascontiguousarray(np.kron(base, np.ones((50, 50, 1), np.uint8)))
+    src = {
+        "RGBA": lambda: Image.fromarray(tile, "RGBA"),
+        "LA": lambda: Image.fromarray(np.ascontiguousarray(tile[..., :2]), "LA"),
+        "I;16": lambda: Image.fromarray(tile[..., 0].astype(np.uint16) * 257),
+        "P": lambda: Image.fromarray(np.ascontiguousarray(tile[..., :3])).quantize(32),
+        "RGB": lambda: Image.fromarray(np.ascontiguousarray(tile[..., :3])),
+    }[mode]()
+    data = _saved(src, "PNG")
+    assert Image.open(io.BytesIO(data)).mode.startswith(mode)
+    beyond = _traced_peak_beyond(data, w * h, 3)  # the RGB array itself
+    assert beyond < 40, f"{mode}: {beyond:.0f} MB beyond the RGB array"  # RGBA was 540 MB more at 12 MP
+
+
+def test_a_turned_photo_costs_one_copy_more() -> None:
+    img = Image.fromarray(np.full((4000, 3000, 3), 90, np.uint8))
+    exif = img.getexif()
+    exif[0x0112] = 6
+    data = _saved(img, "JPEG", exif=exif.tobytes())
+    assert _traced_peak_beyond(data, 3000 * 4000, 6) < 40  # the array and its turned copy

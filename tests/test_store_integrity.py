@@ -312,3 +312,44 @@ def test_an_erasure_killed_at_any_point_is_finished_on_the_next_open(tmp_path, p
     assert code == -signal.SIGKILL, f"the erasure was not killed at {point!r} (exit {code})"
     assert (root / "erasing" / cid).exists()  # the journal says an erasure is pending
     _assert_gone(root, cid)
+
+
+def test_a_reader_that_lets_go_later_lets_the_open_store_finish_the_erasure(tmp_path, monkeypatch):
+    """The app keeps its store open for days: once the long reader ends, its next call finishes the erasure."""
+    root = tmp_path / "data"
+    cid = _fill(root)
+    reader = sqlite3.connect(root / "posture.db", isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM clients").fetchone()
+    monkeypatch.setattr("posture.store.database.BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr("posture.store.facade.RETRY_ERASURE_S", 0.0)
+    try:
+        with Store(root) as s:
+            assert s.delete_client(cid) is False
+            s.list_clients()  # the reader still holds its snapshot: nothing can be done yet, and nothing waits
+            assert s.pending_erasures() == [cid] and _traces(root, cid)
+            reader.execute("COMMIT")  # the read ends; its connection stays open
+            assert s.count_clients() == 60  # any later call of the open store finishes the job
+            assert s.pending_erasures() == []
+            assert _traces(root, cid) == []
+    finally:
+        reader.close()
+    _assert_gone(root, cid)
+
+
+def test_another_window_autosaving_after_the_erasure_brings_no_trace_back(tmp_path):
+    root = tmp_path / "data"
+    cid = _fill(root)
+    photo = sample_photo()
+    with Store(root) as window_a, Store(root) as window_b:
+        assert window_b.delete_client(cid) is True
+        with pytest.raises(NotFoundError) as exc:  # window A still shows the client's assessment, and autosaves it
+            window_a.save_draft("ef" * 16, {"note": NOTE}, {"12" * 32: lambda: photo}, client_id=cid, client_name=NAME)
+        assert "erased" in str(exc.value) and str(exc.value).count(".") == 1 and cid not in str(exc.value)
+        assert _traces(root, cid) == [] and window_a.list_drafts(limit=None) == []
+    # a draft written just as the erasure ran (a kill before its check) goes when a store next opens
+    from posture.store.drafts import Drafts
+
+    Drafts(root).save("ef" * 16, {"note": NOTE}, {"12" * 32: lambda: photo}, client_id=cid, client_name=NAME)
+    assert _traces(root, cid)
+    _assert_gone(root, cid)

@@ -253,6 +253,32 @@ def finish_erasure(db: Database, client_id: str, discard_drafts: Callable[[str],
     return True
 
 
+def retry_erasure(db: Database, client_id: str, discard_drafts: Callable[[str], object]) -> bool:
+    """Try again, without waiting, to finish a pending erasure whose rows are gone (a reader held on past the
+    busy timeout); True when it is complete now. One whose rows are still there (a kill before the commit,
+    or an erasure running in another process) is left to that process or to the next open."""
+    check_id(client_id, "client")
+    with db.read() as conn:
+        if conn.execute(select(t.clients.c.id).where(t.clients.c.id == client_id)).first() is not None:
+            return False
+    discard_drafts(client_id)
+    db.discard(db.files_dir / client_id)
+    if not db.checkpoint(wait=False):
+        return False
+    (db.erasing_dir / client_id).unlink(missing_ok=True)
+    fsync_dir(db.erasing_dir)
+    return True
+
+
+def client_exists(db: Database, client_id: str) -> bool:
+    """True when the client has a row and no erasure of theirs is pending."""
+    check_id(client_id, "client")
+    if (db.erasing_dir / client_id).exists():
+        return False
+    with db.read() as conn:
+        return conn.execute(select(t.clients.c.id).where(t.clients.c.id == client_id)).first() is not None
+
+
 def pending_erasures(db: Database) -> list[str]:
     """The client ids of erasures begun and not finished (a kill, or a reader that would not let go)."""
     try:

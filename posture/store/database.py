@@ -254,16 +254,23 @@ class Database:
             trash = path
         remove_tree(trash)
 
-    def checkpoint(self) -> bool:
+    def checkpoint(self, wait: bool = True) -> bool:
         """Move the write-ahead log into the database and truncate it to nothing; True when done.
 
-        SQLite waits (up to :data:`BUSY_TIMEOUT_S`) for connections reading an
-        older snapshot to finish; False when one still does (the log then keeps
-        its frames until a later checkpoint succeeds).
+        SQLite waits (up to :data:`BUSY_TIMEOUT_S`; not at all when ``wait`` is
+        False) for connections reading an older snapshot to finish; False when
+        one still does (the log then keeps its frames until a later checkpoint succeeds).
         """
         raw = self.engine.raw_connection()
         try:
-            row = raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            cur = raw.cursor()
+            if not wait:
+                cur.execute("PRAGMA busy_timeout = 0")
+            try:
+                row = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                if not wait:
+                    cur.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             done = row is not None and row[0] == 0
         except Exception:  # noqa: BLE001 - a failed checkpoint is reported as not done, and retried later
             done = False

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,11 @@ from .records import (
 )
 from .validation import new_id
 
+#: How often (seconds) an open store tries again to finish an erasure a long reader kept from completing.
+RETRY_ERASURE_S = 2.0
+#: What a draft linked to a client erased meanwhile (in another window) says.
+DRAFT_ERASED_MESSAGE = "This client has been erased (in another window, perhaps), so their unsaved assessment was not kept."
+
 
 class Store:
     """The client file in one data folder. Thread-safe; several processes may share a folder.
@@ -54,6 +60,7 @@ class Store:
         self.db_path = self._db.db_path
         self._drafts = Drafts(self.root)
         self.drafts_dir = self._drafts.dir
+        self._next_retry = 0.0
         if collect_garbage:
             self.collect_garbage()
 
@@ -86,6 +93,17 @@ class Store:
 
     # --- clients ---
 
+    def _finish_erasures(self) -> None:
+        """Finish, without waiting, an erasure whose log another connection's long read kept (at most every
+        :data:`RETRY_ERASURE_S`): a store that stays open (the app) needs no restart for the old copies to go."""
+        now = time.monotonic()
+        if now < self._next_retry:
+            return
+        self._next_retry = now + RETRY_ERASURE_S
+        for client_id in clients.pending_erasures(self._db):
+            with contextlib.suppress(StoreError):  # busy: the next call tries again
+                clients.retry_erasure(self._db, client_id, self._drafts.discard_for_client)
+
     def create_client(self, name: str, **fields: Any) -> Client:
         """Add a client; return the stored record.
 
@@ -95,6 +113,7 @@ class Store:
         ``precautions`` (:class:`Precautions` or its dict), ``consent_photography``
         (bool; True needs ``consent_date``), ``consent_date`` (date).
         """
+        self._finish_erasures()
         return clients.create_client(self._db, name, fields)
 
     def update_client(self, client_id: str, *, base_revision: int | None = None, **changes: Any) -> Client:
@@ -106,6 +125,7 @@ class Store:
         was changed in another window at 10:42: reload it.") and nothing is
         written. A client erased meanwhile gives :class:`NotFoundError` with one sentence.
         """
+        self._finish_erasures()
         return clients.update_client(self._db, client_id, changes, base_revision)
 
     def get_client(self, client_id: str) -> Client:
@@ -120,6 +140,7 @@ class Store:
         "Łucja Żółć", ``"luc zol"`` too, ``"maria@example"`` her e-mail). A phone
         number matches whatever its spacing: ``"0791234567"`` finds "079 123 45 67".
         """
+        self._finish_erasures()
         return clients.list_clients(self._db, search, limit, offset)
 
     def similar_clients(self, name: str) -> list[ClientSummary]:
@@ -129,6 +150,7 @@ class Store:
 
     def count_clients(self, search: str = "") -> int:
         """How many clients :meth:`list_clients` pages through for ``search``."""
+        self._finish_erasures()
         return clients.count_clients(self._db, search)
 
     def resolve_client_id(self, text: str) -> str:
@@ -161,6 +183,7 @@ class Store:
         photos are given for a client without consent to photography. A view
         without a result is analysed under the shipped bands (see :class:`ViewDraft`).
         """
+        self._finish_erasures()
         try:
             client = self.get_client(client_id)
         except NotFoundError:
@@ -238,6 +261,7 @@ class Store:
         from what its document gives is refused (a crafted archive cannot plant measurements). :mod:`posture.archive` builds
         the arguments from an export ZIP.
         """
+        self._finish_erasures()
         return revisions.import_client(self._db, client, revisions_)
 
     # --- visits: reading ---
@@ -296,10 +320,20 @@ class Store:
         landmarks: int = 0,
     ) -> DraftInfo:
         """Write the draft ``draft_id`` atomically: ``state`` (plain JSON data) and each photo (digest → bytes
-        function, called only for a photo not stored yet; kept as a clean JPEG without EXIF)."""
-        return self._drafts.save(
+        function, called only for a photo not stored yet; kept as a clean JPEG without EXIF).
+
+        A draft linked to a client (``client_id``) erased meanwhile, even while it is written, is not kept:
+        :class:`NotFoundError` (one sentence), so another window's autosave cannot bring the name back."""
+        self._finish_erasures()
+        if client_id is not None and not clients.client_exists(self._db, client_id):
+            raise NotFoundError(DRAFT_ERASED_MESSAGE)
+        info = self._drafts.save(
             draft_id, state, photos, client_id=client_id, client_name=client_name, views=views, landmarks=landmarks
         )
+        if client_id is not None and not clients.client_exists(self._db, client_id):  # erased while it was written
+            self._drafts.discard(draft_id)
+            raise NotFoundError(DRAFT_ERASED_MESSAGE)
+        return info
 
     def get_draft(self, draft_id: str) -> Draft:
         """The draft ``draft_id``; raise :class:`NotFoundError` when there is none."""
@@ -314,6 +348,7 @@ class Store:
 
     def list_drafts(self, limit: int | None = 10) -> list[DraftInfo]:
         """The drafts' summaries, newest first."""
+        self._finish_erasures()
         return self._drafts.summaries(limit)
 
     def move_draft(self, old_id: str, new_id: str) -> None:
@@ -335,8 +370,21 @@ class Store:
         """
         for client_id in clients.pending_erasures(self._db):
             clients.finish_erasure(self._db, client_id, self._drafts.discard_for_client)
-        removed = housekeeping.remove_abandoned_exports(self._db)
+        removed = housekeeping.remove_abandoned_exports(self._db) + self._discard_orphan_drafts()
         return removed + housekeeping.collect_garbage(self._db) + self._drafts.collect_garbage()
+
+    def _discard_orphan_drafts(self) -> int:
+        """Remove drafts linked to a client who is no longer in the file (a kill between a draft's write and its check)."""
+        removed = 0
+        for info in self._drafts.summaries(None):
+            try:
+                gone = info.client_id is not None and not clients.client_exists(self._db, info.client_id)
+            except StoreError:  # not an id: a damaged summary, left to the draft's own checks
+                continue
+            if gone:
+                self._drafts.discard(info.id)
+                removed += 1
+        return removed
 
     def temp_journal(self) -> contextlib.AbstractContextManager[Callable[[Path], None]]:
         """Record a temp file written outside the data folder (an export) while the block runs; the next open

@@ -273,14 +273,21 @@ def same_content(db: Database, revision: RevisionPlan, stored_revision_id: str) 
 # --- 2.-4. stage, publish, reference --------------------------------------------------
 
 
-def stage(db: Database, revision: RevisionPlan) -> Path:
-    """Write a revision's files into a new folder under ``staging/`` (fsynced); return it."""
+def stage(db: Database, revision: RevisionPlan, written: dict[str, Path] | None = None) -> Path:
+    """Write a revision's files into a new folder under ``staging/`` (fsynced); return it.
+
+    ``written``: files of the same content (SHA-256 → path) this commit already wrote; a new file with the same
+    bytes is hard-linked to it rather than written again (an import whose revisions all show one photo).
+    """
     folder = db.staging_dir / new_id()
     folder.mkdir(mode=0o700)
+    same: dict[str, Path] = dict(written or {})
     for f in revision.files:
         target = folder / f.name
         if f.data is not None:
-            write_new_file(target, f.data)
+            if not _link_same(same.get(f.sha256), target, len(f.data)):
+                write_new_file(target, f.data)
+            same[f.sha256] = target
             continue
         assert f.source is not None
         try:
@@ -295,6 +302,19 @@ def stage(db: Database, revision: RevisionPlan) -> Path:
     return folder
 
 
+def _link_same(existing: Path | None, target: Path, size: int) -> bool:
+    """Hard-link ``target`` to ``existing`` (a file of this commit with the same SHA-256); False when not possible."""
+    if existing is None:
+        return False
+    try:
+        if existing.stat().st_size != size:
+            return False
+        os.link(existing, target)
+    except OSError:
+        return False
+    return True
+
+
 def commit(db: Database, plans: Iterable[RevisionPlan], client_row: Mapping[str, Any] | None = None) -> str | None:
     """Stage, publish and reference revisions (and upsert a client row) atomically.
 
@@ -307,10 +327,11 @@ def commit(db: Database, plans: Iterable[RevisionPlan], client_row: Mapping[str,
         done: list[RevisionPlan] = []
         published: list[Path] = []
         staged: Path | None = None
+        written: dict[str, Path] = {}  # the new files published so far, by SHA-256
         try:
             for revision in plans:
                 if revision.files:
-                    staged = stage(db, revision)
+                    staged = stage(db, revision, written)
                     final = db.folder(revision.client_id, revision.revision_id)
                     if not final.parent.exists():
                         final.parent.mkdir(mode=0o700, exist_ok=True)
@@ -320,6 +341,8 @@ def commit(db: Database, plans: Iterable[RevisionPlan], client_row: Mapping[str,
                     published.append(final)
                     fsync_dir(final.parent)
                     for f in revision.files:
+                        if f.data is not None:
+                            written.setdefault(f.sha256, final / f.name)
                         f.data = None
                 done.append(revision)
             with db.write() as conn:
