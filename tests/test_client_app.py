@@ -463,3 +463,26 @@ def test_saving_a_reopened_visit_unchanged_keeps_its_revision_and_nothing_is_lef
     changed, _ = client_file.save(fresh, store, date(2026, 1, 5), "first, re-read")
     assert not client_file.nothing_changed(before, changed)
     assert changed.revision_count == 2 and store.get_visit(visit.id, revision=1).notes == "first"
+
+
+def test_an_erasure_held_up_by_another_reader_says_so_rather_than_erased(store, monkeypatch):
+    import sqlite3
+
+    client = store.create_client("Nadia Reads", consent_photography=True, consent_date=date.today())
+    monkeypatch.setattr("posture.store.database.BUSY_TIMEOUT_S", 0.2)
+    at = _app()
+    at.switch_page("pages/clients.py").run()
+    at.session_state[SESSION_KEY].open_client = client.id
+    _ok(at.run())
+    reader = sqlite3.connect(Path(store.root) / "posture.db", isolation_level=None)  # another window, reading on
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM clients").fetchone()
+    try:
+        at.text_input(key=f"erase_confirm_{client.id}").input("Nadia Reads").run()
+        at.button(key=f"erase_{client.id}").click().run()
+        _ok(at)
+        assert store.list_clients() == []
+        toasts = [t.value for t in at.toast]
+        assert len(toasts) == 1 and toasts[0].startswith("Nadia Reads erased from the client file; another window is")
+    finally:
+        reader.close()

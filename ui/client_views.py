@@ -478,14 +478,19 @@ def _erase_ui(store: Store, a: Assessment, client: Client) -> None:
         "Erase everything of this client", type="primary", key=f"erase_{client.id}", disabled=typed.strip() != client.name
     ):
         try:
-            store.delete_client(client.id)
+            complete = store.delete_client(client.id)
         except PostureError as exc:
             st.error(str(exc))
             return
         if a.link is not None and a.link.client_id == client.id:
             state.new_assessment()
         open_client(None)
-        state.session().notify(f"{client.name} erased.")
+        state.session().notify(
+            f"{client.name} erased."
+            if complete
+            else f"{client.name} erased from the client file; another window is still reading it, so the last copies "
+            "in the database's log are removed as soon as it stops (at the latest when Posture next starts)."
+        )
         st.rerun()
 
 
