@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import os
 import re
 import threading
@@ -30,6 +31,11 @@ from .inputs import read_input_file
 
 #: Largest photo accepted, in pixels (a 48 MP phone photo fits; 20000×20000 does not).
 MAX_PIXELS = 60_000_000
+#: Largest photo an assessment works on: a larger upload is reduced to this many pixels as it is decoded
+#: (:func:`working_size`), so no accepted photo costs more than about 500 MB from upload to saved report (issue 12).
+#: 12.5 MP keeps the usual 12 MP phone photo (4032×3024) as it is and a standing client about 3 000 px tall: 0.06 cm
+#: per pixel, far finer than a palpated landmark; a JPEG of 50 MP or more is decoded at half scale by the decoder.
+WORKING_PIXELS = 12_500_000
 #: Smallest short side of a posture photo, in pixels: below this no landmark can be placed to a useful precision
 #: (a thumbnail, a 1×1 pixel). Checked from the header, with the aspect ratio, before any pixel is decoded.
 MIN_SHORT_SIDE = 300
@@ -89,11 +95,44 @@ def _times(ratio: float) -> str:
     return f"{ratio:.2f}".rstrip("0").rstrip(".")
 
 
-def decode_image(data: bytes, name: str = "the file", *, min_short_side: int = MIN_SHORT_SIDE) -> np.ndarray:
+def working_size(width: int, height: int, max_pixels: int = WORKING_PIXELS) -> tuple[int, int]:
+    """The size a ``width`` × ``height`` photo is worked on at: as it is up to ``max_pixels``, else the largest
+    size of the same shape within ``max_pixels`` (each side scaled by ``sqrt(max_pixels / (width × height))``,
+    rounded down).
+
+    >>> working_size(4032, 3024)
+    (4032, 3024)
+    >>> working_size(6000, 8000)
+    (3061, 4082)
+    """
+    if width * height <= max_pixels:
+        return width, height
+    s = math.sqrt(max_pixels / (width * height))
+    return max(1, int(width * s)), max(1, int(height * s))
+
+
+def header_size(data: bytes) -> tuple[int, int] | None:
+    """``(width, height)`` as the file's header gives it (before any EXIF turn), or None when it has none to read;
+    no pixel is decoded."""
+    _register_heif()
+    try:
+        Image.init()
+        with Image.open(io.BytesIO(data), formats=[f for f in FORMATS if f in Image.OPEN]) as img:
+            return int(img.size[0]), int(img.size[1])
+    except Exception:  # noqa: BLE001 - decode_image gives the one-sentence reason
+        return None
+
+
+def decode_image(
+    data: bytes, name: str = "the file", *, min_short_side: int = MIN_SHORT_SIDE, max_pixels: int | None = None
+) -> np.ndarray:
     """Decode an uploaded photo to RGB as a person sees it, with its EXIF orientation applied.
 
     ``min_short_side``: :data:`MIN_SHORT_SIDE` for a photo handed in (the app's upload, the command line);
     :func:`clean_jpeg` (the client file's stored images) passes 1 (see its docstring).
+    ``max_pixels`` (the app's upload passes :data:`WORKING_PIXELS`): a larger photo comes back reduced to
+    :func:`working_size` (a JPEG is decoded at 1/2, 1/4 or 1/8 scale by the decoder itself, then area-averaged
+    to that size), so a 60 MP photo never exists in memory at full size; ``None`` keeps every pixel.
 
     Raises :class:`ImageError` with one sentence for a non-image, a format the
     app does not name (:data:`ACCEPTED`; BMP, GIF... are refused), a truncated
@@ -109,12 +148,18 @@ def decode_image(data: bytes, name: str = "the file", *, min_short_side: int = M
         # only the named formats' readers run; HEIF only when pillow-heif is installed (Pillow has no HEIF of its own)
         img: Image.Image = Image.open(io.BytesIO(data), formats=[f for f in FORMATS if f in Image.OPEN])
         check_photo_size(*img.size, name, min_short_side)
+        target = working_size(*img.size, max_pixels) if max_pixels else img.size
+        if target != img.size and img.format == "JPEG":
+            img.draft(img.mode, target)  # the largest of 1/2, 1/4, 1/8 scale that is still at least the target
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size is checked above
             img.load()
             orientation = img.getexif().get(ExifTags.Base.Orientation, 1)  # EXIF, else XMP (as ImageOps.exif_transpose)
-            rgb = _to_rgb(img, name)
+            k = min(img.size[0] // target[0], img.size[1] // target[1])  # a whole factor still at least the target
+            rgb = _to_rgb(img, name, max(1, k))
         img.close()  # Pillow's copy goes before the turn copies the array
+        if (rgb.shape[1], rgb.shape[0]) != target:
+            rgb = cv2.resize(rgb, target, interpolation=cv2.INTER_AREA)
         rgb = _orient(rgb, orientation)
     except ImageError:
         raise
@@ -142,16 +187,17 @@ def decode_image(data: bytes, name: str = "the file", *, min_short_side: int = M
 _STRIP_PIXELS = 1 << 18
 
 
-def _strips(img: Image.Image) -> Iterator[tuple[int, int, Image.Image]]:
-    """``(first row, end row, the rows as an image)`` from top to bottom, about :data:`_STRIP_PIXELS` each."""
+def _strips(img: Image.Image, k: int = 1) -> Iterator[tuple[int, int, Image.Image]]:
+    """``(first row, end row, the rows as an image)`` from top to bottom, about :data:`_STRIP_PIXELS` each, each
+    strip a whole number of ``k`` rows but the last."""
     w, h = img.size
-    step = max(1, _STRIP_PIXELS // max(w, 1))
+    step = max(k, _STRIP_PIXELS // max(w, 1) // k * k)
     for y0 in range(0, h, step):
         y1 = min(h, y0 + step)
         yield y0, y1, img.crop((0, y0, w, y1))
 
 
-def _to_rgb(img: Image.Image, name: str) -> np.ndarray:
+def _to_rgb(img: Image.Image, name: str, k: int = 1) -> np.ndarray:
     """The pixels as a person sees them, as RGB ``uint8``; :class:`ImageError` for pixels with no set brightness.
 
     * 8-bit RGB as it is; bilevel, grey, palette, CMYK, YCbCr, HSV by Pillow's conversion;
@@ -163,6 +209,8 @@ def _to_rgb(img: Image.Image, name: str) -> np.ndarray:
     * any other mode (Lab...) refused.
 
     Converted in strips of rows (:func:`_strips`): each conversion is per pixel, so the result is the whole image's.
+    With ``k`` > 1 each converted strip is box-averaged by ``k`` (Pillow's ``reduce``: a partial block at the
+    right or bottom edge is the mean of the pixels it has), so the full-size RGB array is never made.
     """
     mode = img.mode
     if mode == "P" and "transparency" in img.info:
@@ -177,15 +225,17 @@ def _to_rgb(img: Image.Image, name: str) -> np.ndarray:
     if convert is None:
         raise ImageError(f"{name} uses a colour model ({mode}) this app does not convert: export it as an RGB JPEG or PNG.")
     w, h = img.size
-    out = np.empty((h, w, 3), np.uint8)
-    for y0, y1, strip in _strips(img):
+    out = np.empty((-(-h // k), -(-w // k), 3), np.uint8)
+    for y0, y1, strip in _strips(img, k):
         rows = convert(strip)
         if rows is None:
             raise ImageError(
                 f"{name} stores floating-point numbers outside 0–1, which have no set brightness: "
                 "export it as an 8- or 16-bit image."
             )
-        out[y0:y1] = rows
+        if k > 1:
+            rows = np.asarray(Image.fromarray(rows).reduce(k))
+        out[y0 // k : -(-y1 // k)] = rows
     return out
 
 
@@ -254,14 +304,19 @@ def _too_large(name: str, size: str) -> str:
     return f"{name} is {size}; the limit is {MAX_PIXELS / 1e6:.0f} MP: export a smaller copy of the photo."
 
 
-def load_image(path: str | os.PathLike[str]) -> np.ndarray:
+def load_image(path: str | os.PathLike[str], max_pixels: int | None = WORKING_PIXELS) -> np.ndarray:
     """Read a photo from disk (see :func:`decode_image`): a regular file of at most :data:`MAX_PHOTO_BYTES`,
-    checked before it is opened (a pipe or a device is refused, not read)."""
+    checked before it is opened (a pipe or a device is refused, not read).
+
+    As the app's upload, a photo above ``max_pixels`` (:data:`WORKING_PIXELS`) comes back reduced to
+    :func:`working_size`: ``detect`` works on the same copy as the app, and ``render`` and ``report`` draw a
+    document placed on the full-size photo at the copy's scale (:func:`posture.render.display_scale_for`).
+    """
     p = Path(path)
     if not p.exists() and not p.is_symlink():
         raise ImageError(f"Photo not found: {p}.")
     data = read_input_file(p, "photo", MAX_PHOTO_BYTES, ImageError)
-    return decode_image(data, p.name)
+    return decode_image(data, p.name, max_pixels=max_pixels)
 
 
 def display_copy(image: np.ndarray, max_side: int = DISPLAY_MAX_SIDE) -> tuple[np.ndarray, float]:

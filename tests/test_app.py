@@ -263,9 +263,9 @@ def test_model_decodes_each_upload_once():
     calls = []
     real = model.images.decode_image
 
-    def counting(b, name="x"):
+    def counting(b, name="x", **kw):
         calls.append(name)
-        return real(b, name)
+        return real(b, name, **kw)
 
     model.images.decode_image = counting
     try:

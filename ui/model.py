@@ -71,6 +71,8 @@ class Photo:
     display: np.ndarray
     display_scale: float
     display_jpeg: bytes
+    #: the upload's own size when it was larger than :data:`posture.images.WORKING_PIXELS` and was reduced
+    original_size: tuple[int, int] | None = None
 
     @property
     def width(self) -> int:
@@ -85,9 +87,11 @@ class Photo:
         return "data:image/jpeg;base64," + base64.b64encode(self.display_jpeg).decode("ascii")
 
     @classmethod
-    def from_image(cls, name: str, digest: str, image: np.ndarray) -> Photo:
+    def from_image(cls, name: str, digest: str, image: np.ndarray, original_size: tuple[int, int] | None = None) -> Photo:
         display, scale = images.display_copy(image)
-        return cls(name, digest, image, display, scale, images.encode_jpeg(display, DISPLAY_JPEG_QUALITY))
+        jpeg = images.encode_jpeg(display, DISPLAY_JPEG_QUALITY)
+        reduced = original_size if original_size != (image.shape[1], image.shape[0]) else None
+        return cls(name, digest, image, display, scale, jpeg, reduced)
 
 
 def file_digest(data: bytes) -> str:
@@ -471,19 +475,25 @@ class Assessment:
     def views_with_photos(self) -> list[ViewState]:
         return [vs for vs in self.views.values() if vs.photo is not None]
 
-    def photo_from_bytes(self, name: str, data: bytes) -> Photo:
-        """Decode (or reuse) the photo in ``data``; raise :class:`ImageError` with one sentence."""
+    def photo_from_bytes(self, name: str, data: bytes, *, upload: bool = False) -> Photo:
+        """Decode (or reuse) the photo in ``data``; raise :class:`ImageError` with one sentence.
+
+        A new ``upload`` larger than :data:`posture.images.WORKING_PIXELS` is reduced to that size (its points are
+        then kept in the reduced photo's pixels, and the client file stores the reduced photo); a photo of a saved
+        visit or folder is decoded as it is, since its document's points are in its own pixels.
+        """
         digest = file_digest(data)
         if digest in self.failed:
             raise ImageError(self.failed[digest])
         photo = self.photos.get(digest)
         if photo is None:
             try:
-                image = images.decode_image(data, _base_name(name))
+                size = images.header_size(data) if upload else None
+                image = images.decode_image(data, _base_name(name), max_pixels=images.WORKING_PIXELS if upload else None)
             except ImageError as exc:
                 self.failed[digest] = str(exc)
                 raise
-            photo = Photo.from_image(_base_name(name), digest, image)
+            photo = Photo.from_image(_base_name(name), digest, image, size)
             self.photos[digest] = photo
             self._prune_photos(keep=digest)
         return photo
@@ -516,7 +526,7 @@ class Assessment:
             self.current = doc.view
             return None
         try:
-            photo = self.photo_from_bytes(name, data)
+            photo = self.photo_from_bytes(name, data, upload=True)
         except ImageError as exc:
             return str(exc)
         if vs.photo is None or vs.photo.digest != photo.digest:

@@ -33,7 +33,7 @@ from posture.settings import (
 from . import capture_guide, client_file, detection, settings_store, state, view_checks
 from . import format as fmt
 from .editor import landmark_editor
-from .model import Assessment, ViewState
+from .model import Assessment, Photo, ViewState
 
 # --- 0 · header and the assessment menu --------------------------------------------------
 
@@ -184,7 +184,7 @@ def photo_ui(a: Assessment, vs: ViewState) -> None:
         c1.markdown(
             f"**2 · Photo:** {p.name} · {p.width} × {p.height} px "
             f"<small style='color:#6b7380'>(the browser gets a {p.display.shape[1]} px wide copy; points are kept in "
-            "the original's pixels)</small>",
+            f"{pixels_words(p)})</small>",
             unsafe_allow_html=True,
         )
         with c2.popover("Replace…", width="stretch"):
@@ -208,6 +208,15 @@ def photo_ui(a: Assessment, vs: ViewState) -> None:
         error = outcome[uploaded.file_id]
         if error:
             st.error(error)
+
+
+def pixels_words(p: Photo) -> str:
+    """Whose pixels the points are kept in: the photo's, or those of an upload reduced to
+    posture.images.WORKING_PIXELS (a 48 MP photo is worked on at 12.5 MP)."""
+    if p.original_size is None:
+        return "the original's pixels"
+    mp = p.original_size[0] * p.original_size[1] / 1e6
+    return f"the pixels of this copy: the {mp:.0f} MP upload is worked on at {p.width * p.height / 1e6:.1f} MP"
 
 
 def empty_view_ui(vs: ViewState) -> None:
