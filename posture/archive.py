@@ -99,7 +99,8 @@ class Limits:
     #: How many times one member (a photo, an annotated image, a report) may be referenced in all: once per revision,
     #: as an export refers to a photo every revision keeps (each reference is read again, within max_total_bytes).
     max_member_refs: int = 2_000
-    #: Pixels decoded in all, counted from the image headers for every reference (nothing is decoded to check).
+    #: Pixels decoded in all, counted from the image headers (nothing is decoded to check): once per JPEG member,
+    #: whose further references cost no decoding, and for every reference to any other image (re-encoded each time).
     max_decoded_pixels: int = 12_000_000_000
     #: Pixels an image's header may promise per byte of the image file (real photos need a few; a bomb millions).
     max_pixels_per_byte: float = 500.0
@@ -379,7 +380,10 @@ class _Archive:
             raise _refuse(f"member {name[:200]!r} is referenced more than {self.limits.max_member_refs} times (the limit).")
         if not image:
             return
-        self.pixels += self.image_pixels(name)
+        pixels = self.image_pixels(name)
+        if n > 1 and self.image_format(name) == "JPEG":
+            return  # the same JPEG again: proven once (images.clean_jpeg remembers it), re-encoded by its first reference
+        self.pixels += pixels
         if self.pixels > self.limits.max_decoded_pixels:
             raise _refuse(
                 f"its images would decode to more than {self.limits.max_decoded_pixels / 1e6:,.0f} megapixels in all (the limit)."

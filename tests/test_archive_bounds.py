@@ -293,3 +293,26 @@ def test_a_failed_export_removes_its_temp_file(tmp_path, monkeypatch):
         with pytest.raises(OSError):
             export_client(s, cid, tmp_path / "out.zip")
         assert _temps(tmp_path) == [] and list((s.root / "exporting").iterdir()) == []
+
+
+def test_a_photo_every_revision_keeps_counts_once_against_the_decoded_pixels(tmp_path, target):
+    """Every save of a visit's notes is a revision referring to the same photo and annotated image: a long-kept client
+    file counted per reference (30 visits × 5 revisions × 8 images × 12 MP = 14 400 MP) was over the 12 000 MP bound,
+    though each JPEG is checked once. A bare JPEG now counts once; the pixels of the images themselves still count."""
+    with Store(tmp_path / "data") as s:
+        cid = new_client(s, "Kept For Years")
+        v = s.add_visit(cid, visit_draft())
+        for i in range(4):
+            v = s.revise_visit(v.id, replace(v.to_draft(), notes=f"revision {i + 2}"), base_revision=v.revision)
+        export_client(s, cid, tmp_path / "out.zip")
+    data = (tmp_path / "out.zip").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        jpegs = [n for n in zf.namelist() if n.endswith(".jpg")]
+        distinct = sum(Image.open(zf.open(n)).size[0] * Image.open(zf.open(n)).size[1] for n in jpegs)
+    assert jpegs and distinct > 0
+    # five revisions refer to them: per reference they would count five times over
+    with pytest.raises(PostureError, match="megapixels in all"):
+        import_archive_bytes(target, data, limits=Limits(max_decoded_pixels=distinct - 1))
+    _assert_untouched(target)
+    summary = import_archive_bytes(target, data, limits=Limits(max_decoded_pixels=distinct))
+    assert summary.revisions_added == 5
