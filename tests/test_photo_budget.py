@@ -21,7 +21,7 @@ from helpers_core import REPO
 from PIL import Image
 from test_cli_inputs import PEAK_KB
 
-from posture import images
+from posture import document, images
 
 _UPLOAD_TO_FILE = (
     PEAK_KB
@@ -135,6 +135,12 @@ def test_an_upload_is_reduced_with_its_exif_turn_and_the_app_says_so(tmp_path: P
     assert (photo.width, photo.height) == (th, tw)  # turned upright after the reduction
     assert a.views["anterior"].doc.image_width == th
     assert "the 24 MP upload is worked on at 12.5 MP" in views.pixels_words(photo)
+    # a document placed on the full-size photo cannot go on the copy: one sentence says why
+    from posture.document import ViewDocument
+
+    full = ViewDocument(view="anterior", image_width=4000.0, image_height=6000.0)
+    said = a.ingest("anterior", "anterior.json", document.dumps(full).encode())
+    assert said is not None and "the upload was reduced to" in said and "\n" not in said
     # a photo of a saved visit keeps every pixel: its document's points are in them
     kept = a.photo_from_bytes("stored.jpg", images.encode_jpeg(rgb, 90))
     assert (kept.width, kept.height) == (6000, 4000) and kept.original_size is None

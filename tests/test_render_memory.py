@@ -80,8 +80,11 @@ def test_extreme_shapes_render_within_a_bounded_memory(width: int, height: int, 
     assert peak["maxrss_mb"] < limit_mb, peak
 
 
-def test_the_largest_accepted_tall_photo_renders_under_500_mb() -> None:
-    """60 MP at 1:6 (3162×18972), with the grid (an extra copy): the photo is 172 MB; the annotation adds little."""
+def test_the_renderer_alone_on_a_full_60_mp_tall_photo_stays_bounded() -> None:
+    """60 MP at 1:6 (3162×18972), with the grid (an extra copy): the photo is 172 MB; the annotation adds little.
+
+    The app and the command line never hand the renderer more than the 12.5 MP working copy (decision 152;
+    ``tests/test_photo_budget.py`` holds the whole path to 500 MB): this bounds the renderer by itself."""
     peak = _render_peak(3162, 18972, grid=True)
     assert peak["maxrss_mb"] < 600, peak  # the photo, its output and the grid layer (3 × 172 MB) with the interpreter
     assert peak["traced_peak_mb"] - 2 * 3162 * 18972 * 3 / 2**20 < 100, peak  # the output and the grid layer

@@ -201,10 +201,16 @@ class ViewState:
         if self.photo is not None:
             w, h = self.photo.width, self.photo.height
             if doc.image_width is not None and doc.image_height is not None and (doc.image_width, doc.image_height) != (w, h):
+                reduced = (
+                    f" (the upload was reduced to {w} × {h} to work on: the command line's report draws this document "
+                    "on the full-size photo)"
+                    if self.photo.original_size is not None
+                    else ""
+                )
                 raise DocumentError(
                     "image",
                     f"this document was made for a {doc.image_width:g} × {doc.image_height:g} photo, "
-                    f"but the photo of this view is {w} × {h}.",
+                    f"but the photo of this view is {w} × {h}{reduced}.",
                 )
             doc = document.validated(replace(doc, image_width=float(w), image_height=float(h), image_file=self.photo.name))
         self.doc = doc
