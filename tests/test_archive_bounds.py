@@ -90,17 +90,22 @@ def no_decoding(monkeypatch):
         monkeypatch.setattr(images, name, refuse)
 
 
-def test_the_13_kb_amplifier_is_refused_from_its_headers_with_bounded_memory(target, no_decoding):
-    data = _amplifier()
-    assert len(data) < 20_000  # the torture run's archive was 13.5 KB
+def _refused(target, data: bytes, name: str, limits: Limits | None = None) -> tuple[str, int]:
+    """Import ``data``, which must be refused: the refusal's sentence and the traced peak (bytes) on the way."""
     tracemalloc.start()
     try:
         with pytest.raises(PostureError) as err:
-            import_archive_bytes(target, data, "amplifier.zip")
+            import_archive_bytes(target, data, name, limits=limits or Limits())
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    text = str(err.value)
+    return str(err.value), peak
+
+
+def test_the_13_kb_amplifier_is_refused_from_its_headers_with_bounded_memory(target, no_decoding):
+    data = _amplifier()
+    assert len(data) < 20_000  # the torture run's archive was 13.5 KB
+    text, peak = _refused(target, data, "amplifier.zip")
     assert "pixels per byte (the limit" in text and "\n" not in text, text
     assert peak < 30 * 1024 * 1024, f"the refusal peaked at {peak / 1e6:.0f} MB"  # it cost 720 MB before
     _assert_untouched(target)
@@ -117,14 +122,8 @@ def test_the_13_kb_amplifier_is_refused_from_its_headers_with_bounded_memory(tar
     ids=["decoded pixels", "member references", "revisions", "views"],
 )
 def test_each_import_bound_refuses_before_decoding_and_names_its_limit(target, no_decoding, limits, message):
-    tracemalloc.start()
-    try:
-        with pytest.raises(PostureError) as err:
-            import_archive_bytes(target, _amplifier(10), "amplifier.zip", limits=limits)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert message in str(err.value), str(err.value)
+    text, peak = _refused(target, _amplifier(10), "amplifier.zip", limits)
+    assert message in text, text
     assert peak < 30 * 1024 * 1024
     _assert_untouched(target)
 
@@ -143,14 +142,7 @@ def test_images_to_re_encode_are_bounded_from_their_headers(target, no_decoding)
     png = _noisy_png()
     assert 60_000_000 / len(png) < Limits().max_pixels_per_byte  # not a bomb by its bytes
     data = _amplifier(9, png)  # 9 revisions × photo and annotated: 1 080 MP to decode and re-encode
-    tracemalloc.start()
-    try:
-        with pytest.raises(PostureError) as err:
-            import_archive_bytes(target, data, "heavy.zip")
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    text = str(err.value)
+    text, peak = _refused(target, data, "heavy.zip")
     assert "other than plain JPEGs" in text and "1,000 megapixels in all (the limit)" in text and "\n" not in text, text
     assert peak < 30 * 1024 * 1024
     _assert_untouched(target)

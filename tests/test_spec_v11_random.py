@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from helpers_core import run_cli
+from helpers_core import cog_x_by_hand, run_cli
 
 from posture import analyze
 from posture.document import loads
@@ -155,19 +155,8 @@ def mid(a: Pt, b: Pt) -> Pt:
 
 
 def cg_x(P: dict[str, Pt]) -> float:
-    def mean(b: str) -> float:
-        return (P[f"{b}_r"][0] + P[f"{b}_l"][0]) / 2
-
-    def tot(b: str) -> float:
-        return P[f"{b}_r"][0] + P[f"{b}_l"][0]
-
-    return (
-        0.0681 * mean("tragus")
-        + 0.5245 * (0.4395 * mean("acromion") + 0.5605 * mean("greater_trochanter"))
-        + 0.1447 * (0.617 * tot("greater_trochanter") + 0.383 * tot("knee_lateral"))
-        + 0.0457 * (0.556 * tot("knee_lateral") + 0.444 * tot("lateral_malleolus"))
-        + 0.0133 * tot("lateral_malleolus")
-    )
+    """Spec §9's CG_X of corrected points (the worked examples' term-by-term form)."""
+    return cog_x_by_hand(P)
 
 
 class Ref:
