@@ -253,3 +253,22 @@ def test_an_edit_whose_snapshot_is_lost_is_sent_again_until_the_page_has_it(tmp_
         page.wait_for_selector(f'{TABLE}[data-placed="0"]', timeout=15_000)
         assert errors == []
         browser.close()
+
+
+def test_a_48_mp_upload_is_worked_on_as_a_12_mp_copy_and_says_so(tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    photo = tmp_path / "front-48mp.jpg"
+    big = Image.open(REPO / "sample_images" / "anterior.jpg").convert("RGB").resize((6000, 8000))
+    photo.write_bytes(images.encode_jpeg(np.asarray(big), 90))
+    w, h = images.working_size(6000, 8000)
+    env = {"POSTURE_SETTINGS": str(tmp_path / "settings.json"), "POSTURE_DATA_DIR": str(tmp_path / "data")}
+    with streamlit_server(env=env) as url, sync_playwright() as p:
+        browser, page, errors = _open(p, url, photo, {"width": 1440, "height": 1000})
+        expect(page.get_by_text(f"{w} × {h} px", exact=False)).to_be_visible()
+        expect(page.get_by_text("the 48 MP upload is worked on at 12.5 MP", exact=False)).to_be_visible()
+        # a click lands in the copy's pixels: the live table takes it as any other
+        page.mouse.click(*image_to_screen(page, w / 2, h / 7))
+        page.wait_for_selector(f'{TABLE}[data-placed="1"]', timeout=15_000)
+        assert errors == []
+        browser.close()
