@@ -131,8 +131,9 @@ def decode_image(
     ``min_short_side``: :data:`MIN_SHORT_SIDE` for a photo handed in (the app's upload, the command line);
     :func:`clean_jpeg` (the client file's stored images) passes 1 (see its docstring).
     ``max_pixels`` (the app's upload passes :data:`WORKING_PIXELS`): a larger photo comes back reduced to
-    :func:`working_size` (a JPEG is decoded at 1/2, 1/4 or 1/8 scale by the decoder itself, then area-averaged
-    to that size), so a 60 MP photo never exists in memory at full size; ``None`` keeps every pixel.
+    :func:`working_size` (a JPEG of 4 × that or more is decoded at half scale or less by the decoder itself; every
+    photo is then area-averaged to that size strip by strip), so no full-size RGB array is made; ``None`` keeps
+    every pixel.
 
     Raises :class:`ImageError` with one sentence for a non-image, a format the
     app does not name (:data:`ACCEPTED`; BMP, GIF... are refused), a truncated
@@ -155,11 +156,8 @@ def decode_image(
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size is checked above
             img.load()
             orientation = img.getexif().get(ExifTags.Base.Orientation, 1)  # EXIF, else XMP (as ImageOps.exif_transpose)
-            k = min(img.size[0] // target[0], img.size[1] // target[1])  # a whole factor still at least the target
-            rgb = _to_rgb(img, name, max(1, k))
+            rgb = _to_rgb(img, name, target)
         img.close()  # Pillow's copy goes before the turn copies the array
-        if (rgb.shape[1], rgb.shape[0]) != target:
-            rgb = cv2.resize(rgb, target, interpolation=cv2.INTER_AREA)
         rgb = _orient(rgb, orientation)
     except ImageError:
         raise
@@ -187,17 +185,22 @@ def decode_image(
 _STRIP_PIXELS = 1 << 18
 
 
-def _strips(img: Image.Image, k: int = 1) -> Iterator[tuple[int, int, Image.Image]]:
-    """``(first row, end row, the rows as an image)`` from top to bottom, about :data:`_STRIP_PIXELS` each, each
-    strip a whole number of ``k`` rows but the last."""
+def _strips(img: Image.Image, size: tuple[int, int]) -> Iterator[tuple[int, int, Image.Image, tuple[float, float]]]:
+    """From top to bottom, in strips of about :data:`_STRIP_PIXELS` source pixels: the output rows ``(first, end)``
+    of an image of ``size``, the source rows they cover (as an image, whole rows), and where within those rows
+    the output rows' edges fall (``(top, bottom)``, source px: the box an area average of them uses)."""
     w, h = img.size
-    step = max(k, _STRIP_PIXELS // max(w, 1) // k * k)
-    for y0 in range(0, h, step):
-        y1 = min(h, y0 + step)
-        yield y0, y1, img.crop((0, y0, w, y1))
+    tw, th = size
+    sy = h / th
+    step = max(1, int(_STRIP_PIXELS / max(w, 1) / sy))
+    for o0 in range(0, th, step):
+        o1 = min(th, o0 + step)
+        top, bottom = o0 * sy, o1 * sy
+        y0, y1 = math.floor(top), min(h, math.ceil(bottom))
+        yield o0, o1, img.crop((0, y0, w, y1)), (top - y0, bottom - y0)
 
 
-def _to_rgb(img: Image.Image, name: str, k: int = 1) -> np.ndarray:
+def _to_rgb(img: Image.Image, name: str, size: tuple[int, int] | None = None) -> np.ndarray:
     """The pixels as a person sees them, as RGB ``uint8``; :class:`ImageError` for pixels with no set brightness.
 
     * 8-bit RGB as it is; bilevel, grey, palette, CMYK, YCbCr, HSV by Pillow's conversion;
@@ -209,8 +212,8 @@ def _to_rgb(img: Image.Image, name: str, k: int = 1) -> np.ndarray:
     * any other mode (Lab...) refused.
 
     Converted in strips of rows (:func:`_strips`): each conversion is per pixel, so the result is the whole image's.
-    With ``k`` > 1 each converted strip is box-averaged by ``k`` (Pillow's ``reduce``: a partial block at the
-    right or bottom edge is the mean of the pixels it has), so the full-size RGB array is never made.
+    With a smaller ``size`` each converted strip is area-averaged to its output rows as it goes (Pillow's box
+    filter over the strip's exact source box), so the full-size RGB array is never made.
     """
     mode = img.mode
     if mode == "P" and "transparency" in img.info:
@@ -225,17 +228,19 @@ def _to_rgb(img: Image.Image, name: str, k: int = 1) -> np.ndarray:
     if convert is None:
         raise ImageError(f"{name} uses a colour model ({mode}) this app does not convert: export it as an RGB JPEG or PNG.")
     w, h = img.size
-    out = np.empty((-(-h // k), -(-w // k), 3), np.uint8)
-    for y0, y1, strip in _strips(img, k):
+    tw, th = size or img.size
+    out = np.empty((th, tw, 3), np.uint8)
+    for o0, o1, strip, (top, bottom) in _strips(img, (tw, th)):
         rows = convert(strip)
         if rows is None:
             raise ImageError(
                 f"{name} stores floating-point numbers outside 0–1, which have no set brightness: "
                 "export it as an 8- or 16-bit image."
             )
-        if k > 1:
-            rows = np.asarray(Image.fromarray(rows).reduce(k))
-        out[y0 // k : -(-y1 // k)] = rows
+        if (tw, th) != (w, h):
+            box = (0.0, top, float(w), bottom)
+            rows = np.asarray(Image.fromarray(rows).resize((tw, o1 - o0), Image.Resampling.BOX, box=box))
+        out[o0:o1] = rows
     return out
 
 

@@ -77,9 +77,10 @@ def _photo(w: int, h: int, channels: int = 3) -> np.ndarray:
     ("w", "h", "fmt"),
     [
         (6704, 8944, "jpg"),  # the largest accepted 3:4 photo: decoded at half scale by the JPEG decoder
-        (6000, 8000, "jpg"),  # 48 MP: just too small for half scale, so decoded in full and averaged down
+        (6000, 8000, "jpg"),  # 48 MP: just too small for half scale, so decoded in full, averaged strip by strip
         (3162, 18972, "jpg"),  # the largest accepted 1:6 photo
         (6704, 8944, "png"),  # 60 MP with transparency: composited and averaged strip by strip
+        (6100, 8100, "png"),  # 49 MP with transparency: reduced by less than half, still strip by strip
     ],
 )
 def test_the_largest_accepted_photos_cost_under_500_mb_and_a_minute_from_upload_to_client_file(
