@@ -466,7 +466,7 @@ def test_saving_a_reopened_visit_unchanged_keeps_its_revision_and_nothing_is_lef
 
 
 def test_an_erasure_held_up_by_another_reader_says_so_rather_than_erased(store, monkeypatch):
-    import sqlite3
+    from test_store_integrity import reading
 
     client = store.create_client("Nadia Reads", consent_photography=True, consent_date=date.today())
     monkeypatch.setattr("posture.store.database.BUSY_TIMEOUT_S", 0.2)
@@ -474,9 +474,7 @@ def test_an_erasure_held_up_by_another_reader_says_so_rather_than_erased(store, 
     at.switch_page("pages/clients.py").run()
     at.session_state[SESSION_KEY].open_client = client.id
     _ok(at.run())
-    reader = sqlite3.connect(Path(store.root) / "posture.db", isolation_level=None)  # another window, reading on
-    reader.execute("BEGIN")
-    reader.execute("SELECT count(*) FROM clients").fetchone()
+    reader = reading(Path(store.root))  # another window, reading on
     try:
         at.text_input(key=f"erase_confirm_{client.id}").input("Nadia Reads").run()
         at.button(key=f"erase_{client.id}").click().run()

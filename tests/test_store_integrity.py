@@ -185,6 +185,14 @@ def _traces(root: Path, client_id: str) -> list[str]:
     return found
 
 
+def reading(root: Path) -> sqlite3.Connection:
+    """Another window's connection to the data folder's database, holding a read transaction (a snapshot) open."""
+    reader = sqlite3.connect(root / "posture.db", isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM clients").fetchone()
+    return reader
+
+
 def _assert_gone(root: Path, client_id: str) -> None:
     with Store(root) as s:  # opening finishes an interrupted erasure
         assert s.pending_erasures() == []
@@ -236,9 +244,7 @@ def test_erasure_waits_for_another_connection_reading_and_leaves_no_trace(tmp_pa
 def test_a_reader_that_never_lets_go_leaves_the_erasure_pending_until_the_next_open(tmp_path, monkeypatch):
     root = tmp_path / "data"
     cid = _fill(root)
-    reader = sqlite3.connect(root / "posture.db", isolation_level=None)
-    reader.execute("BEGIN")
-    reader.execute("SELECT count(*) FROM clients").fetchone()
+    reader = reading(root)
     monkeypatch.setattr("posture.store.database.BUSY_TIMEOUT_S", 0.2)
     try:
         with Store(root) as s:
@@ -318,9 +324,7 @@ def test_a_reader_that_lets_go_later_lets_the_open_store_finish_the_erasure(tmp_
     """The app keeps its store open for days: once the long reader ends, its next call finishes the erasure."""
     root = tmp_path / "data"
     cid = _fill(root)
-    reader = sqlite3.connect(root / "posture.db", isolation_level=None)
-    reader.execute("BEGIN")
-    reader.execute("SELECT count(*) FROM clients").fetchone()
+    reader = reading(root)
     monkeypatch.setattr("posture.store.database.BUSY_TIMEOUT_S", 0.2)
     monkeypatch.setattr("posture.store.facade.RETRY_ERASURE_S", 0.0)
     try:
