@@ -216,7 +216,9 @@ def _cmd_detect(args: argparse.Namespace) -> int:
     if out is not None and (out.suffix.lower() != ".json" or not out.parent.is_dir()):
         raise UsageError(f"--out: {out} must be a .json file in an existing folder.")
     photo = Path(args.photo)
-    rgb = images.load_image(photo)  # orientation applied: the detection's pixels are the upright photo's
+    # orientation applied: the detection's pixels are the upright photo's. A photo over the working size is detected
+    # on the copy the app works on (images.load_image), then given in the photo's own pixels (spec §10)
+    rgb = images.load_image(photo)
     warnings: list[str] = []
     try:
         model: detect.PoseModel | None = detect.load_pose_model()
@@ -229,6 +231,10 @@ def _cmd_detect(args: argparse.Namespace) -> int:
     if warnings:
         found = dataclasses.replace(found, warnings=found.warnings + tuple(warnings))
     h, w = rgb.shape[:2]
+    full = images.upright_size(photo) or (w, h)
+    if full != (w, h):
+        found = found.in_pixels_of(*full)
+        w, h = full
     doc = document.ViewDocument(
         view=args.view, image_file=photo.name, image_width=float(w), image_height=float(h), facing=found.facing or args.facing
     )

@@ -442,6 +442,59 @@ def to_dict(doc: ViewDocument) -> dict[str, Any]:
     return out
 
 
+def in_pixels_of(doc: ViewDocument, width: float, height: float) -> ViewDocument:
+    """``doc`` for the same photo at ``width`` × ``height`` px (a document placed on the full-size photo, for the
+    reduced copy an upload is worked on, or back). Pixel edges map to edges (``x · width / image_width``): the
+    landmarks, the calibration clicks, the placement error (by the mean scale) and the suggestions and detection
+    record (:data:`SUGGESTIONS_KEY`, :data:`DETECTION_KEY`) move with the photo; the distances in cm stay. A
+    document that gives no size is returned as it is.
+    """
+    if doc.image_width is None or doc.image_height is None:
+        return doc
+    sx, sy = width / doc.image_width, height / doc.image_height
+
+    def p(pt: Point) -> Point:
+        return (pt[0] * sx, pt[1] * sy)
+
+    def pair(m: Any) -> Any:
+        return [m[0] * sx, m[1] * sy] if isinstance(m, list) and len(m) == 2 else m
+
+    cal = doc.calibration
+    scale: DistanceScale | HeightScale | None = cal.scale
+    if isinstance(scale, DistanceScale):
+        scale = replace(scale, p1=p(scale.p1), p2=p(scale.p2))
+    elif isinstance(scale, HeightScale):
+        scale = replace(scale, top=p(scale.top), floor=p(scale.floor))
+    sigma = cal.landmark_sigma_px
+    cal = replace(
+        cal,
+        vertical=None if cal.vertical is None else (p(cal.vertical[0]), p(cal.vertical[1])),
+        scale=scale,
+        plumb_anchor=None if cal.plumb_anchor is None else p(cal.plumb_anchor),
+        landmark_sigma_px=None if sigma is None else sigma * math.sqrt(sx * sy),
+    )
+    extra = dict(doc.extra)
+    if isinstance(extra.get(SUGGESTIONS_KEY), dict):
+        extra[SUGGESTIONS_KEY] = {
+            k: {**v, "x": v["x"] * sx, "y": v["y"] * sy} if isinstance(v, dict) and {"x", "y"} <= v.keys() else v
+            for k, v in extra[SUGGESTIONS_KEY].items()
+        }
+    if isinstance(extra.get(DETECTION_KEY), dict):
+        record = dict(extra[DETECTION_KEY])
+        for key in ("markers", "plumb_marks"):
+            if isinstance(record.get(key), list):
+                record[key] = [pair(m) for m in record[key]]
+        extra[DETECTION_KEY] = record
+    return replace(
+        doc,
+        landmarks={i: replace(lm, x=lm.x * sx, y=lm.y * sy) for i, lm in doc.landmarks.items()},
+        calibration=cal,
+        image_width=float(width),
+        image_height=float(height),
+        extra=extra,
+    )
+
+
 def dumps(doc: ViewDocument) -> str:
     return json.dumps(to_dict(doc), indent=2, ensure_ascii=False) + "\n"
 

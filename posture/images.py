@@ -111,13 +111,32 @@ def working_size(width: int, height: int, max_pixels: int = WORKING_PIXELS) -> t
     return max(1, int(width * s)), max(1, int(height * s))
 
 
-def header_size(data: bytes) -> tuple[int, int] | None:
+def upright_size(data: bytes | Path) -> tuple[int, int] | None:
+    """``(width, height)`` of the photo (its bytes, or a regular file already checked by :func:`load_image`) once
+    its EXIF orientation is applied (what :func:`decode_image` would give with every pixel kept), from the header
+    alone; None when it has none to read."""
+    size = header_size(data)
+    if size is None:
+        return None
+    try:
+        with Image.open(_source(data), formats=[f for f in FORMATS if f in Image.OPEN]) as img:
+            turn = img.getexif().get(ExifTags.Base.Orientation, 1)
+    except Exception:  # noqa: BLE001 - the size is known; an unreadable EXIF keeps it upright, as decode_image does
+        turn = 1
+    return (size[1], size[0]) if turn in (5, 6, 7, 8) else size
+
+
+def _source(data: bytes | Path) -> io.BytesIO | Path:
+    return io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+
+
+def header_size(data: bytes | Path) -> tuple[int, int] | None:
     """``(width, height)`` as the file's header gives it (before any EXIF turn), or None when it has none to read;
     no pixel is decoded."""
     _register_heif()
     try:
         Image.init()
-        with Image.open(io.BytesIO(data), formats=[f for f in FORMATS if f in Image.OPEN]) as img:
+        with Image.open(_source(data), formats=[f for f in FORMATS if f in Image.OPEN]) as img:
             return int(img.size[0]), int(img.size[1])
     except Exception:  # noqa: BLE001 - decode_image gives the one-sentence reason
         return None

@@ -18,7 +18,7 @@ import pytest
 from support.marked import marked_photo
 from support.network import no_network  # noqa: F401  (the fixture, used by pytestmark)
 
-from posture import detect, document
+from posture import detect, document, images
 from posture.analysis import analyze
 from posture.detect.suggest import suggestions_of
 from posture.landmarks import FRONTAL_VIEWS, mirror_id
@@ -204,3 +204,25 @@ def test_cli_detect_on_an_empty_photo_exits_0_with_a_warning(tmp_path):
     assert raw["landmarks"] == {} and "suggestions" not in raw
     assert raw["detection"]["warnings"] and "warning:" in run.stderr
     assert all(line.startswith("warning: ") for line in run.stderr.splitlines())  # no runtime chatter
+
+
+def test_cli_detect_of_a_photo_over_the_working_size_answers_in_the_photos_own_pixels(tmp_path):
+    """A 24 MP photo is detected on the 12.5 MP copy the app works on (issue 12's memory bound), and the document
+    speaks of the photo itself, as spec §10 says: its width and height, every point in its pixels."""
+    shot = marked_photo("anterior", size=(4000, 6000), seed=5, roll_deg=-0.8, jpeg_quality=92)
+    assert shot.jpeg is not None and images.working_size(4000, 6000) != (4000, 6000)
+    (tmp_path / "big.jpg").write_bytes(shot.jpeg)
+    run = _cli("detect", "big.jpg", "--view", "anterior", "--out", "big.json", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    raw = json.loads((tmp_path / "big.json").read_text())
+    assert raw["image"] == {"file": "big.jpg", "width": 4000, "height": 6000}
+    markers = [tuple(m) for m in raw["detection"]["markers"]]
+    errors = [_nearest(markers, p) for p in shot.truth.values()]
+    assert len(markers) == len(shot.truth) and max(errors) < 0.5, errors  # median 0.06 px, as at full size
+    beads = [tuple(m) for m in raw["detection"]["plumb_marks"]]
+    assert max(_nearest(beads, p) for p in shot.plumb_marks) < 1.5
+    marked = [v for v in raw["suggestions"].values() if v["from"] == "marker"]
+    assert marked and all(_nearest(list(shot.truth.values()), (v["x"], v["y"])) < 1.5 for v in marked)
+    # the scale comes from the beads in the photo's pixels: the true cm per px
+    doc = document.load(tmp_path / "big.json")
+    assert abs(analyze(doc)["cm_per_px"] / shot.cm_per_px - 1) < 0.003

@@ -6,9 +6,10 @@ import copy
 import json
 import math
 import os
+from dataclasses import replace
 
 import pytest
-from helpers_core import ANTERIOR, RIGHT_LATERAL, doc_dict, height_scale, two_point_scale
+from helpers_core import ANTERIOR, REPO, RIGHT_LATERAL, doc_dict, height_scale, two_point_scale
 
 from posture import document
 from posture.errors import DocumentError
@@ -413,3 +414,30 @@ def test_with_landmark_validates():
         doc.with_landmark("acromion_r", (-1.0, 5.0))
     with pytest.raises(DocumentError):
         doc.with_landmark("c7", (10.0, 5.0))
+
+
+@pytest.mark.parametrize("view", ["anterior", "posterior", "right_lateral", "left_lateral"])
+@pytest.mark.parametrize("factor", [0.5, 0.37, 2.0])
+def test_a_document_in_another_size_of_its_photo_measures_the_same(view: str, factor: float) -> None:
+    """``in_pixels_of`` (a document placed on a full-size photo, for the reduced copy an upload is worked on):
+    angles, percentages and centimetres stay; the points, the calibration and the suggestions move with the photo."""
+    from posture import analyze
+    from posture.document import SUGGESTIONS_KEY, in_pixels_of, load
+
+    doc = load(REPO / "sample_images" / f"{view}.json")
+    doc = replace(
+        doc, extra={**doc.extra, SUGGESTIONS_KEY: {"glabella": {"x": 10.0, "y": 20.0, "from": "pose", "confidence": 0.5}}}
+    )
+    w, h = doc.image_width * factor, doc.image_height * factor
+    moved = in_pixels_of(doc, w, h)
+    assert (moved.image_width, moved.image_height) == (w, h)
+    assert moved.extra[SUGGESTIONS_KEY]["glabella"]["x"] == pytest.approx(10.0 * factor)
+    before, after = analyze(doc)["measurements"], analyze(moved)["measurements"]
+    assert before.keys() == after.keys() and before
+    for mid, m in before.items():
+        assert after[mid]["unit"] == m["unit"], mid
+        assert after[mid]["value"] == pytest.approx(m["value"] * (factor if m["unit"] == "px" else 1), abs=1e-9), mid
+        assert after[mid]["severity"] == m["severity"], mid
+    back = in_pixels_of(moved, doc.image_width, doc.image_height)
+    for i, lm in doc.landmarks.items():
+        assert (back.landmarks[i].x, back.landmarks[i].y) == pytest.approx((lm.x, lm.y)), i

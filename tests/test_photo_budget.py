@@ -136,12 +136,18 @@ def test_an_upload_is_reduced_with_its_exif_turn_and_the_app_says_so(tmp_path: P
     assert (photo.width, photo.height) == (th, tw)  # turned upright after the reduction
     assert a.views["anterior"].doc.image_width == th
     assert "the 24 MP upload is worked on at 12.5 MP" in views.pixels_words(photo)
-    # a document placed on the full-size photo cannot go on the copy: one sentence says why
-    from posture.document import ViewDocument
-
-    full = ViewDocument(view="anterior", image_width=4000.0, image_height=6000.0)
-    said = a.ingest("anterior", "anterior.json", document.dumps(full).encode())
-    assert said is not None and "the upload was reduced to" in said and "\n" not in said
+    # a document placed on the full-size photo (by hand, or by `detect`) goes onto the copy, its points scaled
+    full = document.ViewDocument(view="anterior", image_width=4000.0, image_height=6000.0)
+    full = full.with_landmark("glabella", (2000.0, 600.0))
+    assert a.ingest("anterior", "anterior.json", document.dumps(full).encode()) is None
+    placed = a.views["anterior"].doc
+    assert (placed.image_width, placed.image_height) == (th, tw)
+    assert placed.landmarks["glabella"].x == pytest.approx(2000.0 * th / 4000)
+    assert placed.landmarks["glabella"].y == pytest.approx(600.0 * tw / 6000)
+    # one made for another photo still gets its sentence
+    other = document.ViewDocument(view="anterior", image_width=3000.0, image_height=4000.0)
+    said = a.ingest("anterior", "other.json", document.dumps(other).encode())
+    assert said is not None and "made for a 3000 × 4000 photo" in said and "\n" not in said
     # a photo of a saved visit keeps every pixel: its document's points are in them
     kept = a.photo_from_bytes("stored.jpg", images.encode_jpeg(rgb, 90))
     assert (kept.width, kept.height) == (6000, 4000) and kept.original_size is None

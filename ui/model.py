@@ -71,7 +71,7 @@ class Photo:
     display: np.ndarray
     display_scale: float
     display_jpeg: bytes
-    #: the upload's own size when it was larger than :data:`posture.images.WORKING_PIXELS` and was reduced
+    #: the upload's own (upright) size when it was larger than :data:`posture.images.WORKING_PIXELS` and was reduced
     original_size: tuple[int, int] | None = None
 
     @property
@@ -200,17 +200,13 @@ class ViewState:
             raise DocumentError("view", f"this document is for the {landmarks.VIEW_LABELS[doc.view]} view.")
         if self.photo is not None:
             w, h = self.photo.width, self.photo.height
+            if self.photo.original_size is not None and (doc.image_width, doc.image_height) == self.photo.original_size:
+                doc = document.in_pixels_of(doc, w, h)  # placed on the full-size photo: onto the copy worked on
             if doc.image_width is not None and doc.image_height is not None and (doc.image_width, doc.image_height) != (w, h):
-                reduced = (
-                    f" (the upload was reduced to {w} × {h} to work on: the command line's report draws this document "
-                    "on the full-size photo)"
-                    if self.photo.original_size is not None
-                    else ""
-                )
                 raise DocumentError(
                     "image",
                     f"this document was made for a {doc.image_width:g} × {doc.image_height:g} photo, "
-                    f"but the photo of this view is {w} × {h}{reduced}.",
+                    f"but the photo of this view is {w} × {h}.",
                 )
             doc = document.validated(replace(doc, image_width=float(w), image_height=float(h), image_file=self.photo.name))
         self.doc = doc
@@ -494,7 +490,7 @@ class Assessment:
         photo = self.photos.get(digest)
         if photo is None:
             try:
-                size = images.header_size(data) if upload else None
+                size = images.upright_size(data) if upload else None
                 image = images.decode_image(data, _base_name(name), max_pixels=images.WORKING_PIXELS if upload else None)
             except ImageError as exc:
                 self.failed[digest] = str(exc)
