@@ -217,7 +217,7 @@ def _cmd_detect(args: argparse.Namespace) -> int:
         raise UsageError(f"--out: {out} must be a .json file in an existing folder.")
     photo = Path(args.photo)
     # orientation applied: the detection's pixels are the upright photo's. A photo over the working size is detected
-    # on the copy the app works on (images.load_image), then given in the photo's own pixels (spec §10)
+    # on the copy the app works on (images.load_image), and its document given in the photo's own pixels (spec §10)
     rgb = images.load_image(photo)
     warnings: list[str] = []
     try:
@@ -231,14 +231,13 @@ def _cmd_detect(args: argparse.Namespace) -> int:
     if warnings:
         found = dataclasses.replace(found, warnings=found.warnings + tuple(warnings))
     h, w = rgb.shape[:2]
-    full = images.upright_size(photo) or (w, h)
-    if full != (w, h):
-        found = found.in_pixels_of(*full)
-        w, h = full
     doc = document.ViewDocument(
         view=args.view, image_file=photo.name, image_width=float(w), image_height=float(h), facing=found.facing or args.facing
     )
     doc = detect.with_detection(doc, found, accept=args.accept)
+    full = images.upright_size(photo) or (w, h)
+    if full != (w, h):
+        doc = document.validated(document.in_pixels_of(doc, *full))
     text = document.dumps(doc)
     if out is None:
         _write_stdout(text)

@@ -15,7 +15,7 @@ Conventions for everything in :mod:`posture.detect`:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 from posture.result import Facing
@@ -132,23 +132,3 @@ class Detection:
     facing: Facing | None = None
     shows: Shows | None = None
     side_facing: Facing | None = None
-
-    def in_pixels_of(self, width: int, height: int) -> Detection:
-        """The same detection in the pixels of the same photo at ``width`` × ``height`` (a detection made on a
-        reduced copy, given in the full-size photo's pixels). Pixel edges map to edges (the convention above:
-        ``x · width / self.width``); the roll and everything else stay as they are."""
-        sx, sy = width / self.width, height / self.height
-
-        def p(pt: Point) -> Point:
-            return (pt[0] * sx, pt[1] * sy)
-
-        return replace(
-            self,
-            width=width,
-            height=height,
-            vertical=(p(self.vertical[0]), p(self.vertical[1])) if self.vertical else None,
-            scale=(p(self.scale[0]), p(self.scale[1]), self.scale[2]) if self.scale else None,
-            plumb_marks=tuple(p(m) for m in self.plumb_marks),
-            markers=tuple(p(m) for m in self.markers),
-            suggestions={k: replace(s, x=s.x * sx, y=s.y * sy) for k, s in self.suggestions.items()},
-        )
