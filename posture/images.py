@@ -114,32 +114,22 @@ def working_size(width: int, height: int, max_pixels: int = WORKING_PIXELS) -> t
 def upright_size(data: bytes | Path) -> tuple[int, int] | None:
     """``(width, height)`` of the photo (its bytes, or a regular file already checked by :func:`load_image`) once
     its EXIF orientation is applied (what :func:`decode_image` would give with every pixel kept), from the header
-    alone; None when it has none to read."""
-    size = header_size(data)
-    if size is None:
-        return None
+    alone; None when it has none to read (:func:`decode_image` gives the one-sentence reason)."""
     try:
-        with Image.open(_source(data), formats=[f for f in FORMATS if f in Image.OPEN]) as img:
+        with _open_photo(io.BytesIO(data) if isinstance(data, bytes | bytearray) else data) as img:
+            w, h = int(img.size[0]), int(img.size[1])
             turn = img.getexif().get(ExifTags.Base.Orientation, 1)
-    except Exception:  # noqa: BLE001 - the size is known; an unreadable EXIF keeps it upright, as decode_image does
-        turn = 1
-    return (size[1], size[0]) if turn in (5, 6, 7, 8) else size
-
-
-def _source(data: bytes | Path) -> io.BytesIO | Path:
-    return io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
-
-
-def header_size(data: bytes | Path) -> tuple[int, int] | None:
-    """``(width, height)`` as the file's header gives it (before any EXIF turn), or None when it has none to read;
-    no pixel is decoded."""
-    _register_heif()
-    try:
-        Image.init()
-        with Image.open(_source(data), formats=[f for f in FORMATS if f in Image.OPEN]) as img:
-            return int(img.size[0]), int(img.size[1])
-    except Exception:  # noqa: BLE001 - decode_image gives the one-sentence reason
+    except Exception:  # noqa: BLE001 - not a photo this app reads: no size to give
         return None
+    return (h, w) if turn in (5, 6, 7, 8) else (w, h)
+
+
+def _open_photo(source: io.BytesIO | Path) -> Image.Image:
+    """Open (the header only) with the readers of the formats the app names; HEIF only when pillow-heif is
+    installed (Pillow has no HEIF of its own)."""
+    _register_heif()
+    Image.init()
+    return Image.open(source, formats=[f for f in FORMATS if f in Image.OPEN])
 
 
 def decode_image(
@@ -160,13 +150,10 @@ def decode_image(
     header, before any pixel is decoded), or pixels that have no set brightness
     (see :func:`_to_rgb`).
     """
-    _register_heif()
     if not data:
         raise ImageError(f"{name} is empty.")
     try:
-        Image.init()
-        # only the named formats' readers run; HEIF only when pillow-heif is installed (Pillow has no HEIF of its own)
-        img: Image.Image = Image.open(io.BytesIO(data), formats=[f for f in FORMATS if f in Image.OPEN])
+        img = _open_photo(io.BytesIO(data))  # only the named formats' readers run
         check_photo_size(*img.size, name, min_short_side)
         target = working_size(*img.size, max_pixels) if max_pixels else img.size
         if target != img.size and img.format == "JPEG":
